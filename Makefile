@@ -1,0 +1,132 @@
+# blockpipe: four programs, one shared library, plain make.
+#
+#   make            build bin/fetcher bin/verifier bin/writer bin/broadcaster
+#   make test       install what is missing, build, run every test
+#   make asan       the same suite built with AddressSanitizer + UBSan
+#   make run        start the embedded default (devnet, PostgreSQL, pipeline)
+#   make install PREFIX=/usr/local
+#   make clean
+
+PREFIX ?= /usr/local
+VERSION := 0.1.0
+
+CC ?= cc
+PKGS := libcurl yajl libpq libzmq libwebsockets libmicrohttpd nettle
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wwrite-strings -fno-common
+OPT ?= -O2 -g
+SAN ?=
+BUILD ?= build
+BINDIR ?= bin
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+CFLAGS += -std=c11 -D_GNU_SOURCE -DBLOCKPIPE_VERSION='"$(VERSION)"' \
+	$(WARN) $(OPT) $(SAN) -MMD -MP -Icommon $(PKG_CFLAGS)
+LDFLAGS += $(SAN)
+LDLIBS += $(PKG_LIBS) -lpthread -lm
+
+PROGS := fetcher verifier writer broadcaster
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIBCOMMON := $(BUILD)/libcommon.a
+
+# Each program: every .c in its folder; main.c is left out of the
+# program's library so unit tests can link the modules.
+define prog_rules
+$(1)_SRC := $$(wildcard $(1)/*.c)
+$(1)_OBJ := $$($(1)_SRC:%.c=$(BUILD)/%.o)
+$(1)_LIBOBJ := $$(filter-out $(BUILD)/$(1)/main.o,$$($(1)_OBJ))
+$(BUILD)/lib$(1).a: $$($(1)_LIBOBJ)
+	@mkdir -p $$(@D)
+	$$(AR) rcs $$@ $$^
+$(BINDIR)/$(1): $(BUILD)/$(1)/main.o $(BUILD)/lib$(1).a $(LIBCOMMON)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rules,$(p))))
+
+# tests/unit/check_<module>.c links against libcommon and, when the
+# module belongs to a program, that program's library.
+UNIT_SRC := $(wildcard tests/unit/check_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BINDIR)/%)
+
+.PHONY: all test unit integration asan run stop install clean deps style bench check-syntax
+all: $(PROGS:%=$(BINDIR)/%) $(TOOL_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(foreach p,$(PROGS),-I$(p)) -c -o $@ $<
+
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(PROGS:%=$(BUILD)/lib%.a) $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $< $(PROGS:%=$(BUILD)/lib%.a) $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS)
+
+$(BINDIR)/%: $(BUILD)/tests/tools/%.o $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/tools/%.o: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+deps:
+	@scripts/deps
+
+# make test: install, build, unit tests, then integration tests against a
+# real anvil and a real PostgreSQL.
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory unit integration
+
+unit: $(UNIT_BIN)
+	@tests/run-unit $(UNIT_BIN)
+
+integration: all
+	@tests/run-integration $(T)
+
+asan:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory BUILD=build-asan BINDIR=bin-asan OPT="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		all build-asan-units
+	@BLOCKPIPE_BIN=$(CURDIR)/bin-asan \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(MAKE) --no-print-directory BUILD=build-asan BINDIR=bin-asan unit integration
+
+build-asan-units: $(UNIT_BIN)
+
+run: deps all
+	@scripts/run
+
+stop:
+	@scripts/run stop
+
+bench: all
+	@bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/blockpipe
+	install -m 755 $(PROGS:%=$(BINDIR)/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 writer/schema.sql $(DESTDIR)$(PREFIX)/share/blockpipe/
+
+style:
+	clang-format -i common/*.[ch] $(foreach p,$(PROGS),$(wildcard $(p)/*.[ch])) tests/unit/*.c
+
+clean:
+	rm -rf build build-asan bin bin-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

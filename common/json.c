@@ -1,0 +1,428 @@
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#include "banned.h"
+
+yajl_val json_parse(const char *text, char *err, size_t errlen)
+{
+	char e[256] = "";
+	yajl_val v = yajl_tree_parse(text, e, sizeof(e));
+
+	if (!v && err && errlen) {
+		/* yajl's message spans lines; keep the first. */
+		e[strcspn(e, "\n")] = '\0';
+		snprintf(err, errlen, "%s", *e ? e : "invalid JSON");
+	}
+	return v;
+}
+
+yajl_val json_get(yajl_val obj, const char *key)
+{
+	if (!obj || !YAJL_IS_OBJECT(obj))
+		return NULL;
+	for (size_t i = 0; i < obj->u.object.len; i++)
+		if (!strcmp(obj->u.object.keys[i], key))
+			return obj->u.object.values[i];
+	return NULL;
+}
+
+const char *json_get_str(yajl_val obj, const char *key)
+{
+	yajl_val v = json_get(obj, key);
+
+	return v && YAJL_IS_STRING(v) ? v->u.string : NULL;
+}
+
+int json_hex_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t n;
+
+	if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return -1;
+	s += 2;
+	n = strlen(s);
+	if (n == 0 || n > 16)
+		return -1;
+	for (; *s; s++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long json_hex_bytes(const char *s, uint8_t *out, size_t max)
+{
+	size_t n;
+
+	if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return -1;
+	s += 2;
+	n = strlen(s);
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (long)(n / 2);
+}
+
+int json_is_hex_len(const char *s, size_t nbytes)
+{
+	if (!s || s[0] != '0' || s[1] != 'x' || strlen(s) != 2 + 2 * nbytes)
+		return 0;
+	for (s += 2; *s; s++)
+		if (hexval(*s) < 0)
+			return 0;
+	return 1;
+}
+
+int json_get_u64(yajl_val obj, const char *key, uint64_t *out)
+{
+	yajl_val v = json_get(obj, key);
+
+	if (!v)
+		return -1;
+	if (YAJL_IS_STRING(v))
+		return json_hex_u64(v->u.string, out);
+	if (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0) {
+		*out = (uint64_t)YAJL_GET_INTEGER(v);
+		return 0;
+	}
+	return -1;
+}
+
+int json_get_i64(yajl_val obj, const char *key, int64_t *out)
+{
+	yajl_val v = json_get(obj, key);
+	uint64_t u;
+
+	if (v && YAJL_IS_INTEGER(v)) {
+		*out = YAJL_GET_INTEGER(v);
+		return 0;
+	}
+	if (json_get_u64(obj, key, &u) < 0 || u > INT64_MAX)
+		return -1;
+	*out = (int64_t)u;
+	return 0;
+}
+
+int json_get_bool(yajl_val obj, const char *key, int def)
+{
+	yajl_val v = json_get(obj, key);
+
+	if (v && YAJL_IS_TRUE(v))
+		return 1;
+	if (v && YAJL_IS_FALSE(v))
+		return 0;
+	return def;
+}
+
+/* The member walker. yajl reports, during each callback, how far into
+ * the buffer it has read (just past the current token); that gives the
+ * raw extent of every value without a second parser. */
+struct walk {
+	yajl_handle h;
+	const char *buf;
+	size_t len;
+	int depth;      /* containers open */
+	int obj_depth;  /* depth of the objects whose members we report */
+	int is_array;
+	size_t index;
+	char key[128];
+	size_t keylen;
+	const char *val; /* start of the current member's value */
+	int val_depth;   /* depth at which the value started */
+	int in_value;
+	int stop;
+	json_member_fn fn;
+	void *arg;
+};
+
+static size_t w_off(struct walk *w)
+{
+	return yajl_get_bytes_consumed(w->h);
+}
+
+/* Start of the value that follows the token just read (after ':' or ','
+ * or '['). */
+static const char *w_value_start(struct walk *w, size_t tok_end)
+{
+	const char *p = w->buf + tok_end;
+	const char *end = w->buf + w->len;
+
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+			   *p == '\r' || *p == ':' || *p == ','))
+		p++;
+	return p;
+}
+
+static int w_emit(struct walk *w, const char *end)
+{
+	struct json_member m = {
+		.key = w->key, .keylen = w->keylen, .val = w->val,
+		.vallen = (size_t)(end - w->val), .index = w->index,
+	};
+
+	w->in_value = 0;
+	w->stop = w->fn(w->arg, &m);
+	return w->stop ? 0 : 1;
+}
+
+/* A scalar: a member value at obj_depth, or a non-object array element. */
+static int w_scalar(struct walk *w, size_t toklen)
+{
+	const char *end = w->buf + w_off(w);
+
+	(void)toklen;
+	if (w->in_value && w->depth == w->val_depth)
+		return w_emit(w, end);
+	if (w->is_array && w->depth == 1) {
+		/* A bare element: its start is found by scanning back over
+		 * the token; simpler to report only that it is no object. */
+		struct json_member m = { .index = w->index };
+		m.val = end;
+		w->stop = w->fn(w->arg, &m);
+		w->index++;
+		return w->stop ? 0 : 1;
+	}
+	return 1;
+}
+
+static int cb_null(void *ctx)
+{
+	return w_scalar(ctx, 4);
+}
+
+static int cb_bool(void *ctx, int b)
+{
+	(void)b;
+	return w_scalar(ctx, 0);
+}
+
+static int cb_number(void *ctx, const char *s, size_t l)
+{
+	(void)s;
+	return w_scalar(ctx, l);
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t l)
+{
+	(void)s;
+	return w_scalar(ctx, l);
+}
+
+static int cb_start(struct walk *w)
+{
+	size_t off = w_off(w);
+
+	if (w->depth == 0 && w->obj_depth < 0)
+		w->is_array = 0;
+	w->depth++;
+	(void)off;
+	return 1;
+}
+
+static int cb_start_map(void *ctx)
+{
+	struct walk *w = ctx;
+
+	cb_start(w);
+	if (w->depth == 1) {
+		w->obj_depth = 1;
+		w->is_array = 0;
+	} else if (w->depth == 2 && w->is_array) {
+		w->obj_depth = 2;
+	}
+	return 1;
+}
+
+static int cb_start_array(void *ctx)
+{
+	struct walk *w = ctx;
+
+	cb_start(w);
+	if (w->depth == 1) {
+		w->is_array = 1;
+		w->obj_depth = 2;
+	} else if (w->depth == 2 && w->is_array) {
+		/* An array element that is an array: not an object. */
+		struct json_member m = { .index = w->index };
+		m.val = w->buf + w_off(w) - 1;
+		w->stop = w->fn(w->arg, &m);
+		if (w->stop)
+			return 0;
+	}
+	return 1;
+}
+
+static int cb_end(void *ctx)
+{
+	struct walk *w = ctx;
+	const char *end = w->buf + w_off(w);
+
+	w->depth--;
+	if (w->in_value && w->depth == w->val_depth)
+		return w_emit(w, end);
+	if (w->is_array && w->depth == 1)
+		w->index++;
+	return 1;
+}
+
+static int cb_key(void *ctx, const unsigned char *k, size_t l)
+{
+	struct walk *w = ctx;
+
+	if (w->depth != w->obj_depth)
+		return 1;
+	/* yajl may hand keys with escapes from a scratch buffer that the
+	 * value overwrites: keep a copy. */
+	w->keylen = l < sizeof(w->key) ? l : sizeof(w->key) - 1;
+	memcpy(w->key, k, w->keylen);
+	w->key[w->keylen] = '\0';
+	w->val = w_value_start(w, w_off(w));
+	w->val_depth = w->depth;
+	w->in_value = 1;
+	return 1;
+}
+
+static const yajl_callbacks walk_callbacks = {
+	cb_null, cb_bool, NULL, NULL, cb_number, cb_string,
+	cb_start_map, cb_key, cb_end, cb_start_array, cb_end,
+};
+
+int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
+		 char *err, size_t errlen)
+{
+	struct walk w = { .buf = buf, .len = len, .obj_depth = -1, .fn = fn,
+			  .arg = arg };
+	yajl_status st;
+	int rc = 0;
+
+	w.h = yajl_alloc(&walk_callbacks, NULL, &w);
+	if (!w.h)
+		return -1;
+	st = yajl_parse(w.h, (const unsigned char *)buf, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(w.h);
+	if (st == yajl_status_client_canceled && w.stop) {
+		rc = w.stop;
+	} else if (st != yajl_status_ok) {
+		if (err && errlen) {
+			unsigned char *e = yajl_get_error(w.h, 0,
+					(const unsigned char *)buf, len);
+			snprintf(err, errlen, "%s", e ? (char *)e : "invalid JSON");
+			err[strcspn(err, "\n")] = '\0';
+			if (e)
+				yajl_free_error(w.h, e);
+		}
+		rc = -1;
+	} else if (w.depth != 0 || w.obj_depth < 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "not a JSON object or array");
+		rc = -1;
+	}
+	yajl_free(w.h);
+	return rc;
+}
+
+struct span_find {
+	const char *key;
+	const char *val;
+	size_t vallen;
+};
+
+static int span_cb(void *arg, const struct json_member *m)
+{
+	struct span_find *f = arg;
+
+	if (m->key && m->index == 0 && strlen(f->key) == m->keylen &&
+	    !memcmp(f->key, m->key, m->keylen)) {
+		f->val = m->val;
+		f->vallen = m->vallen;
+		return 1;
+	}
+	return 0;
+}
+
+int json_span(const char *buf, size_t len, const char *key,
+	      const char **val, size_t *vallen)
+{
+	struct span_find f = { .key = key };
+	int rc = json_members(buf, len, span_cb, &f, NULL, 0);
+
+	if (rc < 0)
+		return -1;
+	if (!f.val)
+		return 1;
+	*val = f.val;
+	*vallen = f.vallen;
+	return 0;
+}
+
+yajl_gen json_gen_new(void)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+
+	if (g)
+		yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+	return g;
+}
+
+void json_gen_key(yajl_gen g, const char *key)
+{
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+}
+
+void json_gen_cstr(yajl_gen g, const char *s)
+{
+	if (s)
+		yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+	else
+		yajl_gen_null(g);
+}
+
+void json_gen_raw(yajl_gen g, const char *text, size_t len)
+{
+	/* yajl_gen_number() writes its text verbatim with the right
+	 * separators: the one way to splice pre-encoded JSON into yajl's
+	 * output. */
+	yajl_gen_number(g, text, len);
+}
+
+void json_gen_u64(yajl_gen g, uint64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+
+	yajl_gen_number(g, num, (size_t)n);
+}

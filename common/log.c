@@ -1,0 +1,212 @@
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+#include "banned.h"
+
+/* The only process-wide state: who we are and how chatty. It is set once
+ * by main before any thread starts. */
+static const char *log_prog = "blockpipe";
+static enum log_level log_min = LOG_INFO;
+
+static const char *level_names[] = { "debug", "info", "warn", "error" };
+
+void log_init(const char *prog, enum log_level min)
+{
+	log_prog = prog;
+	log_min = min;
+}
+
+void log_set_level(enum log_level min)
+{
+	log_min = min;
+}
+
+int log_enabled(enum log_level level)
+{
+	return level >= log_min;
+}
+
+int log_level_parse(const char *s, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(*level_names); i++) {
+		if (!strcmp(s, level_names[i])) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	if (!strcmp(s, "warning")) {
+		*out = LOG_WARN;
+		return 0;
+	}
+	return -1;
+}
+
+static void gen_str(yajl_gen g, const char *s)
+{
+	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static void write_line(enum log_level level, const struct log_field *f,
+		       size_t nf, const char *msg, const char *err)
+{
+	char ts[96];
+	struct timespec now;
+	struct tm tm;
+	yajl_gen g;
+	const unsigned char *out;
+	size_t len;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (long)(now.tv_nsec / 1000000) % 1000);
+
+	g = yajl_gen_alloc(NULL);
+	if (!g)
+		return;
+	yajl_gen_config(g, yajl_gen_validate_utf8, 0);
+	yajl_gen_map_open(g);
+	gen_str(g, "ts");
+	gen_str(g, ts);
+	gen_str(g, "level");
+	gen_str(g, level_names[level]);
+	gen_str(g, "prog");
+	gen_str(g, log_prog);
+	gen_str(g, "msg");
+	gen_str(g, msg);
+	for (size_t i = 0; i < nf; i++) {
+		char num[32];
+
+		gen_str(g, f[i].key);
+		switch (f[i].type) {
+		case LF_INT_T:
+			yajl_gen_integer(g, f[i].v.i);
+			break;
+		case LF_UINT_T:
+			snprintf(num, sizeof(num), "%llu", f[i].v.u);
+			yajl_gen_number(g, num, strlen(num));
+			break;
+		case LF_DBL_T:
+			if (f[i].v.d != f[i].v.d)
+				yajl_gen_null(g);
+			else
+				yajl_gen_double(g, f[i].v.d);
+			break;
+		case LF_STR_T:
+			if (f[i].v.s)
+				gen_str(g, f[i].v.s);
+			else
+				yajl_gen_null(g);
+			break;
+		case LF_BOOL_T:
+			yajl_gen_bool(g, f[i].v.b);
+			break;
+		}
+	}
+	if (err) {
+		gen_str(g, "error");
+		gen_str(g, err);
+	}
+	yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &out, &len) == yajl_gen_status_ok) {
+		char *line = malloc(len + 1);
+
+		if (line) {
+			memcpy(line, out, len);
+			line[len] = '\n';
+			/* One write, so that concurrent lines stay whole. */
+			if (write(STDERR_FILENO, line, len + 1) < 0)
+				(void)0;
+			free(line);
+		}
+	}
+	yajl_gen_free(g);
+}
+
+static void vlog(enum log_level level, const struct log_field *f, size_t nf,
+		 const char *err, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	write_line(level, f, nf, msg, err);
+}
+
+int log_at(enum log_level level, const struct log_field *f, size_t nf,
+	   const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_enabled(level))
+		return -1;
+	va_start(ap, fmt);
+	vlog(level, f, nf, NULL, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int log_at_errno(enum log_level level, const struct log_field *f, size_t nf,
+		 const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	if (!log_enabled(level))
+		return -1;
+	va_start(ap, fmt);
+	vlog(level, f, nf, strerror(saved), fmt, ap);
+	va_end(ap);
+	errno = saved;
+	return -1;
+}
+
+void log_redact_url(const char *url, char *out, size_t outlen)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host, *at, *path, *q;
+	size_t n = 0;
+
+	if (!outlen)
+		return;
+	out[0] = '\0';
+	host = scheme ? scheme + 3 : url;
+	path = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(path - host));
+	/* scheme:// */
+	n = (size_t)(host - url);
+	snprintf(out, outlen, "%.*s", (int)n, url);
+	if (at) {
+		n = strlen(out);
+		snprintf(out + n, outlen - n, "***@");
+		host = at + 1;
+	}
+	n = strlen(out);
+	snprintf(out + n, outlen - n, "%.*s", (int)(path - host), host);
+	/* Any path segment of 16+ characters is probably a key (Infura,
+	 * Alchemy, QuickNode put them there); the query string always goes. */
+	q = path;
+	while (*q == '/') {
+		const char *seg = q + 1;
+		size_t sl = strcspn(seg, "/?#");
+
+		n = strlen(out);
+		if (sl >= 16)
+			snprintf(out + n, outlen - n, "/***");
+		else
+			snprintf(out + n, outlen - n, "/%.*s", (int)sl, seg);
+		q = seg + sl;
+	}
+	if (*q == '?' || *q == '#') {
+		n = strlen(out);
+		snprintf(out + n, outlen - n, "?***");
+	}
+}

@@ -1,0 +1,127 @@
+/* JSON-RPC 2.0 client over HTTP on libcurl.
+ *
+ * One client holds one curl multi handle and drives many requests in
+ * flight over reused connections. A request is one call or a batch of
+ * calls sent as one HTTP POST. Transport failures (connect error, timeout,
+ * HTTP 5xx, 429, a body that is not valid JSON-RPC, a batch answer missing
+ * ids) are retried inside the client with capped exponential backoff and
+ * full jitter, honouring Retry-After on 429, moving to the next node when
+ * several are configured; a node that keeps failing is set aside (circuit
+ * breaker) and tried again after a cool-down. Answers that are valid
+ * JSON-RPC are handed to the caller as they are, including JSON-RPC error
+ * objects and null results: whether "null" is a failure is the caller's
+ * business (a block the node does not have yet).
+ *
+ * Every log line the client writes names the method, the height (when the
+ * caller gave one) and the node (its URL redacted).
+ *
+ * Ownership: the client copies the calls' strings at submit time. Results
+ * handed to callbacks are valid only during the callback (copy what you
+ * keep). Not thread-safe: use one client per thread. */
+#ifndef RPC_H
+#define RPC_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct metrics;
+
+struct rpc_opts {
+	const char *urls;          /* "http://a:8545,http://b:8545" */
+	long long timeout_ms;      /* per HTTP request; default 10000 */
+	long long connect_timeout_ms; /* default 3000 */
+	long long backoff_base_ms; /* first retry delay; default 100 */
+	long long backoff_max_ms;  /* cap; default 10000 */
+	int max_attempts;          /* transport attempts per request; 0 = forever */
+	int max_inflight;          /* HTTP requests at once; default 16 */
+	int breaker_failures;      /* consecutive failures to open; default 5 */
+	long long breaker_cooldown_ms; /* default 15000, doubles to 10x */
+	size_t max_response;       /* body cap in bytes; default 256 MiB */
+	struct metrics *metrics;   /* optional: rpc_* counters and latency */
+	volatile sig_atomic_t *stop; /* optional: give up waiting when non-zero */
+};
+
+#define RPC_OPTS_INIT { NULL, 10000, 3000, 100, 10000, 0, 16, 5, 15000, \
+			(size_t)256 << 20, NULL, NULL }
+
+struct rpc_call {
+	const char *method;  /* "eth_getBlockByNumber" */
+	const char *params;  /* raw JSON array text: "[\"0x10\",true]" */
+	int64_t height;      /* for log lines and errors; -1 when none */
+};
+
+enum rpc_status {
+	RPC_OK = 0,       /* result holds the raw JSON result (maybe "null") */
+	RPC_ERROR = 1,    /* the node answered a JSON-RPC error object */
+	RPC_FAILED = 2,   /* gave up: max_attempts reached, or stopping */
+};
+
+struct rpc_result {
+	enum rpc_status status;
+	const char *result;   /* raw JSON of "result" (RPC_OK) */
+	size_t result_len;
+	long code;            /* JSON-RPC error code (RPC_ERROR) */
+	const char *message;  /* error text (RPC_ERROR, RPC_FAILED) */
+	const char *node;     /* redacted URL of the node that answered */
+};
+
+/* Called once per request, when all its calls are answered or it failed.
+ * res[i] answers calls[i], in the order submitted, whatever order the
+ * node put the batch answers in. */
+typedef void (*rpc_done_fn)(void *arg, const struct rpc_result *res,
+			    size_t n);
+
+struct rpc_client;
+
+/* Parse the URLs and set up curl. NULL on error (logged): no URL, a URL
+ * that is not http(s). */
+struct rpc_client *rpc_client_new(const struct rpc_opts *opts);
+void rpc_client_destroy(struct rpc_client **c);
+
+/* Queue a request of n calls (n > 1 is sent as a JSON-RPC batch). The
+ * callback runs from rpc_client_run(). Returns 0 or -1 (out of memory). */
+int rpc_submit(struct rpc_client *c, const struct rpc_call *calls, size_t n,
+	       rpc_done_fn done, void *arg);
+
+/* Drive transfers for at most timeout_ms (0: do what is ready and
+ * return), running callbacks for finished requests. Returns the number of
+ * requests still pending (queued, in flight or waiting to retry). */
+int rpc_client_run(struct rpc_client *c, int timeout_ms);
+
+/* Requests queued, in flight or waiting to retry. */
+int rpc_pending(const struct rpc_client *c);
+
+/* Blocking convenience: one call, retried as the options say. On RPC_OK
+ * *out receives a malloc'd NUL-terminated copy of the raw result (the
+ * caller frees it); on RPC_ERROR/RPC_FAILED *out receives a malloc'd copy
+ * of the message. Returns the status, and the error code in *code when
+ * not NULL. */
+enum rpc_status rpc_call_sync(struct rpc_client *c, const char *method,
+			      const char *params, int64_t height, char **out,
+			      long *code);
+
+/* The next delay before retry `attempt` (1 = the first retry): full
+ * jitter over min(max, base * 2^(attempt-1)), using r in [0,1). Pure, for
+ * tests. */
+long long rpc_backoff_ms(int attempt, long long base, long long max,
+			 double r);
+
+/* Parse a Retry-After header value (delta-seconds or an HTTP date) into
+ * milliseconds from now_epoch_s; -1 when it cannot be parsed. */
+long long rpc_retry_after_ms(const char *value, long long now_epoch_s);
+
+/* Parse an HTTP body as a JSON-RPC answer to n calls with ids first_id ..
+ * first_id+n-1 (a single object when n == 1, an array otherwise, in any
+ * order), filling res[] (pointers into body). Returns 0, or -1 with a
+ * reason in err when the body is not a valid answer (then the request is
+ * retried as a transport failure). Exposed for tests. */
+int rpc_parse_response(const char *body, size_t len, uint64_t first_id,
+		       size_t n, struct rpc_result *res, char *err,
+		       size_t errlen);
+
+/* Number of nodes, and the redacted URL of node i. */
+size_t rpc_node_count(const struct rpc_client *c);
+const char *rpc_node_name(const struct rpc_client *c, size_t i);
+
+#endif
