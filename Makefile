@@ -31,7 +31,7 @@ LDLIBS += $(PKG_LIBS) -lpthread -lm
 
 PROGS := fetcher verifier writer broadcaster
 COMMON_SRC := $(wildcard common/*.c)
-COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/common/schema_sql.o
 LIBCOMMON := $(BUILD)/libcommon.a
 
 # Each program: every .c in its folder; main.c is left out of the
@@ -42,10 +42,11 @@ $(1)_OBJ := $$($(1)_SRC:%.c=$(BUILD)/%.o)
 $(1)_LIBOBJ := $$(filter-out $(BUILD)/$(1)/main.o,$$($(1)_OBJ))
 $(BUILD)/lib$(1).a: $$($(1)_LIBOBJ)
 	@mkdir -p $$(@D)
-	$$(AR) rcs $$@ $$^
+	@$$(AR) rcs $$@ $$^
 $(BINDIR)/$(1): $(BUILD)/$(1)/main.o $(BUILD)/lib$(1).a $(LIBCOMMON)
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	@echo "  LINK    $$@"
+	@$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rules,$(p))))
 
@@ -61,26 +62,50 @@ all: $(PROGS:%=$(BINDIR)/%) $(TOOL_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+# writer/schema.sql compiled into libcommon as db_schema_sql (common/db.h),
+# with od and sed so that xxd is not needed.
+$(BUILD)/common/schema_sql.c: writer/schema.sql
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	@{ echo '/* generated from writer/schema.sql by make: do not edit */'; \
+	  echo '#include <stddef.h>'; \
+	  echo 'extern const char db_schema_sql[];'; \
+	  echo 'extern const size_t db_schema_sql_len;'; \
+	  echo 'const char db_schema_sql[] = {'; \
+	  od -An -v -tx1 $< | sed -e 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0x00 };'; \
+	  echo 'const size_t db_schema_sql_len = sizeof(db_schema_sql) - 1;'; \
+	} > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/common/schema_sql.o: $(BUILD)/common/schema_sql.c
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(foreach p,$(PROGS),-I$(p)) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(foreach p,$(PROGS),-I$(p)) -c -o $@ $<
 
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(PROGS:%=$(BUILD)/lib%.a) $(LIBCOMMON)
-	$(CC) $(LDFLAGS) -o $@ $< $(PROGS:%=$(BUILD)/lib%.a) $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $< $(PROGS:%=$(BUILD)/lib%.a) $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS)
 
 $(BINDIR)/%: $(BUILD)/tests/tools/%.o $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/tools/%.o: tests/tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 deps:
 	@scripts/deps

@@ -33,6 +33,7 @@ struct block_info {
 	uint64_t number;
 	char hash[67];
 	char parent_hash[67];
+	uint64_t timestamp; /* seconds, from the header */
 	size_t tx_count;
 };
 
@@ -57,6 +58,15 @@ typedef void (*block_done_fn)(void *arg, enum block_status st,
  * callback runs from rpc_client_run(). 0 or -1 (out of memory). */
 int block_fetch(struct block_fetcher *bf, uint64_t number, int live,
 		block_done_fn done, void *arg);
+
+/* Fetch blocks first .. first+count-1 in one JSON-RPC batch (2 calls a
+ * block); done runs once per block, arg2 receiving the block number. */
+typedef void (*block_done_n_fn)(void *arg, uint64_t number,
+				enum block_status st, struct buf *msg,
+				const struct block_info *info,
+				const char *why);
+int block_fetch_batch(struct block_fetcher *bf, uint64_t first, size_t count,
+		      int live, block_done_n_fn done, void *arg);
 
 /* Blocking: fetch block `number` and build its message into out. */
 enum block_status block_fetch_sync(struct block_fetcher *bf, uint64_t number,

@@ -1,6 +1,7 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@ int buf_grow(struct buf *b, size_t n)
 	size_t need, cap;
 	char *p;
 
+	/* Room for the NUL: max + 1 and len + n + 1 must not wrap. */
+	if (max > SIZE_MAX - 1)
+		max = SIZE_MAX - 1;
 	if (n > max || b->len > max - n) {
 		errno = EMSGSIZE;
 		return -1;

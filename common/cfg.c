@@ -1,5 +1,6 @@
 #include "cfg.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -31,7 +32,8 @@ int cfg_parse_int(const char *s, long long min, long long max,
 	}
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		base = 16;
-	if (*s == ' ' || *s == '\t' || *s == '+') {
+	/* strtoll would skip leading white space and take a sign. */
+	if (isspace((unsigned char)*s) || *s == '+') {
 		*why = "not a number";
 		return -1;
 	}
@@ -58,7 +60,7 @@ int cfg_parse_duration(const char *s, long long *ms, const char **why)
 	char *end;
 	double v, mult = 1;
 
-	if (!s || !*s || *s == ' ' || *s == '-' || *s == '+') {
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+') {
 		*why = "not a duration";
 		return -1;
 	}
@@ -281,7 +283,9 @@ int cfg_parse(const struct cfg_prog *p, struct cfg_opt *opts,
 	lo[n + 3] = (struct option){ "log-level", required_argument, NULL, OPT_LOGLEVEL };
 
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc and musl then forget the previous parse too,
+	 * such as the rest of a group of short options it stopped in. */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		struct cfg_opt *o = NULL;
 
@@ -308,6 +312,8 @@ int cfg_parse(const struct cfg_prog *p, struct cfg_opt *opts,
 
 			if (c == ':')
 				cfg_fail(p, "option '%s' needs a value", arg);
+			else if (optopt >= OPT_HELP) /* --follow=1 */
+				cfg_fail(p, "option '%s' takes no value", arg);
 			else if (optopt)
 				cfg_fail(p, "unknown option '-%c'", optopt);
 			else

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+#include "buf.h"
 #include "banned.h"
 
 yajl_val json_parse(const char *text, char *err, size_t errlen)
@@ -158,8 +159,7 @@ struct walk {
 	int obj_depth;  /* depth of the objects whose members we report */
 	int is_array;
 	size_t index;
-	char key[128];
-	size_t keylen;
+	struct buf key;  /* the current member's key, decoded */
 	const char *val; /* start of the current member's value */
 	int val_depth;   /* depth at which the value started */
 	int in_value;
@@ -189,7 +189,7 @@ static const char *w_value_start(struct walk *w, size_t tok_end)
 static int w_emit(struct walk *w, const char *end)
 {
 	struct json_member m = {
-		.key = w->key, .keylen = w->keylen, .val = w->val,
+		.key = w->key.data, .keylen = w->key.len, .val = w->val,
 		.vallen = (size_t)(end - w->val), .index = w->index,
 	};
 
@@ -305,10 +305,10 @@ static int cb_key(void *ctx, const unsigned char *k, size_t l)
 	if (w->depth != w->obj_depth)
 		return 1;
 	/* yajl may hand keys with escapes from a scratch buffer that the
-	 * value overwrites: keep a copy. */
-	w->keylen = l < sizeof(w->key) ? l : sizeof(w->key) - 1;
-	memcpy(w->key, k, w->keylen);
-	w->key[w->keylen] = '\0';
+	 * value overwrites: keep a copy, whole (the input bounds it). */
+	buf_reset(&w->key);
+	if (buf_add(&w->key, k, l) < 0)
+		return 0;
 	w->val = w_value_start(w, w_off(w));
 	w->val_depth = w->depth;
 	w->in_value = 1;
@@ -352,6 +352,7 @@ int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 		rc = -1;
 	}
 	yajl_free(w.h);
+	buf_release(&w.key);
 	return rc;
 }
 
@@ -365,11 +366,12 @@ static int span_cb(void *arg, const struct json_member *m)
 {
 	struct span_find *f = arg;
 
-	if (m->key && m->index == 0 && strlen(f->key) == m->keylen &&
-	    !memcmp(f->key, m->key, m->keylen)) {
+	/* Keep the first match but walk on: stopping here would leave the
+	 * rest of the document unvalidated ({"result":1,"x":}). */
+	if (!f->val && m->key && m->index == 0 &&
+	    strlen(f->key) == m->keylen && !memcmp(f->key, m->key, m->keylen)) {
 		f->val = m->val;
 		f->vallen = m->vallen;
-		return 1;
 	}
 	return 0;
 }

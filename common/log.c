@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,9 +50,65 @@ int log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
+/* Bytes in the well-formed UTF-8 sequence (RFC 3629) at s[0..n), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		lo = s[0] == 0xe0 ? 0xa0 : 0x80; /* overlong */
+		hi = s[0] == 0xed ? 0x9f : 0xbf; /* surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		lo = s[0] == 0xf0 ? 0x90 : 0x80;
+		hi = s[0] == 0xf4 ? 0x8f : 0xbf; /* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Strings come from anywhere (a node's bytes, a message cut short in the
+ * middle of a character): each byte that is not UTF-8 is written as '?'
+ * so that the line stays JSON that any reader accepts. */
 static void gen_str(yajl_gen g, const char *s)
 {
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i, k;
+	char *c;
+
+	for (i = 0; i < n; i += k)
+		if (!(k = utf8_seq(u + i, n - i)))
+			break;
+	if (i == n) {
+		yajl_gen_string(g, u, n);
+		return;
+	}
+	c = malloc(n);
+	if (!c) {
+		yajl_gen_string(g, (const unsigned char *)"?", 1);
+		return;
+	}
+	memcpy(c, s, n);
+	for (; i < n; i += k) {
+		if (!(k = utf8_seq(u + i, n - i))) {
+			c[i] = '?';
+			k = 1;
+		}
+	}
+	yajl_gen_string(g, (const unsigned char *)c, n);
+	free(c);
 }
 
 static void write_line(enum log_level level, const struct log_field *f,
@@ -96,7 +153,10 @@ static void write_line(enum log_level level, const struct log_field *f,
 			yajl_gen_number(g, num, strlen(num));
 			break;
 		case LF_DBL_T:
-			if (f[i].v.d != f[i].v.d)
+			/* JSON has no NaN or infinity, and yajl writes no
+			 * value for them, which would shift every later key
+			 * into a value. */
+			if (!isfinite(f[i].v.d))
 				yajl_gen_null(g);
 			else
 				yajl_gen_double(g, f[i].v.d);
@@ -180,7 +240,8 @@ void log_redact_url(const char *url, char *out, size_t outlen)
 	out[0] = '\0';
 	host = scheme ? scheme + 3 : url;
 	path = host + strcspn(host, "/?#");
-	at = memchr(host, '@', (size_t)(path - host));
+	/* The last '@': an unencoded one may be part of the password. */
+	at = memrchr(host, '@', (size_t)(path - host));
 	/* scheme:// */
 	n = (size_t)(host - url);
 	snprintf(out, outlen, "%.*s", (int)n, url);

@@ -15,12 +15,20 @@ struct buf;
 struct metrics;
 struct metric;
 
+/* prog names the program in blockpipe_build_info. NULL when out of
+ * memory. */
 struct metrics *metrics_new(const char *prog);
 /* Stops the server if running, frees every metric. Sets *m to NULL. */
 void metrics_destroy(struct metrics **m);
 
 /* Get or create. labels may be NULL. NULL only when out of memory, and
- * every update function accepts NULL and does nothing. */
+ * every update function accepts NULL and does nothing. A programming
+ * error also gives NULL, with a log line: a name that is not a
+ * Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*), or a name already
+ * registered as another type. labels is copied as it is: quote and escape
+ * the values yourself. help is taken from the first call for a name. The
+ * registry is guarded by a mutex: look a metric up once and keep the
+ * pointer rather than calling this in a hot loop. */
 struct metric *metrics_counter(struct metrics *m, const char *name,
 			       const char *help, const char *labels);
 struct metric *metrics_gauge(struct metrics *m, const char *name,
@@ -33,28 +41,46 @@ struct metric *metrics_histogram(struct metrics *m, const char *name,
 extern const double metrics_latency_bounds[];
 extern const size_t metrics_latency_nbounds;
 
+/* Counters and gauges. A counter only goes up: metric_add() of a negative
+ * or NaN amount to a counter is ignored. metric_set() works on both (a
+ * counter mirrored from elsewhere). On a histogram these do nothing. */
 void metric_inc(struct metric *c);
 void metric_add(struct metric *c, double v);
 void metric_set(struct metric *g, double v);
+/* A counter's or gauge's value; a histogram's number of observations;
+ * 0 for NULL. */
 double metric_value(const struct metric *c);
 void metric_observe(struct metric *h, double v);
 /* Quantile q in [0,1] estimated from a histogram's buckets (linear
- * within a bucket); NaN when empty. */
+ * within a bucket, as Prometheus' histogram_quantile: the first bucket
+ * starts at 0, and a rank in the +Inf bucket answers the largest finite
+ * bound); NaN when empty, when q is outside [0,1] or h is not a
+ * histogram. */
 double metric_quantile(const struct metric *h, double q);
 
 /* The whole registry in Prometheus text format (# HELP, # TYPE, one line
  * per series; histograms with _bucket{le=...}, _sum, _count), appended to
- * out. Returns 0 or -1. */
+ * out. Returns 0 or -1. Families come in the order they were first
+ * registered, the series of one name together in the order created; then
+ * blockpipe_build_info{prog=...,version=...} 1 and
+ * process_start_time_seconds (the time metrics_new ran, early in main). */
 int metrics_render(struct metrics *m, struct buf *out);
 
-/* Readiness: /ready answers 200 when fn returns non-zero, 503 otherwise.
- * fn runs on the server's thread. */
+/* Readiness: /ready answers 200 when fn returns non-zero, 503 otherwise;
+ * without a function, 200. fn runs on the server's thread. */
 typedef int (*metrics_ready_fn)(void *arg);
 void metrics_set_ready(struct metrics *m, metrics_ready_fn fn, void *arg);
 
 /* Serve /metrics, /health (200 "ok" while the process runs) and /ready on
  * addr ("127.0.0.1:9101", ":9101", "[::1]:9101"). Returns 0, or -1 with a
- * log line when the address is invalid or cannot be bound. */
+ * log line when the address is invalid or cannot be bound.
+ * An empty host means every interface (IPv6 and IPv4 when the host has
+ * IPv6), a name ("localhost:9101") binds its first address, port 0 an
+ * ephemeral port (see metrics_port). Other paths answer 404, methods
+ * other than GET and HEAD 405. Call it once. */
 int metrics_serve(struct metrics *m, const char *addr);
+/* The port metrics_serve() bound (the real one when addr asked for port
+ * 0), or -1 when not serving. */
+int metrics_port(const struct metrics *m);
 
 #endif

@@ -54,7 +54,9 @@ struct rpc_call {
 enum rpc_status {
 	RPC_OK = 0,       /* result holds the raw JSON result (maybe "null") */
 	RPC_ERROR = 1,    /* the node answered a JSON-RPC error object */
-	RPC_FAILED = 2,   /* gave up: max_attempts reached, or stopping */
+	RPC_FAILED = 2,   /* gave up: max_attempts reached, stopping, or an
+			     answer larger than max_response (not retried:
+			     ask for less) */
 };
 
 struct rpc_result {
@@ -63,7 +65,8 @@ struct rpc_result {
 	size_t result_len;
 	long code;            /* JSON-RPC error code (RPC_ERROR) */
 	const char *message;  /* error text (RPC_ERROR, RPC_FAILED) */
-	const char *node;     /* redacted URL of the node that answered */
+	const char *node;     /* redacted URL of the node that answered (or
+				 was tried last, for RPC_FAILED) */
 };
 
 /* Called once per request, when all its calls are answered or it failed.
@@ -75,24 +78,39 @@ typedef void (*rpc_done_fn)(void *arg, const struct rpc_result *res,
 struct rpc_client;
 
 /* Parse the URLs and set up curl. NULL on error (logged): no URL, a URL
- * that is not http(s). */
+ * that is not http(s). Options <= 0 (0 for max_response) take their
+ * defaults, except max_attempts where 0 means forever. Calls
+ * curl_global_init(), so do not create the first clients from several
+ * threads at once. Nodes are tried in the order given: the first with a
+ * closed breaker takes new requests, a retry moves to the next. */
 struct rpc_client *rpc_client_new(const struct rpc_opts *opts);
+/* Free the client; requests still pending are dropped without their
+ * callbacks. Sets *c to NULL. */
 void rpc_client_destroy(struct rpc_client **c);
 
 /* Queue a request of n calls (n > 1 is sent as a JSON-RPC batch). The
- * callback runs from rpc_client_run(). Returns 0 or -1 (out of memory). */
+ * callback runs from rpc_client_run(). params must be valid JSON (NULL
+ * or "" sends []). Returns 0 or -1 (out of memory, n == 0, a call
+ * without method). */
 int rpc_submit(struct rpc_client *c, const struct rpc_call *calls, size_t n,
 	       rpc_done_fn done, void *arg);
 
 /* Drive transfers for at most timeout_ms (0: do what is ready and
  * return), running callbacks for finished requests. Returns the number of
- * requests still pending (queued, in flight or waiting to retry). */
+ * requests still pending (queued, in flight or waiting to retry).
+ * Returns early, once at least one callback has run or nothing is
+ * pending, so the caller can submit more at once. When *opts->stop is
+ * set, every pending request (queued, waiting to retry or in flight: a
+ * transfer under way is aborted) ends with RPC_FAILED, message
+ * "stopping". Callbacks may call rpc_submit(), not rpc_client_run() or
+ * rpc_client_destroy(). */
 int rpc_client_run(struct rpc_client *c, int timeout_ms);
 
 /* Requests queued, in flight or waiting to retry. */
 int rpc_pending(const struct rpc_client *c);
 
-/* Blocking convenience: one call, retried as the options say. On RPC_OK
+/* Blocking convenience: one call, retried as the options say. It runs
+ * the client, so callbacks of other pending requests may run meanwhile. On RPC_OK
  * *out receives a malloc'd NUL-terminated copy of the raw result (the
  * caller frees it); on RPC_ERROR/RPC_FAILED *out receives a malloc'd copy
  * of the message. Returns the status, and the error code in *code when
@@ -115,10 +133,16 @@ long long rpc_retry_after_ms(const char *value, long long now_epoch_s);
  * first_id+n-1 (a single object when n == 1, an array otherwise, in any
  * order), filling res[] (pointers into body). Returns 0, or -1 with a
  * reason in err when the body is not a valid answer (then the request is
- * retried as a transport failure). Exposed for tests. */
+ * retried as a transport failure). Exposed for tests.
+ * An error object with id null (a parse error, "batch too large")
+ * answers every call not answered otherwise. The messages of RPC_ERROR
+ * results are malloc'd: free them with rpc_results_release() (on -1
+ * nothing is left to free). node is left NULL. */
 int rpc_parse_response(const char *body, size_t len, uint64_t first_id,
 		       size_t n, struct rpc_result *res, char *err,
 		       size_t errlen);
+/* Free what rpc_parse_response() allocated in res[0..n). */
+void rpc_results_release(struct rpc_result *res, size_t n);
 
 /* Number of nodes, and the redacted URL of node i. */
 size_t rpc_node_count(const struct rpc_client *c);

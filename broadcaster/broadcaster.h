@@ -1,0 +1,34 @@
+/* The broadcaster: verifier messages in (ZeroMQ SUB or NDJSON on stdin),
+ * WebSocket clients out (channel protocol at /v1/stream, eth_subscribe at
+ * / and /v1/eth), with a live page, /metrics, /health and /ready on the
+ * same port. docs/broadcaster.md describes the behaviour. */
+#ifndef BROADCASTER_H
+#define BROADCASTER_H
+
+#include <stdbool.h>
+
+struct broadcaster_cfg {
+	const char *listen;          /* "HOST:PORT"; port 0 picks one */
+	const char *sub;             /* "-" or ZeroMQ endpoints, comma-separated */
+	const char *allowed_origins; /* comma-separated; NULL or "*": any */
+	bool broadcast_backfill;     /* broadcast live:false blocks too */
+	bool drop_on_overflow;       /* drop a slow client's oldest events
+					instead of disconnecting it */
+	long long replay;            /* blocks kept for `since` */
+	long long queue_depth;       /* events a client may lag behind */
+	long long max_connections;
+	long long conn_rate;         /* new connections per IP per minute; 0 off */
+	long long max_message;       /* bytes, a client's message */
+	long long max_subscriptions; /* per client */
+	long long ping_interval_ms;
+	long long pong_timeout_ms;
+	long long header_timeout_ms;
+	long long write_timeout_ms;
+	long long chain_id;          /* until the stream says; 0 unknown */
+};
+
+/* Serve until SIGTERM/SIGINT. Returns 0 after a clean stop, 1 when the
+ * server could not start or failed. */
+int broadcaster_run(const struct broadcaster_cfg *cfg);
+
+#endif

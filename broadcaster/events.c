@@ -1,0 +1,1047 @@
+#include "events.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "banned.h"
+
+/* A block whose logs are remembered, for the reorg that may orphan it. */
+struct rb_log {
+	struct log_key key;
+	char *body; /* the log's members as JSON text, without braces or
+		       "removed" */
+	size_t len;
+};
+
+struct rb {
+	uint64_t number;
+	char hash[67];
+	struct rb_log *logs;
+	size_t nlogs;
+};
+
+struct events {
+	struct events_opts opts;
+	struct rb *blocks; /* circular, oldest at head */
+	size_t head, count, cap;
+};
+
+/* ---- frames ---------------------------------------------------------- */
+
+static int frame_set(struct ev_frame *f, const char *p, size_t n)
+{
+	char *m = malloc(EV_PRE + n + 1);
+
+	if (!m)
+		return -1;
+	memcpy(m + EV_PRE, p, n);
+	m[EV_PRE + n] = '\0';
+	f->data = m + EV_PRE;
+	f->len = n;
+	return 0;
+}
+
+static void frame_release(struct ev_frame *f)
+{
+	if (f->data)
+		free(f->data - EV_PRE);
+	f->data = NULL;
+	f->len = 0;
+}
+
+static int frame_from_gen(struct ev_frame *f, yajl_gen g)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (yajl_gen_get_buf(g, &p, &n) != yajl_gen_status_ok)
+		return -1;
+	return frame_set(f, (const char *)p, n);
+}
+
+void ev_free(struct bc_event *ev)
+{
+	if (!ev)
+		return;
+	frame_release(&ev->chan_main);
+	frame_release(&ev->chan_txs);
+	frame_release(&ev->eth_head);
+	frame_release(&ev->eth_block);
+	for (size_t i = 0; i < ev->nlogs; i++) {
+		frame_release(&ev->logs[i].eth);
+		frame_release(&ev->logs[i].chan);
+	}
+	free(ev->logs);
+	free(ev);
+}
+
+/* ---- small parsers over raw JSON spans -------------------------------- */
+
+struct span {
+	const char *p;
+	size_t n;
+};
+
+static int span_is(const struct span *s)
+{
+	return s->p != NULL;
+}
+
+/* A raw JSON string value without its quotes; hex needs no escapes, so
+ * a backslash is refused. */
+static int span_str(const struct span *s, char *out, size_t outlen)
+{
+	if (!s->p || s->n < 2 || s->p[0] != '"' || s->p[s->n - 1] != '"')
+		return -1;
+	if (s->n - 2 >= outlen || memchr(s->p, '\\', s->n))
+		return -1;
+	memcpy(out, s->p + 1, s->n - 2);
+	out[s->n - 2] = '\0';
+	return 0;
+}
+
+/* A JSON number or a 0x-hex string. */
+static int span_u64(const struct span *s, uint64_t *out)
+{
+	char tmp[80];
+	char *end;
+
+	if (!s->p || !s->n || s->n >= sizeof(tmp))
+		return -1;
+	if (s->p[0] == '"') {
+		if (span_str(s, tmp, sizeof(tmp)) < 0)
+			return -1;
+		return json_hex_u64(tmp, out);
+	}
+	if (s->p[0] < '0' || s->p[0] > '9')
+		return -1;
+	memcpy(tmp, s->p, s->n);
+	tmp[s->n] = '\0';
+	*out = strtoull(tmp, &end, 10);
+	return *end ? -1 : 0;
+}
+
+static int span_is_true(const struct span *s)
+{
+	return s->p && s->n == 4 && !memcmp(s->p, "true", 4);
+}
+
+static int key_is(const struct json_member *m, const char *k)
+{
+	return m->key && m->keylen == strlen(k) && !memcmp(m->key, k, m->keylen);
+}
+
+/* Append key as a JSON string (keys come from the node: escape them). */
+static int add_key(struct buf *b, const char *k, size_t n)
+{
+	if (buf_addch(b, '"') < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)k[i];
+
+		if (c == '"' || c == '\\') {
+			if (buf_addch(b, '\\') < 0 || buf_addch(b, (char)c) < 0)
+				return -1;
+		} else if (c < 0x20) {
+			if (buf_addf(b, "\\u%04x", c) < 0)
+				return -1;
+		} else if (buf_addch(b, (char)c) < 0) {
+			return -1;
+		}
+	}
+	return buf_adds(b, "\":");
+}
+
+int ev_hex_to_dec(const char *hex, size_t hexlen, char *out, size_t outlen)
+{
+	uint32_t w[9] = { 0 }; /* little-endian 32-bit words: 288 bits */
+	char tmp[100];
+	size_t nd = 0, i;
+
+	if (hexlen < 3 || hex[0] != '0' || (hex[1] != 'x' && hex[1] != 'X') ||
+	    hexlen - 2 > 64)
+		return -1;
+	for (i = 2; i < hexlen; i++) {
+		char c = hex[i];
+		uint32_t d, carry;
+
+		if (c >= '0' && c <= '9')
+			d = (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			d = (uint32_t)(c - 'A' + 10);
+		else
+			return -1;
+		carry = d;
+		for (int k = 0; k < 9; k++) {
+			uint64_t v = ((uint64_t)w[k] << 4) | carry;
+
+			w[k] = (uint32_t)v;
+			carry = (uint32_t)(v >> 32);
+		}
+	}
+	for (;;) {
+		uint64_t rem = 0;
+		int zero = 1;
+
+		for (int k = 8; k >= 0; k--) {
+			uint64_t v = (rem << 32) | w[k];
+
+			w[k] = (uint32_t)(v / 10);
+			rem = v % 10;
+			if (w[k])
+				zero = 0;
+		}
+		tmp[nd++] = (char)('0' + rem);
+		if (zero || nd >= sizeof(tmp))
+			break;
+	}
+	if (nd + 1 > outlen)
+		return -1;
+	for (i = 0; i < nd; i++)
+		out[i] = tmp[nd - 1 - i];
+	out[nd] = '\0';
+	return 0;
+}
+
+static int parse_topics(const struct span *s, struct log_key *k)
+{
+	char tmp[4096], err[64];
+	yajl_val v;
+	int rc = -1;
+
+	k->ntopics = 0;
+	if (!s->p || s->n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s->p, s->n);
+	tmp[s->n] = '\0';
+	v = json_parse(tmp, err, sizeof(err));
+	if (!v || !YAJL_IS_ARRAY(v) || v->u.array.len > 4)
+		goto out;
+	for (size_t i = 0; i < v->u.array.len; i++) {
+		yajl_val t = v->u.array.values[i];
+
+		if (!YAJL_IS_STRING(t) ||
+		    json_hex_bytes(YAJL_GET_STRING(t), k->topics[i], 32) != 32)
+			goto out;
+	}
+	k->ntopics = (int)v->u.array.len;
+	rc = 0;
+out:
+	if (v)
+		yajl_tree_free(v);
+	return rc;
+}
+
+/* ---- the recent blocks ------------------------------------------------ */
+
+static void rb_release(struct rb *b)
+{
+	for (size_t i = 0; i < b->nlogs; i++)
+		free(b->logs[i].body);
+	free(b->logs);
+	memset(b, 0, sizeof(*b));
+}
+
+static struct rb *rb_at(struct events *e, size_t i)
+{
+	return &e->blocks[(e->head + i) % e->cap];
+}
+
+static int rb_find(struct events *e, const char *hash)
+{
+	for (size_t i = 0; i < e->count; i++)
+		if (!strcmp(rb_at(e, i)->hash, hash))
+			return (int)i;
+	return -1;
+}
+
+/* Remove the i-th remembered block, keeping the order of the others. */
+static void rb_remove(struct events *e, size_t i)
+{
+	rb_release(rb_at(e, i));
+	for (size_t j = i; j + 1 < e->count; j++)
+		*rb_at(e, j) = *rb_at(e, j + 1);
+	memset(rb_at(e, e->count - 1), 0, sizeof(struct rb));
+	e->count--;
+}
+
+static void rb_push(struct events *e, struct rb *b)
+{
+	if (e->count == e->cap) {
+		rb_release(rb_at(e, 0));
+		e->head = (e->head + 1) % e->cap;
+		e->count--;
+	}
+	*rb_at(e, e->count) = *b;
+	e->count++;
+}
+
+struct events *events_new(const struct events_opts *opts)
+{
+	struct events *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->opts = *opts;
+	e->cap = opts->keep_blocks ? opts->keep_blocks : 1;
+	e->blocks = calloc(e->cap, sizeof(*e->blocks));
+	if (!e->blocks) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void events_destroy(struct events **ep)
+{
+	struct events *e = *ep;
+
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->count; i++)
+		rb_release(rb_at(e, i));
+	free(e->blocks);
+	free(e);
+	*ep = NULL;
+}
+
+/* ---- block messages --------------------------------------------------- */
+
+struct top {
+	struct span type, chain_id, number, hash, live, seq, emitted_at;
+	struct span block, receipts, parent_hash;
+};
+
+static int top_cb(void *arg, const struct json_member *m)
+{
+	struct top *t = arg;
+	struct span s = { m->val, m->vallen };
+
+	if (key_is(m, "type"))
+		t->type = s;
+	else if (key_is(m, "chain_id"))
+		t->chain_id = s;
+	else if (key_is(m, "number"))
+		t->number = s;
+	else if (key_is(m, "hash"))
+		t->hash = s;
+	else if (key_is(m, "parent_hash"))
+		t->parent_hash = s;
+	else if (key_is(m, "live"))
+		t->live = s;
+	else if (key_is(m, "seq"))
+		t->seq = s;
+	else if (key_is(m, "emitted_at"))
+		t->emitted_at = s;
+	else if (key_is(m, "block"))
+		t->block = s;
+	else if (key_is(m, "receipts"))
+		t->receipts = s;
+	return 0;
+}
+
+/* The header: every member of the block but transactions, plus hash. */
+struct head_walk {
+	yajl_gen g;
+	int have_hash;
+	struct span transactions, timestamp, miner, gas_used;
+};
+
+static int head_cb(void *arg, const struct json_member *m)
+{
+	struct head_walk *h = arg;
+
+	if (!m->key)
+		return 0;
+	if (key_is(m, "transactions")) {
+		h->transactions = (struct span){ m->val, m->vallen };
+		return 0;
+	}
+	if (key_is(m, "hash"))
+		h->have_hash = 1;
+	else if (key_is(m, "timestamp"))
+		h->timestamp = (struct span){ m->val, m->vallen };
+	else if (key_is(m, "miner"))
+		h->miner = (struct span){ m->val, m->vallen };
+	else if (key_is(m, "gasUsed"))
+		h->gas_used = (struct span){ m->val, m->vallen };
+	yajl_gen_string(h->g, (const unsigned char *)m->key, m->keylen);
+	json_gen_raw(h->g, m->val, m->vallen);
+	return 0;
+}
+
+/* Transactions, one element at a time. */
+struct tx_walk {
+	yajl_gen g;
+	uint64_t height;
+	size_t count;   /* elements seen */
+	size_t cur;     /* index of the element being gathered */
+	int open;
+	struct span hash, from, to, value;
+	struct buf hashes; /* "0x..","0x..", for eth_getBlockByNumber */
+};
+
+static void tx_flush(struct tx_walk *t)
+{
+	char dec[100];
+	char hex[80];
+
+	if (!t->open)
+		return;
+	t->open = 0;
+	if (t->hash.p) {
+		if (t->hashes.len)
+			buf_addch(&t->hashes, ',');
+		buf_add(&t->hashes, t->hash.p, t->hash.n);
+	}
+	yajl_gen_map_open(t->g);
+	json_gen_key(t->g, "hash");
+	json_gen_raw(t->g, t->hash.p ? t->hash.p : "null",
+		     t->hash.p ? t->hash.n : 4);
+	json_gen_key(t->g, "from_addr");
+	json_gen_raw(t->g, t->from.p ? t->from.p : "null",
+		     t->from.p ? t->from.n : 4);
+	json_gen_key(t->g, "to_addr");
+	json_gen_raw(t->g, t->to.p ? t->to.p : "null", t->to.p ? t->to.n : 4);
+	json_gen_key(t->g, "value_wei");
+	if (span_str(&t->value, hex, sizeof(hex)) == 0 &&
+	    ev_hex_to_dec(hex, strlen(hex), dec, sizeof(dec)) == 0)
+		json_gen_cstr(t->g, dec);
+	else
+		yajl_gen_null(t->g);
+	json_gen_key(t->g, "block_height");
+	json_gen_u64(t->g, t->height);
+	yajl_gen_map_close(t->g);
+	t->hash = t->from = t->to = t->value = (struct span){ NULL, 0 };
+}
+
+static int tx_cb(void *arg, const struct json_member *m)
+{
+	struct tx_walk *t = arg;
+
+	if (m->index + 1 > t->count)
+		t->count = m->index + 1;
+	if (!m->key)
+		return 0; /* a hash, not a transaction object */
+	if (!t->open || m->index != t->cur) {
+		tx_flush(t);
+		t->open = 1;
+		t->cur = m->index;
+	}
+	if (key_is(m, "hash"))
+		t->hash = (struct span){ m->val, m->vallen };
+	else if (key_is(m, "from"))
+		t->from = (struct span){ m->val, m->vallen };
+	else if (key_is(m, "to"))
+		t->to = (struct span){ m->val, m->vallen };
+	else if (key_is(m, "value"))
+		t->value = (struct span){ m->val, m->vallen };
+	return 0;
+}
+
+/* Logs of all receipts, one log at a time, into rb_logs. */
+struct log_walk {
+	struct rb_log *logs;
+	size_t n, cap;
+	struct buf body;
+	struct log_key key;
+	size_t cur;
+	int open;
+	int bad;
+};
+
+static int log_flush(struct log_walk *w)
+{
+	struct rb_log *l;
+
+	if (!w->open)
+		return 0;
+	w->open = 0;
+	if (w->n == w->cap) {
+		size_t nc = w->cap ? w->cap * 2 : 16;
+		struct rb_log *nl = realloc(w->logs, nc * sizeof(*nl));
+
+		if (!nl)
+			return -1;
+		w->logs = nl;
+		w->cap = nc;
+	}
+	l = &w->logs[w->n];
+	l->key = w->key;
+	if (w->body.len && w->body.data[w->body.len - 1] == ',')
+		w->body.len--;
+	l->body = buf_detach(&w->body, &l->len);
+	if (!l->body)
+		return -1;
+	w->n++;
+	memset(&w->key, 0, sizeof(w->key));
+	return 0;
+}
+
+static int log_cb(void *arg, const struct json_member *m)
+{
+	struct log_walk *w = arg;
+	struct span s = { m->val, m->vallen };
+
+	if (!m->key)
+		return 0;
+	if (!w->open || m->index != w->cur) {
+		if (log_flush(w) < 0)
+			return -1;
+		w->open = 1;
+		w->cur = m->index;
+	}
+	if (key_is(m, "removed"))
+		return 0;
+	if (key_is(m, "address")) {
+		char a[64];
+
+		if (span_str(&s, a, sizeof(a)) < 0 ||
+		    json_hex_bytes(a, w->key.address, 20) != 20)
+			w->bad = 1;
+	} else if (key_is(m, "topics")) {
+		if (parse_topics(&s, &w->key) < 0)
+			w->bad = 1;
+	}
+	if (add_key(&w->body, m->key, m->keylen) < 0 ||
+	    buf_add(&w->body, m->val, m->vallen) < 0 ||
+	    buf_addch(&w->body, ',') < 0)
+		return -1;
+	return 0;
+}
+
+static int receipt_cb(void *arg, const struct json_member *m)
+{
+	struct log_walk *w = arg;
+	int rc;
+
+	if (!key_is(m, "logs"))
+		return 0;
+	w->open = 0;
+	rc = json_members(m->val, m->vallen, log_cb, w, NULL, 0);
+	if (rc == 0 && log_flush(w) < 0)
+		rc = -1;
+	if (rc != 0 && !(m->vallen == 2 && m->val[0] == '['))
+		w->bad = 1;
+	return 0;
+}
+
+/* The node's log object with "removed" set, and its channel message. */
+static int log_frames(const struct rb_log *l, int removed, uint64_t seq,
+		      struct ev_log *out)
+{
+	struct buf b = BUF_INIT;
+	int rc = -1;
+	size_t eth_start;
+
+	out->key = l->key;
+	if (buf_addf(&b, "{\"type\":\"newLog\",\"seq\":%" PRIu64 ",\"data\":",
+		     seq) < 0)
+		goto fail;
+	eth_start = b.len;
+	if (buf_addch(&b, '{') < 0 || buf_add(&b, l->body, l->len) < 0 ||
+	    buf_adds(&b, l->len ? "," : "") < 0 ||
+	    buf_adds(&b, removed ? "\"removed\":true}" : "\"removed\":false}") < 0)
+		goto fail;
+	if (frame_set(&out->eth, b.data + eth_start, b.len - eth_start) < 0)
+		goto fail;
+	if (buf_addch(&b, '}') < 0 || frame_set(&out->chan, b.data, b.len) < 0)
+		goto fail;
+	rc = 0;
+fail:
+	buf_release(&b);
+	return rc;
+}
+
+static enum ev_result fail_why(char *why, size_t whylen, const char *msg)
+{
+	snprintf(why, whylen, "%s", msg);
+	return EV_RES_BAD;
+}
+
+static enum ev_result build_block(struct events *e, const struct top *t,
+				  struct bc_event **out, char *why,
+				  size_t whylen)
+{
+	struct bc_event *ev = NULL;
+	struct head_walk hw = { 0 };
+	struct tx_walk tw = { 0 };
+	struct log_walk lw = { 0 };
+	struct rb rb = { 0 };
+	char hex[80], miner[64], err[128];
+	uint64_t ts = 0, gas = 0;
+	int idx;
+	enum ev_result res = EV_RES_BAD;
+
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return fail_why(why, whylen, "out of memory");
+	ev->kind = EV_BLOCK;
+	if (span_u64(&t->number, &ev->height) < 0)
+		goto bad_msg_number;
+	ev->has_height = 1;
+	if (span_str(&t->hash, ev->hash, sizeof(ev->hash)) < 0 ||
+	    !json_is_hex_len(ev->hash, 32)) {
+		fail_why(why, whylen, "block message without a valid 'hash'");
+		goto out;
+	}
+	if (!span_is(&t->block) || t->block.p[0] != '{') {
+		fail_why(why, whylen, "block message without a 'block' object");
+		goto out;
+	}
+	if (span_u64(&t->chain_id, &ev->chain_id) < 0)
+		ev->chain_id = 0;
+	if (span_u64(&t->seq, &ev->seq) < 0)
+		ev->seq = 0;
+	if (span_is(&t->emitted_at)) {
+		uint64_t v;
+
+		if (span_u64(&t->emitted_at, &v) == 0)
+			ev->emitted_at = (int64_t)v;
+	}
+	if (!span_is_true(&t->live) && !e->opts.backfill) {
+		snprintf(why, whylen, "backfill block (live false)");
+		res = EV_RES_SKIP;
+		goto out;
+	}
+	idx = rb_find(e, ev->hash);
+	if (idx >= 0) {
+		snprintf(why, whylen, "block already broadcast");
+		res = EV_RES_SKIP;
+		goto out;
+	}
+	/* A block at a height already sent without a reorg before it (the
+	 * reorg was lost): those blocks are no longer ours to undo. */
+	for (size_t i = e->count; i-- > 0;)
+		if (rb_at(e, i)->number >= ev->height)
+			rb_remove(e, i);
+
+	/* newHeads result. */
+	hw.g = json_gen_new();
+	if (!hw.g)
+		goto oom;
+	yajl_gen_map_open(hw.g);
+	if (json_members(t->block.p, t->block.n, head_cb, &hw, err,
+			 sizeof(err)) != 0) {
+		snprintf(why, whylen, "invalid 'block' object: %s", err);
+		goto out;
+	}
+	if (!hw.have_hash) {
+		json_gen_key(hw.g, "hash");
+		json_gen_cstr(hw.g, ev->hash);
+	}
+	yajl_gen_map_close(hw.g);
+	if (frame_from_gen(&ev->eth_head, hw.g) < 0)
+		goto oom;
+
+	/* newTxs batch. */
+	tw.g = json_gen_new();
+	if (!tw.g)
+		goto oom;
+	tw.height = ev->height;
+	yajl_gen_map_open(tw.g);
+	json_gen_key(tw.g, "type");
+	json_gen_cstr(tw.g, "newTxs");
+	json_gen_key(tw.g, "seq");
+	json_gen_u64(tw.g, ev->seq);
+	json_gen_key(tw.g, "height");
+	json_gen_u64(tw.g, ev->height);
+	json_gen_key(tw.g, "data");
+	yajl_gen_array_open(tw.g);
+	if (span_is(&hw.transactions) && hw.transactions.n > 2) {
+		if (json_members(hw.transactions.p, hw.transactions.n, tx_cb,
+				 &tw, err, sizeof(err)) != 0) {
+			snprintf(why, whylen, "invalid 'transactions': %s", err);
+			goto out;
+		}
+		tx_flush(&tw);
+	}
+	yajl_gen_array_close(tw.g);
+	yajl_gen_map_close(tw.g);
+	if (tw.count && frame_from_gen(&ev->chan_txs, tw.g) < 0)
+		goto oom;
+	{
+		struct buf full = BUF_INIT;
+		int rc;
+
+		/* The header, its closing brace replaced by the hashes. */
+		rc = buf_add(&full, ev->eth_head.data, ev->eth_head.len - 1);
+		if (rc == 0)
+			rc = buf_addf(&full, "%s\"transactions\":[",
+				      ev->eth_head.len > 2 ? "," : "");
+		if (rc == 0 && tw.hashes.len)
+			rc = buf_add(&full, tw.hashes.data, tw.hashes.len);
+		if (rc == 0)
+			rc = buf_adds(&full, "]}");
+		if (rc == 0)
+			rc = frame_set(&ev->eth_block, full.data, full.len);
+		buf_release(&full);
+		if (rc < 0)
+			goto oom;
+	}
+
+	/* newBlock. */
+	{
+		yajl_gen g = json_gen_new();
+		char ph[80];
+
+		if (!g)
+			goto oom;
+		if (span_str(&hw.timestamp, hex, sizeof(hex)) == 0)
+			json_hex_u64(hex, &ts);
+		if (span_str(&hw.gas_used, hex, sizeof(hex)) == 0)
+			json_hex_u64(hex, &gas);
+		if (span_str(&hw.miner, miner, sizeof(miner)) < 0)
+			miner[0] = '\0';
+		if (span_str(&t->parent_hash, ph, sizeof(ph)) < 0)
+			ph[0] = '\0';
+		yajl_gen_map_open(g);
+		json_gen_key(g, "type");
+		json_gen_cstr(g, "newBlock");
+		json_gen_key(g, "seq");
+		json_gen_u64(g, ev->seq);
+		json_gen_key(g, "data");
+		yajl_gen_map_open(g);
+		json_gen_key(g, "height");
+		json_gen_u64(g, ev->height);
+		json_gen_key(g, "hash");
+		json_gen_cstr(g, ev->hash);
+		json_gen_key(g, "parent_hash");
+		json_gen_cstr(g, ph[0] ? ph : NULL);
+		json_gen_key(g, "tx_count");
+		json_gen_u64(g, tw.count);
+		json_gen_key(g, "timestamp");
+		json_gen_u64(g, ts);
+		json_gen_key(g, "miner");
+		json_gen_cstr(g, miner[0] ? miner : NULL);
+		json_gen_key(g, "gas_used");
+		json_gen_u64(g, gas);
+		yajl_gen_map_close(g);
+		yajl_gen_map_close(g);
+		if (frame_from_gen(&ev->chan_main, g) < 0) {
+			yajl_gen_free(g);
+			goto oom;
+		}
+		yajl_gen_free(g);
+	}
+
+	/* Logs. */
+	buf_init(&lw.body, 0);
+	if (span_is(&t->receipts) && t->receipts.n > 2) {
+		if (json_members(t->receipts.p, t->receipts.n, receipt_cb, &lw,
+				 err, sizeof(err)) != 0) {
+			snprintf(why, whylen, "invalid 'receipts': %s", err);
+			goto out;
+		}
+	}
+	if (lw.bad) {
+		fail_why(why, whylen, "receipts hold a malformed log");
+		goto out;
+	}
+	if (lw.n) {
+		ev->logs = calloc(lw.n, sizeof(*ev->logs));
+		if (!ev->logs)
+			goto oom;
+		ev->nlogs = lw.n;
+		for (size_t i = 0; i < lw.n; i++)
+			if (log_frames(&lw.logs[i], 0, ev->seq, &ev->logs[i]) < 0)
+				goto oom;
+	}
+	rb.number = ev->height;
+	memcpy(rb.hash, ev->hash, sizeof(rb.hash));
+	rb.logs = lw.logs;
+	rb.nlogs = lw.n;
+	lw.logs = NULL;
+	lw.n = 0;
+	rb_push(e, &rb);
+	*out = ev;
+	ev = NULL;
+	res = EV_RES_OK;
+	goto out;
+
+bad_msg_number:
+	fail_why(why, whylen, "block message without a valid 'number'");
+	goto out;
+oom:
+	fail_why(why, whylen, "out of memory");
+out:
+	if (hw.g)
+		yajl_gen_free(hw.g);
+	if (tw.g)
+		yajl_gen_free(tw.g);
+	buf_release(&tw.hashes);
+	for (size_t i = 0; i < lw.n; i++)
+		free(lw.logs[i].body);
+	free(lw.logs);
+	buf_release(&lw.body);
+	ev_free(ev);
+	return res;
+}
+
+/* ---- reorg and heartbeat ---------------------------------------------- */
+
+static int reorg_data_cb(void *arg, const struct json_member *m)
+{
+	yajl_gen g = arg;
+
+	if (!m->key || key_is(m, "type"))
+		return 0;
+	yajl_gen_string(g, (const unsigned char *)m->key, m->keylen);
+	json_gen_raw(g, m->val, m->vallen);
+	return 0;
+}
+
+static int hash_in(yajl_val orphaned, const char *hash)
+{
+	if (!YAJL_IS_ARRAY(orphaned))
+		return 0;
+	for (size_t i = 0; i < orphaned->u.array.len; i++) {
+		const char *h = json_get_str(orphaned->u.array.values[i], "hash");
+
+		if (h && !strcasecmp(h, hash))
+			return 1;
+	}
+	return 0;
+}
+
+static enum ev_result build_reorg(struct events *e, const char *json,
+				  size_t len, const struct top *t,
+				  struct bc_event **out, char *why,
+				  size_t whylen)
+{
+	struct bc_event *ev = calloc(1, sizeof(*ev));
+	struct buf copy = BUF_INIT;
+	yajl_val root = NULL, anc, orphaned;
+	yajl_gen g = NULL;
+	uint64_t anc_num;
+	char err[128];
+	size_t nlogs = 0, k = 0;
+	enum ev_result res = EV_RES_BAD;
+
+	if (!ev)
+		return fail_why(why, whylen, "out of memory");
+	ev->kind = EV_REORG;
+	if (buf_add(&copy, json, len) < 0)
+		goto oom;
+	root = json_parse(copy.data, err, sizeof(err));
+	if (!root) {
+		snprintf(why, whylen, "invalid JSON: %s", err);
+		goto out;
+	}
+	anc = json_get(root, "ancestor");
+	orphaned = json_get(root, "orphaned");
+	if (!anc || json_get_u64(anc, "number", &anc_num) < 0) {
+		fail_why(why, whylen, "reorg message without 'ancestor.number'");
+		goto out;
+	}
+	ev->height = anc_num + 1;
+	ev->has_height = 1;
+	if (span_u64(&t->chain_id, &ev->chain_id) < 0)
+		ev->chain_id = 0;
+	if (span_u64(&t->seq, &ev->seq) < 0)
+		ev->seq = 0;
+	if (span_is(&t->emitted_at)) {
+		uint64_t v;
+
+		if (span_u64(&t->emitted_at, &v) == 0)
+			ev->emitted_at = (int64_t)v;
+	}
+
+	g = json_gen_new();
+	if (!g)
+		goto oom;
+	yajl_gen_map_open(g);
+	json_gen_key(g, "type");
+	json_gen_cstr(g, "reorg");
+	json_gen_key(g, "seq");
+	json_gen_u64(g, ev->seq);
+	json_gen_key(g, "data");
+	yajl_gen_map_open(g);
+	json_members(json, len, reorg_data_cb, g, NULL, 0);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	if (frame_from_gen(&ev->chan_main, g) < 0)
+		goto oom;
+
+	/* The orphaned blocks we broadcast: listed, or above the ancestor
+	 * (a deep reorg lists only what the verifier held). */
+	for (size_t i = 0; i < e->count; i++) {
+		struct rb *b = rb_at(e, i);
+
+		if (b->number > anc_num || hash_in(orphaned, b->hash))
+			nlogs += b->nlogs;
+	}
+	if (nlogs) {
+		ev->logs = calloc(nlogs, sizeof(*ev->logs));
+		if (!ev->logs)
+			goto oom;
+	}
+	/* Newest block first, its logs last to first: the undo order. */
+	for (;;) {
+		int best = -1;
+
+		for (size_t i = 0; i < e->count; i++) {
+			struct rb *b = rb_at(e, i);
+
+			if ((b->number > anc_num || hash_in(orphaned, b->hash)) &&
+			    (best < 0 || b->number > rb_at(e, (size_t)best)->number))
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		for (size_t j = rb_at(e, (size_t)best)->nlogs; j-- > 0;) {
+			if (log_frames(&rb_at(e, (size_t)best)->logs[j], 1,
+				       ev->seq, &ev->logs[k]) < 0)
+				goto oom;
+			ev->nlogs = ++k;
+		}
+		rb_remove(e, (size_t)best);
+	}
+	*out = ev;
+	ev = NULL;
+	res = EV_RES_OK;
+	goto out;
+oom:
+	fail_why(why, whylen, "out of memory");
+out:
+	if (g)
+		yajl_gen_free(g);
+	if (root)
+		yajl_tree_free(root);
+	buf_release(&copy);
+	ev_free(ev);
+	return res;
+}
+
+static enum ev_result build_tip(const char *json, size_t len,
+				const struct top *t, struct bc_event **out,
+				char *why, size_t whylen)
+{
+	struct bc_event *ev = calloc(1, sizeof(*ev));
+	struct buf copy = BUF_INIT;
+	yajl_val root;
+	char err[128];
+
+	if (!ev || buf_add(&copy, json, len) < 0) {
+		free(ev);
+		buf_release(&copy);
+		return fail_why(why, whylen, "out of memory");
+	}
+	root = json_parse(copy.data, err, sizeof(err));
+	buf_release(&copy);
+	if (!root) {
+		free(ev);
+		snprintf(why, whylen, "invalid JSON: %s", err);
+		return EV_RES_BAD;
+	}
+	ev->kind = EV_TIP;
+	if (span_u64(&t->chain_id, &ev->chain_id) < 0)
+		ev->chain_id = 0;
+	if (span_u64(&t->seq, &ev->seq) < 0)
+		ev->seq = 0;
+	if (json_get_u64(json_get(root, "tip"), "number", &ev->height) == 0)
+		ev->has_height = 1;
+	yajl_tree_free(root);
+	*out = ev;
+	return EV_RES_OK;
+}
+
+enum ev_result events_build(struct events *e, const char *json, size_t len,
+			    struct bc_event **out, char *why, size_t whylen)
+{
+	struct top t = { 0 };
+	char type[32], err[128];
+
+	*out = NULL;
+	if (json_members(json, len, top_cb, &t, err, sizeof(err)) != 0 ||
+	    !len || json[0] != '{') {
+		snprintf(why, whylen, "invalid JSON: %s",
+			 json[0] == '{' || !len ? err : "not an object");
+		return EV_RES_BAD;
+	}
+	if (span_str(&t.type, type, sizeof(type)) < 0)
+		return fail_why(why, whylen, "message without a 'type'");
+	if (!strcmp(type, "block"))
+		return build_block(e, &t, out, why, whylen);
+	if (!strcmp(type, "reorg"))
+		return build_reorg(e, json, len, &t, out, why, whylen);
+	if (!strcmp(type, "heartbeat"))
+		return build_tip(json, len, &t, out, why, whylen);
+	snprintf(why, whylen, "message type '%s' is not broadcast", type);
+	return EV_RES_SKIP;
+}
+
+struct bc_event *events_gap(const char *source, const char *topic,
+			    uint32_t expected, uint32_t got, uint32_t lost)
+{
+	struct bc_event *ev = calloc(1, sizeof(*ev));
+	yajl_gen g = json_gen_new();
+	int rc = -1;
+
+	if (!ev || !g)
+		goto out;
+	ev->kind = EV_GAP;
+	yajl_gen_map_open(g);
+	json_gen_key(g, "type");
+	json_gen_cstr(g, "gap");
+	json_gen_key(g, "data");
+	yajl_gen_map_open(g);
+	json_gen_key(g, "source");
+	json_gen_cstr(g, source);
+	json_gen_key(g, "topic");
+	json_gen_cstr(g, topic);
+	json_gen_key(g, "expected");
+	json_gen_u64(g, expected);
+	json_gen_key(g, "got");
+	json_gen_u64(g, got);
+	json_gen_key(g, "lost");
+	json_gen_u64(g, lost);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	rc = frame_from_gen(&ev->chan_main, g);
+out:
+	if (g)
+		yajl_gen_free(g);
+	if (rc < 0) {
+		ev_free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+enum counter_result topic_counter_check(struct topic_counters *tc,
+					const char *topic, uint32_t counter,
+					uint32_t *lost)
+{
+	int i;
+
+	*lost = 0;
+	for (i = 0; i < tc->n; i++)
+		if (!strcmp(tc->t[i].topic, topic))
+			break;
+	if (i == tc->n) {
+		if (tc->n == (int)(sizeof(tc->t) / sizeof(tc->t[0])))
+			return CTR_FIRST; /* too many topics: do not track */
+		snprintf(tc->t[i].topic, sizeof(tc->t[i].topic), "%s", topic);
+		tc->t[i].last = counter;
+		tc->n++;
+		return CTR_FIRST;
+	}
+	if (counter == tc->t[i].last + 1) {
+		tc->t[i].last = counter;
+		return CTR_OK;
+	}
+	if (counter == 0 || counter <= tc->t[i].last) {
+		tc->t[i].last = counter;
+		return CTR_RESTART;
+	}
+	*lost = counter - tc->t[i].last - 1;
+	tc->t[i].last = counter;
+	return CTR_GAP;
+}

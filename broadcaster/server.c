@@ -1,0 +1,581 @@
+/* The libwebsockets server: one vhost, one protocol handling HTTP (the
+ * live page, /metrics, /health, /ready) and the WebSocket endpoints
+ * (/v1/stream: channel protocol; / and /v1/eth: JSON-RPC), admission
+ * limits, the event hand-over from the input thread, and shutdown. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cfg.h"
+#include "events.h"
+#include "log.h"
+#include "metrics.h"
+#include "ring.h"
+#include "server.h"
+#include "sig.h"
+#include "banned.h"
+
+#define RATE_SLOTS 4096
+#define TICK_US (250 * LWS_US_PER_MS)
+#define SHUTDOWN_GRACE_MS 3000
+
+struct rate_slot {
+	char ip[64];
+	int64_t window_start_ms;
+	long long count;
+};
+
+static const char *const ft_names[FT__COUNT] = {
+	"newBlock", "newTxs", "newLog", "reorg", "gap", "newHeads", "logs",
+	"reply",
+};
+static const char *const dr_names[DR__COUNT] = {
+	"overflow", "write_timeout", "too_large", "flood", "shutdown",
+	"closed_by_peer_or_lws",
+};
+static const char *const rj_names[RJ__COUNT] = {
+	"max_connections", "rate", "origin", "path",
+};
+
+static void metrics_setup(struct bc_server *srv)
+{
+	struct metrics *m = srv->metrics;
+	char lbl[64];
+
+	srv->m.connections = metrics_gauge(m, "broadcaster_connections",
+		"WebSocket clients connected", NULL);
+	for (int i = 0; i < SK__COUNT; i++) {
+		snprintf(lbl, sizeof(lbl), "kind=\"%s\"",
+			 bc_sub_kind_name((enum sub_kind)i));
+		srv->m.subs[i] = metrics_gauge(m, "broadcaster_subscriptions",
+			"active subscriptions by kind", lbl);
+	}
+	for (int i = 0; i < FT__COUNT; i++) {
+		snprintf(lbl, sizeof(lbl), "type=\"%s\"", ft_names[i]);
+		srv->m.sent[i] = metrics_counter(m, "broadcaster_messages_sent_total",
+			"WebSocket messages written, by type", lbl);
+	}
+	srv->m.bytes = metrics_counter(m, "broadcaster_bytes_sent_total",
+		"WebSocket payload bytes written", NULL);
+	for (int i = 0; i < DR__COUNT; i++) {
+		snprintf(lbl, sizeof(lbl), "reason=\"%s\"", dr_names[i]);
+		srv->m.disconnects[i] = metrics_counter(m,
+			"broadcaster_disconnects_total",
+			"clients disconnected, by reason", lbl);
+	}
+	for (int i = 0; i < RJ__COUNT; i++) {
+		snprintf(lbl, sizeof(lbl), "reason=\"%s\"", rj_names[i]);
+		srv->m.rejected[i] = metrics_counter(m,
+			"broadcaster_rejected_total",
+			"connections refused, by reason", lbl);
+	}
+	srv->m.dropped = metrics_counter(m, "broadcaster_dropped_events_total",
+		"events skipped for slow clients (--drop-on-overflow)", NULL);
+	srv->m.gaps = metrics_counter(m, "broadcaster_seq_gaps_total",
+		"messages lost on the PUB socket (counter jumps)", NULL);
+	srv->m.latency = metrics_histogram(m, "broadcaster_delivery_seconds",
+		"verifier emitted_at to the write of the event's first frame",
+		NULL, metrics_latency_bounds, metrics_latency_nbounds);
+	srv->m.events_in = metrics_counter(m, "broadcaster_input_messages_total",
+		"messages read from the verifier", NULL);
+	srv->m.bad_input = metrics_counter(m, "broadcaster_bad_input_total",
+		"malformed messages from the verifier, rejected", NULL);
+	srv->m.bad_requests = metrics_counter(m, "broadcaster_bad_requests_total",
+		"client requests answered with an error", NULL);
+}
+
+/* ---- admission ---------------------------------------------------------- */
+
+static int rate_ok(struct bc_server *srv, const char *ip)
+{
+	long long limit = srv->cfg->conn_rate;
+	int64_t now = bc_now_ms();
+	uint32_t h = 2166136261u;
+	struct rate_slot *s;
+
+	if (limit <= 0 || !srv->rate)
+		return 1;
+	for (const char *p = ip; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	s = &srv->rate[h % RATE_SLOTS];
+	/* A collision with another address resets the slot: the limit is
+	 * then lenient, never wrongly strict. */
+	if (strcmp(s->ip, ip) || now - s->window_start_ms >= 60000) {
+		snprintf(s->ip, sizeof(s->ip), "%s", ip);
+		s->window_start_ms = now;
+		s->count = 0;
+	}
+	return ++s->count <= limit;
+}
+
+static int origin_ok(struct bc_server *srv, struct lws *wsi)
+{
+	char origin[256];
+	int n;
+
+	if (!srv->norigins)
+		return 1;
+	n = lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN);
+	if (n <= 0)
+		return 1; /* not a browser: no Origin header */
+	for (size_t i = 0; i < srv->norigins; i++)
+		if (!strcasecmp(srv->origins[i], origin))
+			return 1;
+	return 0;
+}
+
+static enum client_mode path_mode(struct lws *wsi)
+{
+	char uri[128];
+
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
+		return CM_HTTP;
+	if (!strcmp(uri, "/v1/stream"))
+		return CM_CHAN;
+	if (!strcmp(uri, "/") || !strcmp(uri, "/v1/eth"))
+		return CM_ETH;
+	return CM_HTTP;
+}
+
+/* ---- HTTP --------------------------------------------------------------- */
+
+static int ready(struct bc_server *srv)
+{
+	return srv->input_seen && !srv->input_failed && !srv->stopping;
+}
+
+static int http_answer(struct client *c, struct lws *wsi, unsigned int status,
+		       const char *ctype, const char *body, size_t len)
+{
+	unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start;
+	unsigned char *end = hdr + sizeof(hdr) - 1;
+
+	c->http_body = malloc(EV_PRE + len + 1);
+	if (!c->http_body)
+		return -1;
+	c->http_body += EV_PRE;
+	memcpy(c->http_body, body, len);
+	c->http_len = len;
+	c->http_off = 0;
+	if (lws_add_http_common_headers(wsi, status, ctype,
+					(lws_filepos_t)len, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+					 (const unsigned char *)"no-store", 8,
+					 &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int http_request(struct bc_server *srv, struct client *c,
+			struct lws *wsi, const char *path)
+{
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
+		static const char m[] = "method not allowed\n";
+
+		return http_answer(c, wsi, 405, "text/plain", m, sizeof(m) - 1);
+	}
+	if (!strcmp(path, "/") || !strcmp(path, "/index.html"))
+		return http_answer(c, wsi, 200, "text/html; charset=utf-8",
+				   bc_page_html, bc_page_html_len);
+	if (!strcmp(path, "/health"))
+		return http_answer(c, wsi, 200, "text/plain", "ok\n", 3);
+	if (!strcmp(path, "/ready")) {
+		if (ready(srv))
+			return http_answer(c, wsi, 200, "text/plain", "ready\n", 6);
+		return http_answer(c, wsi, 503, "text/plain", "not ready\n", 10);
+	}
+	if (!strcmp(path, "/metrics")) {
+		struct buf b = BUF_INIT;
+		int rc;
+
+		if (metrics_render(srv->metrics, &b) < 0) {
+			buf_release(&b);
+			return -1;
+		}
+		rc = http_answer(c, wsi, 200, "text/plain; version=0.0.4",
+				 b.data ? b.data : "", b.len);
+		buf_release(&b);
+		return rc;
+	}
+	return http_answer(c, wsi, 404, "text/plain", "not found\n", 10);
+}
+
+static int http_writable(struct client *c, struct lws *wsi)
+{
+	unsigned char chunk[LWS_PRE + 16384];
+	size_t n = c->http_len - c->http_off;
+	int final;
+
+	if (!c->http_body)
+		return 0;
+	if (n > sizeof(chunk) - LWS_PRE)
+		n = sizeof(chunk) - LWS_PRE;
+	final = c->http_off + n == c->http_len;
+	memcpy(chunk + LWS_PRE, c->http_body + c->http_off, n);
+	if (lws_write(wsi, chunk + LWS_PRE, n,
+		      final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+		return -1;
+	c->http_off += n;
+	if (!final) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	free(c->http_body - EV_PRE);
+	c->http_body = NULL;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* ---- events from the input thread --------------------------------------- */
+
+static void take_events(struct bc_server *srv)
+{
+	struct bc_qitem *it = input_take(srv);
+	int pushed = 0;
+
+	while (it) {
+		struct bc_qitem *nx = it->next;
+		struct bc_event *ev = it->ev;
+
+		free(it);
+		it = nx;
+		if (ev->chain_id)
+			srv->chain_id = ev->chain_id;
+		if (ev->has_height && (ev->kind == EV_BLOCK ||
+				       ev->kind == EV_TIP)) {
+			if (ev->kind == EV_BLOCK || !srv->have_tip ||
+			    ev->height > srv->tip)
+				srv->tip = ev->height;
+			srv->have_tip = 1;
+		}
+		if (ev->kind == EV_TIP) {
+			ev_free(ev);
+			continue;
+		}
+		ring_push(srv->ring, ev);
+		pushed = 1;
+	}
+	if (!pushed || srv->stopping)
+		return;
+	for (struct client *c = srv->clients, *nx; c; c = nx) {
+		nx = c->next;
+		client_notify(c);
+	}
+}
+
+/* ---- housekeeping ------------------------------------------------------- */
+
+static void begin_shutdown(struct bc_server *srv)
+{
+	srv->stopping = 1;
+	log_at(LOG_INFO, LOGF(LF_U("clients", srv->nclients)),
+	       "stopping: closing every client");
+	for (struct client *c = srv->clients; c; c = c->next)
+		client_close(c, LWS_CLOSE_STATUS_GOINGAWAY,
+			     "server shutting down", DR_SHUTDOWN);
+}
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+	struct bc_server *srv = lws_container_of(sul, struct bc_server, tick);
+	int64_t now = bc_now_ms();
+
+	if (sig_stopping() && !srv->stopping)
+		begin_shutdown(srv);
+	for (struct client *c = srv->clients; c; c = c->next) {
+		int pending = c->ctl_head ||
+			      (client_subscribed(c) &&
+			       c->pos < ring_head(srv->ring));
+
+		if (!pending || c->closing) {
+			c->last_progress_ms = now;
+			continue;
+		}
+		if (now - c->last_progress_ms > srv->cfg->write_timeout_ms) {
+			log_at(LOG_INFO, LOGF(LF_S("client", c->ip)),
+			       "client not writable for too long: closing");
+			client_close(c, 4001, "write timeout", DR_WRITE_TIMEOUT);
+		}
+	}
+	lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_US);
+}
+
+/* ---- the protocol callback ---------------------------------------------- */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason,
+		    void *user, void *in, size_t len)
+{
+	struct lws_context *ctx = lws_get_context(wsi);
+	struct bc_server *srv = ctx ? lws_context_user(ctx) : NULL;
+	struct client *c = user;
+
+	if (!srv)
+		return 0;
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+		char ip[64];
+		int fd = (int)(lws_intptr_t)in;
+
+		if (srv->stopping)
+			return 1;
+		if (lws_get_peer_simple_fd(fd, ip, sizeof(ip)) &&
+		    !rate_ok(srv, ip)) {
+			metric_inc(srv->m.rejected[RJ_RATE]);
+			log_at(LOG_INFO, LOGF(LF_S("client", ip)),
+			       "connection refused: too many new connections "
+			       "from this address");
+			return 1;
+		}
+		return 0;
+	}
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		if (srv->stopping)
+			return 1;
+		if (path_mode(wsi) == CM_HTTP) {
+			metric_inc(srv->m.rejected[RJ_PATH]);
+			return 1;
+		}
+		if (!origin_ok(srv, wsi)) {
+			metric_inc(srv->m.rejected[RJ_ORIGIN]);
+			log_info("WebSocket upgrade refused: origin not allowed");
+			return 1;
+		}
+		if (srv->nclients >= (size_t)srv->cfg->max_connections) {
+			metric_inc(srv->m.rejected[RJ_MAX_CONNECTIONS]);
+			log_at(LOG_WARN, LOGF(LF_U("clients", srv->nclients)),
+			       "WebSocket upgrade refused: --max-connections "
+			       "reached");
+			return 1;
+		}
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		client_ws_open(c, srv, wsi, path_mode(wsi));
+		return 0;
+	case LWS_CALLBACK_CLOSED:
+		client_ws_close(c);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		if (!c->srv || c->closing)
+			return 0;
+		if (lws_is_first_fragment(wsi)) {
+			buf_reset(&c->rx);
+			c->rx_binary = lws_frame_is_binary(wsi);
+		}
+		if (buf_add(&c->rx, in, len) < 0) {
+			static const char r[] = "message too large";
+
+			metric_inc(srv->m.disconnects[DR_TOO_LARGE]);
+			c->closing = 1;
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+					 (unsigned char *)r, sizeof(r) - 1);
+			return -1;
+		}
+		if (!lws_is_final_fragment(wsi))
+			return 0;
+		return client_on_message(c) < 0 ? -1 : 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (!c->srv)
+			return 0;
+		return client_on_writable(c);
+	case LWS_CALLBACK_HTTP:
+		return http_request(srv, c, wsi, in ? (const char *)in : "/") < 0
+			       ? -1 : 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return http_writable(c, wsi);
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (c && c->http_body) {
+			free(c->http_body - EV_PRE);
+			c->http_body = NULL;
+		}
+		return 0;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		take_events(srv);
+		return 0;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* ---- setup and the loop ------------------------------------------------- */
+
+static void lws_log_emit(int level, const char *line)
+{
+	char msg[512];
+	size_t n;
+
+	snprintf(msg, sizeof(msg), "%s", line);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	log_at(level == LLL_ERR ? LOG_WARN : LOG_DEBUG, LOGF(LF_S("lws", msg)),
+	       "libwebsockets");
+}
+
+static int parse_listen(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	long long p;
+	const char *why;
+	size_t hl;
+
+	if (!colon)
+		return -1;
+	hl = (size_t)(colon - s);
+	if (s[0] == '[' && hl >= 2 && s[hl - 1] == ']') {
+		s++;
+		hl -= 2;
+	}
+	if (hl >= hostlen)
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (cfg_parse_int(colon + 1, 0, 65535, &p, &why) < 0)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+static int split_origins(struct bc_server *srv, const char *list)
+{
+	const char *p = list;
+
+	if (!list || !*list || !strcmp(list, "*"))
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char **no;
+
+		while (n && *p == ' ') {
+			p++;
+			n--;
+		}
+		if (n) {
+			no = realloc(srv->origins, (srv->norigins + 1) * sizeof(*no));
+			if (!no)
+				return -1;
+			srv->origins = no;
+			srv->origins[srv->norigins] = strndup(p, n);
+			if (!srv->origins[srv->norigins])
+				return -1;
+			while (n && srv->origins[srv->norigins][n - 1] == ' ')
+				srv->origins[srv->norigins][--n] = '\0';
+			srv->norigins++;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+int broadcaster_run(const struct broadcaster_cfg *cfg)
+{
+	static const struct lws_protocols protocols[] = {
+		{ "blockpipe", callback, sizeof(struct client), 4096, 0, NULL, 0 },
+		{ NULL, NULL, 0, 0, 0, NULL, 0 },
+	};
+	struct bc_server srv;
+	struct lws_context_creation_info info;
+	lws_retry_bo_t retry;
+	char host[128];
+	int port, rc = 1, logs = LLL_ERR;
+	int64_t deadline = 0;
+
+	memset(&srv, 0, sizeof(srv));
+	memset(&retry, 0, sizeof(retry));
+	memset(&info, 0, sizeof(info));
+	srv.cfg = cfg;
+	srv.chain_id = (uint64_t)cfg->chain_id;
+	pthread_mutex_init(&srv.qlock, NULL);
+	pthread_cond_init(&srv.qcond, NULL);
+	if (parse_listen(cfg->listen, host, sizeof(host), &port) < 0) {
+		log_error("invalid --listen address '%s': want HOST:PORT",
+			  cfg->listen);
+		goto out;
+	}
+	if (split_origins(&srv, cfg->allowed_origins) < 0)
+		goto out;
+	srv.rate = calloc(RATE_SLOTS, sizeof(*srv.rate));
+	srv.metrics = metrics_new("broadcaster");
+	/* Room for the replay window and every client's allowed lag. */
+	srv.ring = ring_new((size_t)(cfg->replay + cfg->queue_depth + 64));
+	if (!srv.rate || !srv.metrics || !srv.ring) {
+		log_error("out of memory");
+		goto out;
+	}
+	metrics_setup(&srv);
+
+	if (log_enabled(LOG_DEBUG))
+		logs |= LLL_WARN | LLL_NOTICE;
+	lws_set_log_level(logs, lws_log_emit);
+
+	retry.secs_since_valid_ping = (uint16_t)(cfg->ping_interval_ms / 1000);
+	retry.secs_since_valid_hangup = (uint16_t)(cfg->pong_timeout_ms / 1000);
+	info.port = port;
+	info.iface = host[0] && strcmp(host, "*") && strcmp(host, "0.0.0.0") ?
+		     host : NULL;
+	info.protocols = protocols;
+	info.user = &srv;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
+		       LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	if (!strchr(host, ':'))
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.retry_and_idle_policy = &retry;
+	info.timeout_secs = (unsigned int)((cfg->header_timeout_ms + 999) / 1000);
+	info.timeout_secs_ah_idle = info.timeout_secs;
+	info.fd_limit_per_thread = (unsigned int)cfg->max_connections + 64;
+	info.pt_serv_buf_size = 32768;
+	srv.ctx = lws_create_context(&info);
+	if (!srv.ctx) {
+		log_error("cannot start the WebSocket server on '%s'", cfg->listen);
+		goto out;
+	}
+	srv.vh = lws_get_vhost_by_name(srv.ctx, "default");
+	log_at(LOG_INFO, LOGF(LF_S("listen", cfg->listen),
+			      LF_I("port", srv.vh ?
+				   lws_get_vhost_listen_port(srv.vh) : port)),
+	       "listening");
+	if (input_start(&srv) < 0)
+		goto out;
+	lws_sul_schedule(srv.ctx, 0, &srv.tick, on_tick, TICK_US);
+
+	for (;;) {
+		if (lws_service(srv.ctx, 0) < 0) {
+			log_error("WebSocket service failed");
+			goto out;
+		}
+		if (sig_stopping() && !srv.stopping)
+			begin_shutdown(&srv);
+		if (srv.stopping) {
+			if (!deadline)
+				deadline = bc_now_ms() + SHUTDOWN_GRACE_MS;
+			if (!srv.nclients || bc_now_ms() > deadline)
+				break;
+		}
+	}
+	log_at(LOG_INFO, LOGF(LF_U("clients_left", srv.nclients)), "stopped");
+	rc = 0;
+out:
+	input_stop(&srv);
+	if (srv.ctx) {
+		lws_sul_cancel(&srv.tick);
+		lws_context_destroy(srv.ctx);
+	}
+	ring_destroy(&srv.ring);
+	metrics_destroy(&srv.metrics);
+	for (size_t i = 0; i < srv.norigins; i++)
+		free(srv.origins[i]);
+	free(srv.origins);
+	free(srv.rate);
+	pthread_mutex_destroy(&srv.qlock);
+	pthread_cond_destroy(&srv.qcond);
+	return rc;
+}

@@ -1,0 +1,178 @@
+/* Internals shared by the broadcaster's modules (server, client, input).
+ * Everything here but the input queue belongs to the service thread. */
+#ifndef BC_SERVER_H
+#define BC_SERVER_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+#include "broadcaster.h"
+#include "buf.h"
+#include "filter.h"
+
+struct bc_event;
+struct metric;
+struct metrics;
+struct ring;
+
+enum frame_type {
+	FT_NEWBLOCK, FT_NEWTXS, FT_NEWLOG, FT_REORG, FT_GAP, FT_NEWHEADS,
+	FT_LOGS, FT_REPLY, FT__COUNT
+};
+
+enum disc_reason {
+	DR_OVERFLOW, DR_WRITE_TIMEOUT, DR_TOO_LARGE, DR_FLOOD, DR_SHUTDOWN,
+	DR_CLOSED, DR__COUNT
+};
+
+enum reject_reason {
+	RJ_MAX_CONNECTIONS, RJ_RATE, RJ_ORIGIN, RJ_PATH, RJ__COUNT
+};
+
+enum sub_kind { SK_NEWHEADS, SK_LOGS, SK_NEWBLOCKS, SK_NEWTXS, SK_NEWLOGS,
+		SK_REORGS, SK__COUNT };
+
+struct bc_metrics {
+	struct metric *connections;
+	struct metric *subs[SK__COUNT];
+	struct metric *sent[FT__COUNT];
+	struct metric *bytes;
+	struct metric *disconnects[DR__COUNT];
+	struct metric *rejected[RJ__COUNT];
+	struct metric *dropped;
+	struct metric *gaps;
+	struct metric *latency;
+	struct metric *events_in;
+	struct metric *bad_input;
+	struct metric *bad_requests;
+};
+
+struct bc_qitem {
+	struct bc_qitem *next;
+	struct bc_event *ev;
+};
+
+struct client;
+
+struct bc_server {
+	const struct broadcaster_cfg *cfg;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	struct ring *ring;
+	struct metrics *metrics;
+	struct bc_metrics m;
+	struct client *clients; /* WebSocket clients, a list */
+	size_t nclients;
+	uint64_t chain_id;
+	uint64_t tip;
+	int have_tip;
+	char **origins;
+	size_t norigins;
+	int stopping;
+	lws_sorted_usec_list_t tick;
+	struct rate_slot *rate; /* connections per IP */
+	size_t nrate;
+
+	/* The input thread hands events over through this queue. */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct bc_qitem *qhead, *qtail;
+	size_t qlen;
+	volatile sig_atomic_t input_stop;
+	volatile sig_atomic_t input_seen; /* a message arrived: ready */
+	volatile sig_atomic_t input_failed;
+	pthread_t input_thread;
+	int input_started;
+};
+
+enum client_mode { CM_HTTP, CM_ETH, CM_CHAN };
+
+struct ctl_msg {
+	struct ctl_msg *next;
+	size_t len;
+	char data[]; /* EV_PRE headroom, then len bytes */
+};
+
+struct sub {
+	int active;
+	enum sub_kind kind;
+	char id[35];
+	uint64_t from_pos; /* events before it are not for this one */
+	struct log_filter filter;
+};
+
+#define CH_NEWBLOCKS 1
+#define CH_NEWTXS 2
+#define CH_NEWLOGS 4
+#define CH_REORGS 8
+
+struct client {
+	struct client *prev, *next;
+	struct lws *wsi;
+	struct bc_server *srv;
+	enum client_mode mode;
+	char ip[64];
+
+	/* HTTP: the answer being written. */
+	char *http_body; /* EV_PRE headroom before it */
+	size_t http_len, http_off;
+
+	/* WebSocket. */
+	struct buf rx;
+	int rx_binary;
+	int rx_paused;
+	struct ctl_msg *ctl_head, *ctl_tail;
+	size_t nctl;
+	struct buf out; /* eth_subscription frames, EV_PRE headroom first */
+
+	/* Read position in the ring and in the event at it. */
+	uint64_t pos;
+	uint32_t step;     /* channel: frame index in the event */
+	uint32_t phase, li, si; /* eth: heads/logs, log index, sub index */
+	uint64_t replay_end; /* positions below it were replayed: no lag */
+	uint64_t observed;   /* pos + 1 of the last event timed */
+
+	int chans;
+	struct log_filter chan_filter;
+	struct sub *subs;
+	size_t nslots, nactive;
+
+	int closing;
+	int close_code;
+	const char *close_reason;
+	int64_t last_progress_ms;
+};
+
+/* client.c */
+void client_ws_open(struct client *c, struct bc_server *srv, struct lws *wsi,
+		    enum client_mode mode);
+void client_ws_close(struct client *c);
+/* The client's message, complete in c->rx. 0, or -1 to close. */
+int client_on_message(struct client *c);
+/* Write one frame if there is one. 0, or -1 to close. */
+int client_on_writable(struct client *c);
+/* Has the client anything of interest in the ring? */
+int client_subscribed(const struct client *c);
+/* After a push: check the lag, ask for a writable callback. */
+void client_notify(struct client *c);
+/* Close with a code and reason (sent when the socket takes it). */
+void client_close(struct client *c, int code, const char *reason,
+		  enum disc_reason why);
+int64_t bc_now_ms(void);
+const char *bc_sub_kind_name(enum sub_kind k);
+
+/* input.c */
+int input_start(struct bc_server *srv);
+void input_stop(struct bc_server *srv);
+/* Service thread: take every queued event. */
+struct bc_qitem *input_take(struct bc_server *srv);
+
+/* page.c */
+extern const char bc_page_html[];
+extern const size_t bc_page_html_len;
+
+#endif

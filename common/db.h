@@ -1,0 +1,126 @@
+/* PostgreSQL helpers shared by the writer and the verifier (libpq).
+ *
+ * Connections come from db_connect() and belong to the caller (PQfinish).
+ * The schema (writer/schema.sql) is compiled into the library and applied
+ * by db_apply_schema(); docs/schema.md describes it. Functions that log
+ * do so with the subject first and the server's message in "error";
+ * DSNs are logged with their password redacted. */
+#ifndef DB_H
+#define DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libpq-fe.h>
+
+/* The version db_apply_schema() records in schema_version. Bump it when
+ * writer/schema.sql changes in a way an older database must receive. */
+#define DB_SCHEMA_VERSION 1
+
+/* The text of writer/schema.sql, NUL-terminated (generated at build time
+ * into build/common/schema_sql.c). */
+extern const char db_schema_sql[];
+extern const size_t db_schema_sql_len;
+
+/* Does dsn parse as a libpq connection string or URI? 0, or -1 with the
+ * reason in why (for a configuration error, exit status 2). */
+int db_check_dsn(const char *dsn, char *why, size_t whylen);
+
+/* Copy dsn into out with any password replaced by "***". */
+void db_redact_dsn(const char *dsn, char *out, size_t outlen);
+
+/* Connect. NULL on failure with an error line naming the redacted DSN and
+ * the server's reason. Notices go to the debug log. */
+PGconn *db_connect(const char *dsn);
+
+/* Apply the embedded schema: idempotent and safe to run from many
+ * processes at once (it holds an advisory transaction lock while it
+ * works). Skips the work when schema_version already holds
+ * DB_SCHEMA_VERSION or more. 0, or -1 with a log line. */
+int db_apply_schema(PGconn *conn);
+
+/* How a failed command should be handled. */
+enum db_status {
+	DB_OK = 0,
+	DB_RETRY,  /* deadlock, serialization failure, lock timeout: roll
+		      back and run the transaction again */
+	DB_CONN,   /* the connection is gone or the server is shutting down:
+		      reconnect, then run it again */
+	DB_FATAL,  /* anything else (bad data, a missing table) */
+};
+
+/* Classify a result (NULL counts as a failure) together with the
+ * connection state. PGRES_COMMAND_OK, PGRES_TUPLES_OK and PGRES_COPY_IN
+ * are DB_OK. */
+enum db_status db_classify(PGconn *conn, const PGresult *res);
+
+/* The SQLSTATE of a result, or "" when there is none. */
+const char *db_sqlstate(const PGresult *res);
+
+/* The first line of the connection's (or the result's, when res is not
+ * NULL) error message, copied into out. Returns out. */
+const char *db_error_line(PGconn *conn, const PGresult *res, char *out,
+			  size_t outlen);
+
+/* Run one command that returns no rows. The status as db_classify; on
+ * failure a warn line with what (a short description) and the error. */
+enum db_status db_exec(PGconn *conn, const char *what, const char *sql);
+
+/* Run a query with text parameters whose result is one bigint (or NULL:
+ * *isnull is set). The status as db_classify, with a log line on
+ * failure. */
+enum db_status db_query_i64(PGconn *conn, const char *sql, int nparams,
+			    const char *const *params, int64_t *out,
+			    int *isnull);
+
+/* blockpipe_resume_height(chain, start): the first height >= start
+ * without a canonical block. */
+enum db_status db_resume_height(PGconn *conn, uint64_t chain_id,
+				uint64_t start, uint64_t *out);
+
+/* blockpipe_watermark(chain, start[, hint]): the highest height h with
+ * every height in [start, h] canonical; start - 1 when none (so -1 for
+ * start 0). hint < 0 means none. */
+enum db_status db_watermark(PGconn *conn, uint64_t chain_id, uint64_t start,
+			    int64_t hint, int64_t *out);
+
+/* blockpipe_next_epoch(chain): increments and returns the epoch. */
+enum db_status db_next_epoch(PGconn *conn, uint64_t chain_id,
+			     uint64_t *epoch);
+
+/* blockpipe_missing_heights(chain, from, to): *out is malloc'd (free(3)
+ * it), *n its length; at most max heights are returned. */
+enum db_status db_missing_heights(PGconn *conn, uint64_t chain_id,
+				  uint64_t from, uint64_t to, size_t max,
+				  uint64_t **out, size_t *n);
+
+/* One row of the canonical table. hash is "0x" + 64 hex digits, or ""
+ * for a tombstone. */
+struct db_canonical {
+	uint64_t number;
+	char hash[67];
+	uint64_t seq;
+};
+
+/* The canonical rows with from <= number <= to, ascending: *out is
+ * malloc'd (free(3) it). For the verifier's window of recent hashes. */
+enum db_status db_canonical_range(PGconn *conn, uint64_t chain_id,
+				  uint64_t from, uint64_t to,
+				  struct db_canonical **out, size_t *n);
+
+/* The highest canonical height with a (non-null) hash, or -1 when the
+ * chain has none. */
+enum db_status db_canonical_tip(PGconn *conn, uint64_t chain_id,
+				int64_t *out);
+
+/* pg_try_advisory_lock(classid, objid) for the session (e.g. one verifier
+ * per chain: classid = DB_LOCK_VERIFIER, objid = chain id). *got is 1
+ * when the lock is now held by this connection. */
+enum db_status db_try_session_lock(PGconn *conn, int32_t classid,
+				   int32_t objid, int *got);
+
+/* Advisory lock classes (the first key of the two-int form). */
+#define DB_LOCK_SCHEMA 0x62700001   /* db_apply_schema */
+#define DB_LOCK_VERIFIER 0x62700002 /* one verifier per chain */
+#define DB_LOCK_CLEANUP 0x62700003  /* writers (shared) vs orphan clean-up */
+
+#endif

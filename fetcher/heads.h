@@ -1,0 +1,28 @@
+/* newHeads: a WebSocket subscription (`eth_subscribe` `newHeads`) that
+ * learns of new blocks as the node announces them, on its own thread
+ * (libwebsockets client). It reconnects with back-off when the connection
+ * drops; the fetcher keeps polling eth_blockNumber meanwhile, so a dead
+ * subscription slows the fetcher down to the polling interval, nothing
+ * more. */
+#ifndef HEADS_H
+#define HEADS_H
+
+#include <stdint.h>
+
+struct heads;
+
+/* Start the subscription thread for url (ws:// or wss://). NULL (logged)
+ * when the URL is invalid or the thread cannot start. */
+struct heads *heads_start(const char *url);
+
+/* 1 and the highest head announced when one arrived since the last call,
+ * else 0. Thread-safe. */
+int heads_latest(struct heads *h, uint64_t *out);
+
+/* Announcements received so far (for tests and metrics). */
+uint64_t heads_count(struct heads *h);
+
+/* Stop the thread and free. Accepts NULL. Sets *h to NULL. */
+void heads_stop(struct heads **h);
+
+#endif

@@ -1,0 +1,306 @@
+# shellcheck shell=bash
+# tests/lib.sh: helpers for blockpipe's integration tests (bash).
+#
+# A test is tests/integration/NN_name.sh, run by tests/run-integration:
+#
+#   #!/usr/bin/env bash
+#   . "$(dirname "$0")/../lib.sh"
+#   anvil_start
+#   traffic_blocks 3
+#   pg_ensure; new_db
+#   bg_run writer "$BIN/writer" --db "$DB" <"$T/in.ndjson"
+#   wait_until 30 '[ "$(psql_q "select count(*) from blocks")" -ge 3 ]'
+#   assert_eq 3 "$(psql_q 'select max(number) from blocks')" "head"
+#   pass
+#
+# Provides:
+#   ROOT BIN T TEST_NAME      repo root, $ROOT/bin, per-test temp dir, name
+#   bg_run NAME CMD...        start CMD in the background, stdout/stderr to
+#                             $T/NAME.out and $T/NAME.err (stdin inherited)
+#   bg_kill NAME [SIG]        kill it and its children (default TERM), reap it
+#   bg_pid NAME, bg_alive NAME, bg_wait NAME (its exit status)
+#   free_port                 print a free loopback TCP port
+#   anvil_start [ARGS...]     private anvil on a free port; sets RPC, ANVIL_PORT
+#   anvil_stop
+#   rpc METHOD [PARAMS_JSON]  call $RPC, print .result compact (1 on error)
+#   mine N                    anvil_mine N empty blocks
+#   traffic_blocks N [ARGS]   N blocks, each with a few txs and logs
+#                             (scripts/devnet traffic; ARGS e.g. --tx-per-block 5)
+#   PING_TOPIC                topic0 of the logs that traffic makes
+#   pg_ensure                 the one suite cluster; sets PG_BASE (a DSN
+#                             without database): $BLOCKPIPE_TEST_PG if set, else
+#                             scripts/pg --dir var/test-pg --port 5439
+#   new_db                    create a fresh database, set and print DB (DSN);
+#                             dropped at exit unless KEEP=1 (call it plainly,
+#                             not as DB=$(new_db), so that it is dropped)
+#   psql_q SQL                run SQL on $DB, print unaligned tuples only
+#   wait_until TIMEOUT_S COND [MSG]  poll COND (shell code) every 0.1 s; fail
+#                             the test on timeout
+#   assert_eq EXPECTED ACTUAL MSG, fail MSG, pass
+#
+# At exit every process started with bg_run (and its children) is killed,
+# databases from new_db are dropped and $T is removed; KEEP=1 keeps $T and the
+# databases. fail and pass exit the test: do not call them inside $(...).
+
+set -euo pipefail
+set -o errtrace
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=$ROOT/bin
+TEST_NAME=$(basename "${0%.sh}")
+T=$(mktemp -d "${TMPDIR:-/tmp}/blockpipe-test-$TEST_NAME.XXXXXX")
+ANVIL=${ANVIL:-$ROOT/var/npm/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil}
+PING_TOPIC=0xfd8d0c1dc3ab254ec49463a1192bb2423b3b851adedec1aa94dcd362dc063c9d
+TEST_PG_DIR=$ROOT/var/test-pg
+TEST_PG_PORT=5439
+export ROOT BIN T TEST_NAME PING_TOPIC
+
+declare -A _BG_PID=()
+_BG_ORDER=()
+_NEW_DBS=()
+_PORTS_GIVEN=" "
+_LIB_DONE=0
+_ERR_LINE="" _ERR_CMD=""
+
+_lib_on_err() {
+	_ERR_LINE=$1 _ERR_CMD=$2
+}
+
+# pid and all its descendants, parents first
+_lib_tree() {
+	local queue=("$1") p c kids
+	while [ ${#queue[@]} -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		echo "$p"
+		if [ -r "/proc/$p/task/$p/children" ]; then
+			kids=$(cat /proc/"$p"/task/*/children 2>/dev/null || true)
+		else
+			kids=$(pgrep -P "$p" 2>/dev/null || true)
+		fi
+		for c in $kids; do queue+=("$c"); done
+	done
+}
+
+# _lib_kill SIG PID...: signal the trees, wait up to 5 s, then SIGKILL
+_lib_kill() {
+	local sig=$1 p i all=() left
+	shift
+	for p in "$@"; do
+		mapfile -t -O "${#all[@]}" all < <(_lib_tree "$p")
+	done
+	[ ${#all[@]} -gt 0 ] || return 0
+	kill "-$sig" "${all[@]}" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		left=0
+		for p in "${all[@]}"; do
+			if kill -0 "$p" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" != Z ]; then
+				left=1
+				break
+			fi
+		done
+		[ "$left" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$left" = 0 ] || kill -KILL "${all[@]}" 2>/dev/null || true
+	for p in "$@"; do wait "$p" 2>/dev/null || true; done
+}
+
+_lib_exit() {
+	local status=$? i name pids=() db
+	trap - EXIT ERR
+	set +e
+	if [ "$status" != 0 ] && [ "$_LIB_DONE" = 0 ]; then
+		echo "FAIL: $TEST_NAME: exit status $status${_ERR_LINE:+ at line $_ERR_LINE: $_ERR_CMD}" >&2
+	fi
+	for ((i = ${#_BG_ORDER[@]} - 1; i >= 0; i--)); do
+		name=${_BG_ORDER[$i]}
+		[ -n "${_BG_PID[$name]:-}" ] && pids+=("${_BG_PID[$name]}")
+	done
+	[ ${#pids[@]} -eq 0 ] || _lib_kill TERM "${pids[@]}"
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "KEEP=1: test files in $T${_NEW_DBS[0]:+, databases kept: ${_NEW_DBS[*]}}" >&2
+	else
+		for db in "${_NEW_DBS[@]}"; do
+			psql "$PG_BASE/postgres" -X -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+		done
+		rm -rf "$T"
+	fi
+	exit "$status"
+}
+trap '_lib_on_err "$LINENO" "$BASH_COMMAND"' ERR
+trap _lib_exit EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+fail() {
+	echo "FAIL: $TEST_NAME: $*" >&2
+	_LIB_DONE=1
+	exit 1
+}
+
+pass() {
+	echo "PASS: $TEST_NAME"
+	_LIB_DONE=1
+	exit 0
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-assert_eq}: expected '$1', got '$2'"
+}
+
+wait_until() {
+	local timeout=$1 cond=$2 msg=${3:-} end
+	end=$((SECONDS + timeout))
+	while :; do
+		if eval "$cond"; then return 0; fi
+		[ "$SECONDS" -lt "$end" ] || fail "timed out after ${timeout}s waiting for ${msg:-$cond}"
+		sleep 0.1
+	done
+}
+
+# --- background processes -------------------------------------------------------
+
+bg_run() {
+	local name=$1
+	shift
+	[ -z "${_BG_PID[$name]:-}" ] || fail "bg_run: '$name' is already running"
+	# 0<&0: keep the caller's stdin (bash gives /dev/null to bare '&' jobs)
+	"$@" 0<&0 >"$T/$name.out" 2>"$T/$name.err" &
+	_BG_PID[$name]=$!
+	case " ${_BG_ORDER[*]} " in *" $name "*) ;; *) _BG_ORDER+=("$name") ;; esac
+}
+
+bg_pid() {
+	echo "${_BG_PID[$1]:-}"
+}
+
+bg_alive() {
+	local pid=${_BG_PID[$1]:-}
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+		[ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
+
+# bg_wait NAME: wait for it to exit; returns its exit status
+bg_wait() {
+	local pid=${_BG_PID[$1]:-} rc=0
+	[ -n "$pid" ] || fail "bg_wait: no process '$1'"
+	wait "$pid" || rc=$?
+	_BG_PID[$1]=""
+	return "$rc"
+}
+
+bg_kill() {
+	local pid=${_BG_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	_lib_kill "${2:-TERM}" "$pid"
+	_BG_PID[$1]=""
+}
+
+# --- network ---------------------------------------------------------------------
+
+# A port that nothing listens on, below Linux's ephemeral range (32768-) so
+# outgoing connections do not take it; not one handed out before in this test.
+free_port() {
+	local p i
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+		case $_PORTS_GIVEN in *" $p "*) continue ;; esac
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			_PORTS_GIVEN+="$p "
+			echo "$p"
+			return 0
+		fi
+	done
+	fail "free_port: no free port found"
+}
+
+# --- anvil -----------------------------------------------------------------------
+
+anvil_start() {
+	local try i
+	if [ ! -x "$ANVIL" ]; then
+		"$ROOT/scripts/deps" --anvil >&2 || fail "cannot install anvil"
+	fi
+	for ((try = 0; try < 3; try++)); do
+		ANVIL_PORT=$(free_port)
+		RPC=http://127.0.0.1:$ANVIL_PORT
+		export RPC ANVIL_PORT
+		bg_run anvil "$ANVIL" --host 127.0.0.1 --port "$ANVIL_PORT" "$@"
+		for ((i = 0; i < 300; i++)); do
+			bg_alive anvil || break
+			if rpc eth_chainId >/dev/null 2>&1; then return 0; fi
+			sleep 0.1
+		done
+		if bg_alive anvil; then
+			bg_kill anvil
+			fail "anvil_start: no answer on $RPC within 30 s (log: $T/anvil.out)"
+		fi
+		bg_kill anvil
+		# lost a race for the port: try another
+		grep -qi 'address already in use' "$T/anvil.out" "$T/anvil.err" 2>/dev/null ||
+			fail "anvil_start: anvil exited: $(tail -n 5 "$T/anvil.err" "$T/anvil.out" 2>/dev/null)"
+		mv "$T/anvil.out" "$T/anvil.out.$try"
+	done
+	fail "anvil_start: could not bind a port"
+}
+
+anvil_stop() {
+	bg_kill anvil
+}
+
+rpc() {
+	local method=$1 params=${2:-[]} resp
+	resp=$(curl -sS --max-time 30 -H 'content-type: application/json' \
+		--data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$method\",\"params\":$params}" \
+		"${RPC:?rpc: RPC is not set (anvil_start)}") || return 1
+	# shellcheck disable=SC2016 # $m is jq's
+	jq -c --arg m "$method" 'if has("error")
+		then ("rpc \($m): \(.error | tojson)\n" | halt_error(1)) else .result end' <<<"$resp"
+}
+
+mine() {
+	rpc anvil_mine "[${1:-1}]" >/dev/null
+}
+
+traffic_blocks() {
+	local n=$1
+	shift
+	"$ROOT/scripts/devnet" traffic --rpc "$RPC" --dir "$T/devnet" --blocks "$n" \
+		--interval 0 "$@" >>"$T/traffic.log" 2>&1 ||
+		fail "traffic_blocks $n failed: $(tail -n 5 "$T/traffic.log")"
+}
+
+# --- PostgreSQL ------------------------------------------------------------------
+
+pg_ensure() {
+	[ -z "${PG_BASE:-}" ] || return 0
+	if [ -n "${BLOCKPIPE_TEST_PG:-}" ]; then
+		PG_BASE=${BLOCKPIPE_TEST_PG%/}
+	else
+		local dsn
+		dsn=$("$ROOT/scripts/pg" --dir "$TEST_PG_DIR" --port "$TEST_PG_PORT" start) ||
+			fail "pg_ensure: cannot start the test cluster"
+		PG_BASE=${dsn%/*}
+	fi
+	export PG_BASE
+	psql "$PG_BASE/postgres" -X -q -tAc 'select 1' >/dev/null ||
+		fail "pg_ensure: cannot connect to '$PG_BASE/postgres'"
+}
+
+new_db() {
+	local name
+	pg_ensure
+	name=$(printf '%s' "${TEST_NAME:0:40}" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9_' '_')
+	name=t_${name}_$$_$RANDOM
+	psql "$PG_BASE/postgres" -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $name" >/dev/null ||
+		fail "new_db: cannot create database '$name'"
+	_NEW_DBS+=("$name")
+	DB=$PG_BASE/$name
+	export DB
+	echo "$DB"
+}
+
+psql_q() {
+	psql "${DB:?psql_q: DB is not set (new_db)}" -X -q -v ON_ERROR_STOP=1 -tA -c "$1"
+}

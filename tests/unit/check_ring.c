@@ -1,0 +1,131 @@
+/* The broadcaster's event ring: positions, eviction, lag, and where a
+ * `since` replay starts (reorgs included). */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* By path: other programs' folders are on the include path too. */
+#include "../../broadcaster/events.h"
+#include "../../broadcaster/ring.h"
+
+static struct bc_event *ev_new(enum ev_kind kind, uint64_t height)
+{
+	struct bc_event *ev = calloc(1, sizeof(*ev));
+
+	ck_assert_ptr_nonnull(ev);
+	ev->kind = kind;
+	ev->height = height;
+	ev->has_height = 1;
+	return ev;
+}
+
+START_TEST(test_positions)
+{
+	struct ring *r = ring_new(4);
+
+	ck_assert_uint_eq(ring_head(r), 0);
+	ck_assert_uint_eq(ring_tail(r), 0);
+	ck_assert_ptr_null(ring_get(r, 0));
+	for (uint64_t i = 0; i < 4; i++)
+		ck_assert_uint_eq(ring_push(r, ev_new(EV_BLOCK, 100 + i)), i);
+	ck_assert_uint_eq(ring_tail(r), 0);
+	ck_assert_uint_eq(ring_head(r), 4);
+	ck_assert_uint_eq(ring_get(r, 2)->height, 102);
+	ck_assert_uint_eq(ring_lag(r, 1), 3);
+	ck_assert_uint_eq(ring_lag(r, 4), 0);
+	ck_assert_uint_eq(ring_lag(r, 9), 0);
+	/* Full: the oldest goes. */
+	ck_assert_uint_eq(ring_push(r, ev_new(EV_BLOCK, 104)), 4);
+	ck_assert_uint_eq(ring_tail(r), 1);
+	ck_assert_ptr_null(ring_get(r, 0));
+	ck_assert_uint_eq(ring_get(r, 1)->height, 101);
+	ck_assert_uint_eq(ring_get(r, 4)->height, 104);
+	ck_assert_ptr_null(ring_get(r, 5));
+	ring_destroy(&r);
+	ck_assert_ptr_null(r);
+}
+END_TEST
+
+START_TEST(test_wraps_many_times)
+{
+	struct ring *r = ring_new(3);
+
+	for (uint64_t i = 0; i < 1000; i++)
+		ring_push(r, ev_new(EV_BLOCK, i));
+	ck_assert_uint_eq(ring_tail(r), 997);
+	ck_assert_uint_eq(ring_head(r), 1000);
+	for (uint64_t p = 997; p < 1000; p++)
+		ck_assert_uint_eq(ring_get(r, p)->height, p);
+	ring_destroy(&r);
+}
+END_TEST
+
+START_TEST(test_since)
+{
+	struct ring *r = ring_new(16);
+	uint64_t pos, oldest;
+
+	ck_assert_int_eq(ring_find_since(r, 5, &pos, &oldest), RING_SINCE_TOO_OLD);
+	ck_assert_uint_eq(oldest, UINT64_MAX);
+	ring_push(r, ev_new(EV_GAP, 0));          /* 0 */
+	for (uint64_t h = 100; h <= 104; h++)    /* 1..5 */
+		ring_push(r, ev_new(EV_BLOCK, h));
+	ring_push(r, ev_new(EV_REORG, 103));      /* 6: orphans 103, 104 */
+	ring_push(r, ev_new(EV_BLOCK, 103));      /* 7 */
+	ring_push(r, ev_new(EV_BLOCK, 104));      /* 8 */
+	ring_push(r, ev_new(EV_BLOCK, 105));      /* 9 */
+
+	ck_assert_int_eq(ring_find_since(r, 99, &pos, &oldest), RING_SINCE_TOO_OLD);
+	ck_assert_uint_eq(oldest, 100);
+	ck_assert_int_eq(ring_find_since(r, 100, &pos, &oldest), RING_SINCE_OK);
+	ck_assert_uint_eq(pos, 1);
+	/* The first block at or above the height: the old branch, then the
+	 * reorg that orphaned it, then the new branch. */
+	ck_assert_int_eq(ring_find_since(r, 104, &pos, &oldest), RING_SINCE_OK);
+	ck_assert_uint_eq(pos, 5);
+	ck_assert_int_eq(ring_find_since(r, 105, &pos, &oldest), RING_SINCE_OK);
+	ck_assert_uint_eq(pos, 9);
+	ck_assert_int_eq(ring_find_since(r, 106, &pos, &oldest), RING_SINCE_LIVE);
+	ck_assert_uint_eq(pos, ring_head(r));
+	ring_destroy(&r);
+}
+END_TEST
+
+START_TEST(test_since_after_eviction)
+{
+	struct ring *r = ring_new(4);
+	uint64_t pos, oldest;
+
+	for (uint64_t h = 1; h <= 10; h++)
+		ring_push(r, ev_new(EV_BLOCK, h));
+	ck_assert_int_eq(ring_find_since(r, 6, &pos, &oldest), RING_SINCE_TOO_OLD);
+	ck_assert_uint_eq(oldest, 7);
+	ck_assert_int_eq(ring_find_since(r, 7, &pos, &oldest), RING_SINCE_OK);
+	ck_assert_uint_eq(pos, 6);
+	ring_destroy(&r);
+}
+END_TEST
+
+static Suite *ring_suite(void)
+{
+	Suite *s = suite_create("ring");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_positions);
+	tcase_add_test(tc, test_wraps_many_times);
+	tcase_add_test(tc, test_since);
+	tcase_add_test(tc, test_since_after_eviction);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ring_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

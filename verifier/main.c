@@ -1,0 +1,114 @@
+/* verifier: flags and environment -> struct verifier_cfg -> verifier_run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "verifier.h"
+#include "banned.h"
+
+static const struct cfg_prog prog = {
+	"verifier",
+	"[--in ENDPOINT] [--out ENDPOINT] [--pub ENDPOINT] --rpc URLS "
+	"[--db DSN --start-block N | --state FILE] [--window N] "
+	"[--chain-id N] [--no-verify-hash] [--metrics-addr ADDR] ...",
+	"Check parent-hash continuity and block hashes of the fetcher's block "
+	"messages, resolve reorgs and gaps against the node, and emit them "
+	"stamped with seq.",
+	"fetcher --rpc http://127.0.0.1:8545 --from 0 --to head --follow | "
+	"verifier --rpc http://127.0.0.1:8545 --state var/verifier.state",
+};
+
+int main(int argc, char **argv)
+{
+	struct verifier_cfg c;
+	struct cfg_common common;
+	char why[512] = "";
+	int rc;
+	struct cfg_opt opts[] = {
+		{ "audit-interval", 0, "VERIFIER_AUDIT_INTERVAL", CFG_DURATION,
+		  &c.audit_ms, "30s", 100, 86400000, "DURATION",
+		  "how often to ask the database for missing heights", false },
+		{ "chain-id", 0, "BLOCKPIPE_CHAIN_ID", CFG_INT, &c.chain_id,
+		  "0", 0, 0x7fffffffffffffffLL, "N",
+		  "refuse to start unless the node's chain id is N (0: any)",
+		  false },
+		{ "db", 0, "BLOCKPIPE_DB", CFG_STR, &c.db, NULL, 0, 0, "DSN",
+		  "PostgreSQL: window, epoch, lock and audits", false },
+		{ "heartbeat-interval", 0, "VERIFIER_HEARTBEAT_INTERVAL",
+		  CFG_DURATION, &c.heartbeat_ms, "5s", 10, 3600000, "DURATION",
+		  "heartbeat period on the PUB socket", false },
+		{ "in", 'i', "VERIFIER_IN", CFG_STR, &c.in, "-", 0, 0,
+		  "ENDPOINT", "input: - (stdin) or a PULL endpoint", false },
+		{ "lag-wait", 0, "VERIFIER_LAG_WAIT", CFG_DURATION,
+		  &c.lag_wait_ms, "30s", 0, 3600000, "DURATION",
+		  "how long to wait for a node that lacks a height", false },
+		{ "metrics-addr", 0, "VERIFIER_METRICS_ADDR", CFG_STR,
+		  &c.metrics_addr, NULL, 0, 0, "ADDR",
+		  "serve /metrics, /health, /ready on ADDR", false },
+		{ "no-verify-hash", 0, "VERIFIER_NO_VERIFY_HASH", CFG_BOOL,
+		  &c.no_verify_hash, "0", 0, 0, NULL,
+		  "do not recompute block hashes (non-standard headers)", false },
+		{ "out", 'o', "VERIFIER_OUT", CFG_STR, &c.out, "-", 0, 0,
+		  "ENDPOINT", "output: - (stdout) or a PUSH endpoint", false },
+		{ "pub", 0, "VERIFIER_PUB", CFG_STR, &c.pub, NULL, 0, 0,
+		  "ENDPOINT", "PUB socket: topics block, reorg, heartbeat",
+		  false },
+		{ "rpc", 'r', "BLOCKPIPE_RPC_URL", CFG_STR, &c.rpc, NULL, 0, 0,
+		  "URLS", "node JSON-RPC URLs, comma-separated", false },
+		{ "rpc-timeout", 0, "VERIFIER_RPC_TIMEOUT", CFG_DURATION,
+		  &c.rpc_timeout_ms, "10s", 100, 600000, "DURATION",
+		  "per-request timeout", false },
+		{ "start-block", 0, "BLOCKPIPE_START_BLOCK", CFG_INT,
+		  &c.start_block, NULL, 0, 0x7fffffffffffffffLL, "N",
+		  "nothing below N is emitted or orphaned", false },
+		{ "state", 0, "VERIFIER_STATE", CFG_STR, &c.state, NULL, 0, 0,
+		  "FILE", "keep the seq epoch in FILE (without --db)", false },
+		{ "window", 'w', "VERIFIER_WINDOW", CFG_INT, &c.window, "256",
+		  1, 1000000, "N", "recent heights held for reorg detection",
+		  false },
+		CFG_END,
+	};
+
+	memset(&c, 0, sizeof(c));
+	c.chain_id = -1;
+	c.start_block = -1;
+	rc = cfg_parse(&prog, opts, &common, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (c.chain_id == 0)
+		c.chain_id = -1;
+	if (!cfg_find(opts, "start-block")->set)
+		c.start_block = -1;
+	if (!c.rpc || !*c.rpc)
+		return cfg_fail(&prog, "no node to ask: give --rpc URLS or set "
+				"BLOCKPIPE_RPC_URL");
+	if (c.db && !*c.db)
+		c.db = NULL;
+	if (c.state && !*c.state)
+		c.state = NULL;
+	if (c.db && c.state)
+		return cfg_fail(&prog, "--db and --state both keep the epoch: "
+				"give one");
+	if (c.db) {
+		if (db_check_dsn(c.db, why, sizeof(why)) < 0)
+			return cfg_fail(&prog, "invalid --db: %s", why);
+		if (c.start_block < 0)
+			return cfg_fail(&prog, "--db needs --start-block N "
+					"(BLOCKPIPE_START_BLOCK), the fetcher's "
+					"first height");
+	}
+	c.check_config = common.check_config;
+	if (c.check_config) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	rc = verifier_run(&c, why, sizeof(why));
+	if (rc == VERIFIER_EXIT_CONFIG)
+		return cfg_fail(&prog, "%s", why);
+	if (fclose(stdout) != 0 && rc == 0) {
+		perror("verifier: stdout");
+		return 1;
+	}
+	return rc;
+}

@@ -1,0 +1,312 @@
+/* Reading block messages (incoming or fetched) and asking the node. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "block.h"
+#include "header.h"
+#include "internal.h"
+#include "json.h"
+#include "log.h"
+#include "metrics.h"
+#include "sig.h"
+#include "banned.h"
+
+/* Attempts at a block whose hash does not verify before giving up on it. */
+#define REFETCH_TRIES 5
+
+long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int nap(long long ms)
+{
+	while (ms > 0 && !sig_stopping()) {
+		long long step = ms > 50 ? 50 : ms;
+		struct timespec ts = { 0, (long)(step * 1000000) };
+
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return sig_stopping() ? -1 : 0;
+}
+
+void vblock_release(struct vblock *b)
+{
+	if (b->own)
+		free(b->text);
+	memset(b, 0, sizeof(*b));
+}
+
+struct top {
+	const char *type, *hash, *parent, *block, *number, *chain;
+	size_t type_len, hash_len, parent_len, block_len, number_len,
+		chain_len;
+	int live;
+};
+
+static int is_key(const struct json_member *m, const char *k)
+{
+	return m->key && m->keylen == strlen(k) && !memcmp(m->key, k, m->keylen);
+}
+
+/* Trim a raw value; a string loses its quotes. */
+static void raw(const struct json_member *m, const char **v, size_t *n)
+{
+	const char *s = m->val, *e = m->val + m->vallen;
+
+	while (s < e && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r' || e[-1] == ',' || e[-1] == '}'))
+		e--;
+	if (e - s >= 2 && *s == '"' && e[-1] == '"') {
+		s++;
+		e--;
+	}
+	*v = s;
+	*n = (size_t)(e - s);
+}
+
+static int top_cb(void *arg, const struct json_member *m)
+{
+	struct top *t = arg;
+
+	if (is_key(m, "type"))
+		raw(m, &t->type, &t->type_len);
+	else if (is_key(m, "hash"))
+		raw(m, &t->hash, &t->hash_len);
+	else if (is_key(m, "parent_hash"))
+		raw(m, &t->parent, &t->parent_len);
+	else if (is_key(m, "number"))
+		raw(m, &t->number, &t->number_len);
+	else if (is_key(m, "chain_id"))
+		raw(m, &t->chain, &t->chain_len);
+	else if (is_key(m, "live"))
+		t->live = m->vallen >= 4 && !memcmp(m->val, "true", 4);
+	else if (is_key(m, "block")) {
+		t->block = m->val;
+		t->block_len = m->vallen;
+	}
+	return 0;
+}
+
+static int span_u64(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !n || n > 19)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int span_hash(const char *s, size_t n, char out[67])
+{
+	if (!s || n != 66 || s[0] != '0' || s[1] != 'x')
+		return -1;
+	for (size_t i = 2; i < n; i++)
+		if (!strchr("0123456789abcdefABCDEF", s[i]))
+			return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static enum inspect_result skip(struct metric *m, uint64_t height,
+				const char *what, const char *why)
+{
+	metric_inc(m);
+	log_at(LOG_WARN, LOGF(LF_I("height", (long long)height),
+			      LF_S("error", why)),
+	       "%s", what);
+	return IN_SKIP;
+}
+
+enum inspect_result vblock_inspect(struct verifier *v, const char *text,
+				   size_t len, struct vblock *b)
+{
+	struct top t;
+	struct header_info hi;
+	char err[160];
+	uint64_t chain;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	memset(b, 0, sizeof(*b));
+	b->text = (char *)text;
+	b->len = len;
+	rc = json_members(text, len, top_cb, &t, err, sizeof(err));
+	if (rc < 0 || !t.type) {
+		metric_inc(v->m.bad_json);
+		log_at(LOG_WARN, LOGF(LF_S("error", rc < 0 ? err : "no type"),
+				      LF_I("bytes", (long long)len)),
+		       "input line is not a message; dropped");
+		return IN_SKIP;
+	}
+	if (t.type_len != 5 || memcmp(t.type, "block", 5)) {
+		metric_inc(v->m.bad_type);
+		log_at(LOG_WARN, LOGF(LF_S("type", "")),
+		       "input message of type '%.*s' is not a block; dropped",
+		       (int)(t.type_len > 40 ? 40 : t.type_len), t.type);
+		return IN_SKIP;
+	}
+	if (span_u64(t.number, t.number_len, &b->number) < 0)
+		return skip(v->m.bad_fields, 0, "block message without a valid "
+			    "'number'; dropped", "number");
+	if (span_hash(t.hash, t.hash_len, b->hash) < 0 ||
+	    span_hash(t.parent, t.parent_len, b->parent) < 0)
+		return skip(v->m.bad_fields, b->number, "block message without "
+			    "a valid 'hash' or 'parent_hash'; dropped",
+			    "hash");
+	if (span_u64(t.chain, t.chain_len, &chain) < 0)
+		return skip(v->m.bad_fields, b->number, "block message without "
+			    "a valid 'chain_id'; dropped", "chain_id");
+	if (chain != v->chain_id) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "chain_id %" PRIu64 ", expected %"
+			 PRIu64, chain, v->chain_id);
+		return skip(v->m.bad_chain, b->number,
+			    "block message of another chain; dropped", why);
+	}
+	if (!t.block || !t.block_len)
+		return skip(v->m.bad_fields, b->number, "block message without "
+			    "'block'; dropped", "block");
+	b->live = t.live;
+	if (v->cfg->no_verify_hash)
+		return IN_OK;
+	if (header_inspect(t.block, t.block_len, &hi, err, sizeof(err)) < 0) {
+		metric_inc(v->m.hash_mismatch);
+		log_at(LOG_ERROR, LOGF(LF_I("height", (long long)b->number),
+				       LF_S("hash", b->hash),
+				       LF_S("error", err)),
+		       "cannot hash the header of block %" PRIu64 " (node sent "
+		       "corrupted data or the chain uses a non-standard header; "
+		       "--no-verify-hash disables this check)", b->number);
+		return IN_MISMATCH;
+	}
+	if (hi.number != b->number || strcasecmp(hi.hash, b->hash) ||
+	    strcasecmp(hi.parent_hash, b->parent) ||
+	    strcasecmp(hi.computed, b->hash)) {
+		metric_inc(v->m.hash_mismatch);
+		log_at(LOG_ERROR, LOGF(LF_I("height", (long long)b->number),
+				       LF_S("hash", b->hash),
+				       LF_S("computed", hi.computed),
+				       LF_S("parent_hash", b->parent)),
+		       "block hash mismatch at height %" PRIu64 " (node sent "
+		       "corrupted data or the chain uses a non-standard header; "
+		       "--no-verify-hash disables this check)", b->number);
+		return IN_MISMATCH;
+	}
+	metric_inc(v->m.verified);
+	return IN_OK;
+}
+
+/* The delay before lag retry i (0-based): 100 ms doubling to 2 s. */
+static long long lag_delay(int i)
+{
+	long long d = 100LL << (i < 5 ? i : 5);
+
+	return d > 2000 ? 2000 : d;
+}
+
+enum node_result node_hash(struct verifier *v, uint64_t n, char hash[67])
+{
+	char parent[67];
+	long long waited = 0;
+
+	for (int i = 0;; i++) {
+		int rc;
+
+		if (sig_stopping())
+			return NODE_FAILED;
+		metric_inc(v->m.walkback_calls);
+		rc = block_hash_sync(v->bf, n, hash, parent);
+		if (rc == 0)
+			return NODE_OK;
+		if (rc < 0 && sig_stopping())
+			return NODE_FAILED;
+		if (waited >= v->cfg->lag_wait_ms)
+			return rc > 0 ? NODE_MISSING : NODE_FAILED;
+		metric_inc(v->m.lag_waits);
+		log_at(LOG_DEBUG, LOGF(LF_I("height", (long long)n)),
+		       "node has no block %" PRIu64 " yet; waiting", n);
+		if (nap(lag_delay(i)) < 0)
+			return NODE_FAILED;
+		waited += lag_delay(i);
+	}
+}
+
+enum node_result node_block(struct verifier *v, uint64_t n, int live,
+			    struct vblock *b)
+{
+	struct buf msg = BUF_INIT;
+	struct block_info info;
+	long long waited = 0;
+	int bad = 0;
+
+	memset(b, 0, sizeof(*b));
+	for (int i = 0;; i++) {
+		enum block_status st;
+		enum inspect_result ir;
+
+		if (sig_stopping())
+			goto failed;
+		buf_reset(&msg);
+		st = block_fetch_sync(v->bf, n, live, &msg, &info);
+		if (st == BLOCK_FAILED)
+			goto failed;
+		if (st == BLOCK_OK) {
+			ir = vblock_inspect(v, msg.data, msg.len, b);
+			if (ir == IN_OK && b->number == n) {
+				b->text = buf_detach(&msg, &b->len);
+				b->own = 1;
+				return NODE_OK;
+			}
+			memset(b, 0, sizeof(*b));
+			if (++bad >= REFETCH_TRIES) {
+				metric_inc(v->m.dropped);
+				log_at(LOG_ERROR,
+				       LOGF(LF_I("height", (long long)n),
+					    LF_I("attempts", bad)),
+				       "block %" PRIu64 " never verified; giving "
+				       "up on it for now", n);
+				buf_release(&msg);
+				return NODE_MISSING;
+			}
+			log_at(LOG_WARN, LOGF(LF_I("height", (long long)n),
+					      LF_I("attempt", bad)),
+			       "fetching block %" PRIu64 " again", n);
+			if (nap(lag_delay(bad)) < 0)
+				goto failed;
+			continue;
+		}
+		/* not found (a lagging node) or an inconsistent answer */
+		if (waited >= v->cfg->lag_wait_ms) {
+			buf_release(&msg);
+			return NODE_MISSING;
+		}
+		metric_inc(v->m.lag_waits);
+		log_at(LOG_DEBUG, LOGF(LF_I("height", (long long)n)),
+		       "node has no block %" PRIu64 " yet; waiting", n);
+		if (nap(lag_delay(i)) < 0)
+			goto failed;
+		waited += lag_delay(i);
+	}
+failed:
+	buf_release(&msg);
+	return NODE_FAILED;
+}

@@ -1,0 +1,37 @@
+/* seq: the order of everything the verifier emits (docs/protocol.md).
+ *
+ *   seq = epoch << 32 | counter     (epoch from PostgreSQL or --state FILE)
+ *
+ * The epoch grows by one on every start, so seq strictly increases across
+ * restarts. With neither a database nor a state file, seq is a clock:
+ * max(previous + 1, Unix time in microseconds), which also increases
+ * across restarts as long as the wall clock does not step back and the
+ * verifier never emitted more than a million messages a second for long
+ * (both documented in docs/verifier.md). Either way seq stays below 2^53,
+ * where JSON numbers are exact. */
+#ifndef VERIFIER_STATE_H
+#define VERIFIER_STATE_H
+
+#include <stdint.h>
+
+struct seq_state {
+	uint64_t epoch;   /* 0 in clock mode */
+	uint64_t counter; /* messages stamped in this epoch */
+	uint64_t last;    /* last seq handed out */
+	int clock;        /* clock mode */
+};
+
+/* Epoch mode (the epoch from the database or a state file). */
+void seq_init_epoch(struct seq_state *s, uint64_t epoch);
+/* Clock mode. */
+void seq_init_clock(struct seq_state *s);
+/* The next seq. */
+uint64_t seq_next(struct seq_state *s);
+
+/* Read the epoch kept in path (a missing file counts as epoch 0), add
+ * one, and write it back durably (a temporary file, fsync, rename, fsync
+ * of the directory) before returning it in *epoch. 0, or -1 with a log
+ * line (unreadable or corrupt file, cannot write). */
+int state_next_epoch(const char *path, uint64_t *epoch);
+
+#endif

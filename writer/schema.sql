@@ -1,0 +1,221 @@
+-- blockpipe schema (docs/schema.md describes every table).
+--
+-- Idempotent: every statement may run again on a database that already has
+-- it. The writer embeds this file and applies it (db_apply_schema) under an
+-- advisory transaction lock, then records the version in schema_version;
+-- `psql -f writer/schema.sql` works as well.
+--
+-- Every table is keyed by chain_id first so several chains share one
+-- database. Hashes, addresses and byte strings are bytea; 256-bit values
+-- numeric(78,0); gas and counts bigint; times timestamptz.
+
+CREATE TABLE IF NOT EXISTS schema_version (
+	version    integer PRIMARY KEY,
+	applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Blocks, transactions and logs are content-addressed (by block hash):
+-- writing one twice is a no-op. Which block is canonical at a height lives
+-- in `canonical`; a block row says nothing about it.
+CREATE TABLE IF NOT EXISTS blocks (
+	chain_id          bigint NOT NULL,
+	hash              bytea NOT NULL,
+	number            bigint NOT NULL,
+	parent_hash       bytea NOT NULL,
+	timestamp         timestamptz NOT NULL,
+	miner             bytea,
+	gas_used          bigint NOT NULL,
+	gas_limit         bigint NOT NULL,
+	base_fee          numeric(78,0),
+	size              bigint,
+	tx_count          integer NOT NULL,
+	state_root        bytea,
+	transactions_root bytea,
+	receipts_root     bytea,
+	logs_bloom        bytea,
+	extra_data        bytea,
+	mix_hash          bytea,
+	nonce             bytea,
+	difficulty        numeric(78,0),
+	sha3_uncles       bytea,
+	blob_gas_used     bigint,
+	excess_blob_gas   bigint,
+	withdrawals_root  bytea,
+	parent_beacon_block_root bytea,
+	PRIMARY KEY (chain_id, hash)
+);
+
+CREATE TABLE IF NOT EXISTS transactions (
+	chain_id            bigint NOT NULL,
+	block_hash          bytea NOT NULL,
+	tx_index            integer NOT NULL,
+	block_number        bigint NOT NULL,
+	hash                bytea NOT NULL,
+	from_addr           bytea NOT NULL,
+	to_addr             bytea,
+	value               numeric(78,0) NOT NULL,
+	gas                 bigint NOT NULL,
+	gas_price           numeric(78,0),
+	max_fee             numeric(78,0),
+	max_priority_fee    numeric(78,0),
+	nonce               numeric(20,0) NOT NULL,
+	type                smallint NOT NULL,
+	input               bytea NOT NULL,
+	status              smallint,
+	gas_used            bigint,
+	cumulative_gas_used bigint,
+	effective_gas_price numeric(78,0),
+	contract_address    bytea,
+	PRIMARY KEY (chain_id, block_hash, tx_index)
+);
+
+CREATE TABLE IF NOT EXISTS logs (
+	chain_id     bigint NOT NULL,
+	block_hash   bytea NOT NULL,
+	log_index    integer NOT NULL,
+	block_number bigint NOT NULL,
+	tx_hash      bytea NOT NULL,
+	tx_index     integer NOT NULL,
+	address      bytea NOT NULL,
+	topic0       bytea,
+	topic1       bytea,
+	topic2       bytea,
+	topic3       bytea,
+	data         bytea NOT NULL,
+	PRIMARY KEY (chain_id, block_hash, log_index)
+);
+
+-- The canonical chain: one row a height. hash NULL is a tombstone (the
+-- height was invalidated by a reorg and its new block has not arrived).
+-- Every change is guarded by seq (ARCHITECTURE.md):
+--   INSERT ... ON CONFLICT (chain_id, number) DO UPDATE
+--   SET hash = excluded.hash, seq = excluded.seq
+--   WHERE canonical.seq < excluded.seq
+CREATE TABLE IF NOT EXISTS canonical (
+	chain_id bigint NOT NULL,
+	number   bigint NOT NULL,
+	hash     bytea,
+	seq      bigint NOT NULL,
+	PRIMARY KEY (chain_id, number)
+);
+
+-- The data-invalidation record: one row a reorg, never deleted.
+CREATE TABLE IF NOT EXISTS reorgs (
+	chain_id        bigint NOT NULL,
+	seq             bigint NOT NULL,
+	ancestor_number bigint NOT NULL,
+	ancestor_hash   bytea,
+	old_tip         bigint NOT NULL,
+	old_tip_hash    bytea,
+	new_tip_number  bigint,
+	new_tip_hash    bytea,
+	depth           bigint NOT NULL,
+	orphaned        jsonb NOT NULL,
+	invalidate_from bigint NOT NULL,
+	invalidate_to   bigint NOT NULL,
+	deep            boolean NOT NULL DEFAULT false,
+	below_finalized boolean NOT NULL DEFAULT false,
+	at              timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (chain_id, seq)
+);
+
+-- The verifier's epoch (seq = epoch << 32 | counter), one row a chain.
+CREATE TABLE IF NOT EXISTS verifier_epochs (
+	chain_id   bigint PRIMARY KEY,
+	epoch      bigint NOT NULL,
+	updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX IF NOT EXISTS blocks_number_idx ON blocks (chain_id, number);
+CREATE INDEX IF NOT EXISTS transactions_hash_idx ON transactions (hash);
+CREATE INDEX IF NOT EXISTS transactions_from_idx ON transactions (from_addr);
+CREATE INDEX IF NOT EXISTS transactions_to_idx ON transactions (to_addr);
+CREATE INDEX IF NOT EXISTS logs_address_topic0_idx ON logs (address, topic0);
+CREATE INDEX IF NOT EXISTS canonical_hash_idx ON canonical (chain_id, hash);
+-- Tombstones are few and short-lived; the watermark looks for them.
+CREATE INDEX IF NOT EXISTS canonical_tombstone_idx ON canonical (chain_id, number)
+	WHERE hash IS NULL;
+
+-- Views: only what the canonical pointers name. Orphans never show.
+CREATE OR REPLACE VIEW canonical_blocks AS
+	SELECT b.* FROM canonical c
+	JOIN blocks b ON b.chain_id = c.chain_id AND b.hash = c.hash;
+
+CREATE OR REPLACE VIEW canonical_transactions AS
+	SELECT t.* FROM canonical c
+	JOIN transactions t ON t.chain_id = c.chain_id AND t.block_hash = c.hash;
+
+CREATE OR REPLACE VIEW canonical_logs AS
+	SELECT l.* FROM canonical c
+	JOIN logs l ON l.chain_id = c.chain_id AND l.block_hash = c.hash;
+
+-- The first height >= p_start without a canonical (non-null) hash whose
+-- block row exists: where a fetcher or verifier resumes. The scan walks
+-- the canonical index in height order and stops at the first hole.
+CREATE OR REPLACE FUNCTION blockpipe_resume_height(p_chain bigint, p_start bigint)
+RETURNS bigint LANGUAGE sql STABLE AS $$
+	SELECT CASE
+	WHEN NOT EXISTS (
+		SELECT 1 FROM canonical c
+		JOIN blocks b ON b.chain_id = c.chain_id AND b.hash = c.hash
+		WHERE c.chain_id = p_chain AND c.number = p_start)
+	THEN p_start
+	ELSE (
+		SELECT o.number + 1 FROM (
+			SELECT c.number, lead(c.number) OVER (ORDER BY c.number) AS nxt
+			FROM canonical c
+			WHERE c.chain_id = p_chain AND c.number >= p_start
+			  AND c.hash IS NOT NULL
+			  AND EXISTS (SELECT 1 FROM blocks b
+				      WHERE b.chain_id = c.chain_id AND b.hash = c.hash)
+		) o
+		WHERE o.nxt IS DISTINCT FROM o.number + 1
+		ORDER BY o.number LIMIT 1)
+	END
+$$;
+
+-- Heights in [from_h, to_h] without a canonical block (tombstones, holes,
+-- pointers to a missing block row): what the verifier's audit refetches.
+CREATE OR REPLACE FUNCTION blockpipe_missing_heights(p_chain bigint, from_h bigint, to_h bigint)
+RETURNS SETOF bigint LANGUAGE sql STABLE AS $$
+	SELECT g FROM generate_series(from_h, to_h) AS g
+	WHERE NOT EXISTS (
+		SELECT 1 FROM canonical c
+		JOIN blocks b ON b.chain_id = c.chain_id AND b.hash = c.hash
+		WHERE c.chain_id = p_chain AND c.number = g)
+	ORDER BY g
+$$;
+
+-- Increment and return the verifier's epoch for a chain (1 the first time).
+CREATE OR REPLACE FUNCTION blockpipe_next_epoch(p_chain bigint)
+RETURNS bigint LANGUAGE sql VOLATILE AS $$
+	INSERT INTO verifier_epochs AS v (chain_id, epoch) VALUES (p_chain, 1)
+	ON CONFLICT (chain_id) DO UPDATE
+	SET epoch = v.epoch + 1, updated_at = now()
+	RETURNING epoch
+$$;
+
+-- The committed watermark: the highest h such that every height from
+-- p_start to h has a canonical block; p_start - 1 when p_start has none.
+CREATE OR REPLACE FUNCTION blockpipe_watermark(p_chain bigint, p_start bigint)
+RETURNS bigint LANGUAGE sql STABLE AS $$
+	SELECT blockpipe_resume_height(p_chain, p_start) - 1
+$$;
+
+-- The same, resuming the scan from a watermark known before (p_hint).
+-- Canonical rows are never deleted and every pointer is written with its
+-- block, so [p_start, p_hint] can only have lost a block through a
+-- tombstone: when none lies in that range the scan continues from
+-- p_hint + 1, else it starts over from p_start.
+CREATE OR REPLACE FUNCTION blockpipe_watermark(p_chain bigint, p_start bigint, p_hint bigint)
+RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF p_hint IS NULL OR p_hint < p_start OR EXISTS (
+		SELECT 1 FROM canonical
+		WHERE chain_id = p_chain AND number BETWEEN p_start AND p_hint
+		  AND hash IS NULL) THEN
+		RETURN blockpipe_resume_height(p_chain, p_start) - 1;
+	END IF;
+	RETURN blockpipe_resume_height(p_chain, p_hint + 1) - 1;
+END
+$$;

@@ -1,0 +1,591 @@
+#include "writer.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "metrics.h"
+#include "msg.h"
+#include "pg.h"
+#include "sig.h"
+#include "banned.h"
+
+#define MAX_CHAINS 64
+/* Consecutive failures of one batch before the log turns to errors. */
+#define LOUD_AFTER 5
+/* How long a stopping writer keeps trying to commit what it holds. */
+#define STOP_GRACE_MS 5000
+
+/* What the writer knows of a chain: its watermark, and what it has
+ * committed since it last published. */
+struct chain {
+	uint64_t chain_id;
+	int64_t watermark; /* -1: unknown */
+	uint64_t blocks;   /* block messages committed, not yet published */
+	uint64_t from, to;
+	struct metric *m_watermark;
+};
+
+struct writer {
+	const struct writer_cfg *cfg;
+	struct batch_opts bo;
+	struct batch batch;
+	PGconn *conn;
+	int ever_connected;
+	struct msg_io *in, *pub;
+	struct metrics *metrics;
+	char id[160];
+	long long batch_started_ms;
+	long long next_cleanup_ms;
+	long long stop_deadline_ms; /* 0 until stopping */
+	unsigned long long nread;   /* messages read, for log lines */
+	unsigned long long unsequenced;
+	struct chain chains[MAX_CHAINS];
+	size_t nchains;
+
+	struct metric *m_rows[WT_NTABLES];
+	struct metric *m_batches, *m_latency, *m_reconnects, *m_failures;
+	struct metric *m_retry_deadlock, *m_retry_serial, *m_retry_other;
+	struct metric *m_malformed, *m_unsequenced, *m_ignored, *m_rejected;
+	struct metric *m_orphans, *m_published;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep ms, waking early only to notice nothing: the caller checks the
+ * stop flag itself. */
+static void sleep_ms(long long ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+static void setup_metrics(struct writer *w)
+{
+	struct metrics *m = w->metrics;
+	char labels[64];
+
+	for (int t = 0; t < WT_NTABLES; t++) {
+		snprintf(labels, sizeof(labels), "table=\"%s\"",
+			 batch_table_name((enum wt)t));
+		w->m_rows[t] = metrics_counter(m, "writer_rows_total",
+			"rows written (conflicts excluded), by table", labels);
+	}
+	w->m_batches = metrics_counter(m, "writer_batches_total",
+				       "transactions committed", NULL);
+	w->m_latency = metrics_histogram(m, "writer_batch_seconds",
+		"time to commit a batch, retries included", NULL,
+		metrics_latency_bounds, metrics_latency_nbounds);
+	w->m_reconnects = metrics_counter(m, "writer_reconnects_total",
+		"connections to PostgreSQL made again after a loss", NULL);
+	w->m_failures = metrics_counter(m, "writer_db_failures_total",
+		"attempts to commit that failed on the connection", NULL);
+	w->m_retry_deadlock = metrics_counter(m, "writer_retries_total",
+		"transactions retried", "reason=\"deadlock\"");
+	w->m_retry_serial = metrics_counter(m, "writer_retries_total",
+		"transactions retried", "reason=\"serialization\"");
+	w->m_retry_other = metrics_counter(m, "writer_retries_total",
+		"transactions retried", "reason=\"lock\"");
+	w->m_malformed = metrics_counter(m, "writer_malformed_total",
+		"messages refused as malformed", NULL);
+	w->m_unsequenced = metrics_counter(m, "writer_unsequenced_total",
+		"messages refused for lack of seq", NULL);
+	w->m_ignored = metrics_counter(m, "writer_ignored_total",
+		"heartbeats and messages of other types", NULL);
+	w->m_rejected = metrics_counter(m, "writer_rejected_total",
+		"messages PostgreSQL refused (logged, skipped)", NULL);
+	w->m_orphans = metrics_counter(m, "writer_orphans_deleted_total",
+		"orphaned blocks deleted by --keep-orphans", NULL);
+	w->m_published = metrics_counter(m, "writer_committed_published_total",
+		"committed messages published", NULL);
+}
+
+static struct chain *chain_get(struct writer *w, uint64_t chain_id)
+{
+	char labels[48];
+	struct chain *c;
+
+	for (size_t i = 0; i < w->nchains; i++)
+		if (w->chains[i].chain_id == chain_id)
+			return &w->chains[i];
+	if (w->nchains == MAX_CHAINS)
+		return NULL;
+	c = &w->chains[w->nchains++];
+	memset(c, 0, sizeof(*c));
+	c->chain_id = chain_id;
+	c->watermark = -1;
+	snprintf(labels, sizeof(labels), "chain_id=\"%" PRIu64 "\"", chain_id);
+	c->m_watermark = metrics_gauge(w->metrics, "writer_watermark",
+		"highest height with every height from --start canonical",
+		labels);
+	return c;
+}
+
+static void disconnect(struct writer *w)
+{
+	if (w->conn) {
+		PQfinish(w->conn);
+		w->conn = NULL;
+	}
+}
+
+/* Connect, apply the schema, prepare the session. 0 or -1 (logged). */
+static int connect_db(struct writer *w)
+{
+	if (w->conn)
+		return 0;
+	w->conn = db_connect(w->cfg->db);
+	if (!w->conn)
+		return -1;
+	if (db_apply_schema(w->conn) < 0 || pg_session_init(w->conn) != DB_OK) {
+		disconnect(w);
+		return -1;
+	}
+	if (w->ever_connected) {
+		metric_inc(w->m_reconnects);
+		log_info("reconnected to PostgreSQL");
+	}
+	w->ever_connected = 1;
+	return 0;
+}
+
+static int stopping(struct writer *w)
+{
+	if (!sig_stopping())
+		return 0;
+	if (!w->stop_deadline_ms)
+		w->stop_deadline_ms = now_ms() + STOP_GRACE_MS;
+	return 1;
+}
+
+/* Back-off before attempt n (1, 2, ...): 100 ms doubling to 5 s. */
+static long long backoff_ms(unsigned n)
+{
+	long long ms = 100;
+
+	while (--n && ms < 5000)
+		ms *= 2;
+	return ms < 5000 ? ms : 5000;
+}
+
+enum commit_result { COMMIT_OK, COMMIT_REFUSED, COMMIT_GAVE_UP };
+
+/* Commit messages [from, to): retry deadlocks and serialization failures,
+ * reconnect when the connection is lost, and keep at it (holding the
+ * batch, reading nothing: back-pressure) until it works, PostgreSQL
+ * refuses the data, or a stopping writer's grace period ends. */
+static enum commit_result commit_range(struct writer *w, size_t from,
+				       size_t to, struct pg_counts *counts)
+{
+	unsigned failures = 0, retries = 0;
+	char err[512], st[6];
+
+	for (;;) {
+		enum db_status s;
+
+		if (stopping(w) && now_ms() > w->stop_deadline_ms) {
+			log_at(LOG_ERROR, LOGF(LF_U("messages", to - from)),
+			       "stopping with messages not committed");
+			return COMMIT_GAVE_UP;
+		}
+		if (connect_db(w) < 0) {
+			s = DB_CONN;
+			snprintf(err, sizeof(err), "cannot connect");
+			st[0] = '\0';
+		} else {
+			s = pg_write(w->conn, &w->batch, from, to, counts, err,
+				     sizeof(err), st);
+		}
+		switch (s) {
+		case DB_OK:
+			if (failures)
+				log_info("batch committed after %u failed "
+					 "attempts", failures);
+			return COMMIT_OK;
+		case DB_FATAL:
+			log_at(LOG_WARN, LOGF(LF_S("sqlstate", st),
+					      LF_S("error", err),
+					      LF_U("messages", to - from)),
+			       "PostgreSQL refused the batch");
+			return COMMIT_REFUSED;
+		case DB_RETRY:
+			retries++;
+			metric_inc(!strcmp(st, "40P01") ? w->m_retry_deadlock
+				   : !strcmp(st, "40001") ? w->m_retry_serial
+				   : w->m_retry_other);
+			log_at(retries % 10 ? LOG_DEBUG : LOG_WARN,
+			       LOGF(LF_S("sqlstate", st), LF_S("error", err),
+				    LF_U("retries", retries)),
+			       "transaction retried");
+			/* Jittered, so two writers that deadlocked do not
+			 * meet again at once. */
+			sleep_ms(5 + rand() % (retries < 10 ? 20 * retries : 200));
+			break;
+		case DB_CONN:
+			failures++;
+			metric_inc(w->m_failures);
+			disconnect(w);
+			log_at(failures >= LOUD_AFTER ? LOG_ERROR : LOG_WARN,
+			       LOGF(LF_S("sqlstate", st), LF_S("error", err),
+				    LF_U("attempts", failures),
+				    LF_U("messages", to - from)),
+			       failures >= LOUD_AFTER
+				       ? "PostgreSQL unavailable: holding the "
+					 "batch and reading nothing until it is back"
+				       : "cannot commit batch: will reconnect");
+			sleep_ms(backoff_ms(failures));
+			break;
+		}
+	}
+}
+
+static void count_rows(struct writer *w, const struct pg_counts *c)
+{
+	for (int t = 0; t < WT_NTABLES; t++)
+		metric_add(w->m_rows[t], (double)c->rows[t]);
+}
+
+/* Publish a committed message for a chain and forget what it reported. */
+static void publish(struct writer *w, struct chain *c)
+{
+	yajl_gen g;
+	const unsigned char *out;
+	size_t len;
+
+	if (!w->pub)
+		return;
+	g = json_gen_new();
+	if (!g)
+		return;
+	yajl_gen_map_open(g);
+	json_gen_key(g, "type");
+	json_gen_cstr(g, "committed");
+	json_gen_key(g, "chain_id");
+	json_gen_u64(g, c->chain_id);
+	json_gen_key(g, "writer");
+	json_gen_cstr(g, w->id);
+	json_gen_key(g, "from");
+	if (c->blocks)
+		json_gen_u64(g, c->from);
+	else
+		yajl_gen_null(g);
+	json_gen_key(g, "to");
+	if (c->blocks)
+		json_gen_u64(g, c->to);
+	else
+		yajl_gen_null(g);
+	json_gen_key(g, "blocks");
+	json_gen_u64(g, c->blocks);
+	json_gen_key(g, "watermark");
+	if (c->watermark >= 0)
+		yajl_gen_integer(g, c->watermark);
+	else
+		yajl_gen_null(g);
+	json_gen_key(g, "time");
+	yajl_gen_integer(g, wall_ms());
+	yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &out, &len) == yajl_gen_status_ok &&
+	    msg_send(w->pub, "committed", (const char *)out, len) == 0)
+		metric_inc(w->m_published);
+	yajl_gen_free(g);
+	c->blocks = 0;
+}
+
+/* After a commit: the watermark of every chain the batch touched, and
+ * the committed messages that are due. */
+static void after_commit(struct writer *w)
+{
+	int touched[MAX_CHAINS] = { 0 };
+
+	for (size_t i = 0; i < w->batch.n; i++) {
+		const struct wmsg *m = w->batch.msgs[i];
+		struct chain *c = chain_get(w, m->chain_id);
+
+		if (!c)
+			continue;
+		touched[c - w->chains] = 1;
+		if (m->kind != WMSG_BLOCK)
+			continue;
+		if (!c->blocks || m->number < c->from)
+			c->from = m->number;
+		if (!c->blocks || m->number > c->to)
+			c->to = m->number;
+		c->blocks++;
+	}
+	for (size_t i = 0; i < w->nchains; i++) {
+		struct chain *c = &w->chains[i];
+		int64_t wm;
+
+		if (!touched[i])
+			continue;
+		if (w->conn && db_watermark(w->conn, c->chain_id,
+					    (uint64_t)w->cfg->start,
+					    c->watermark, &wm) == DB_OK) {
+			c->watermark = wm;
+			metric_set(c->m_watermark, (double)wm);
+		}
+		if (!w->cfg->threshold_blocks ||
+		    c->blocks >= (uint64_t)w->cfg->threshold_blocks)
+			publish(w, c);
+	}
+}
+
+/* Commit the batch. When PostgreSQL refuses it as a whole, commit the
+ * messages one by one so that only the ones it refuses are lost (each
+ * with a log line). 0, or -1 when the writer gave up (stopping). */
+static int flush(struct writer *w)
+{
+	struct pg_counts counts;
+	long long t0 = now_ms();
+	enum commit_result r;
+
+	if (!w->batch.n)
+		return 0;
+	r = commit_range(w, 0, w->batch.n, &counts);
+	if (r == COMMIT_GAVE_UP)
+		return -1;
+	if (r == COMMIT_OK) {
+		count_rows(w, &counts);
+		metric_inc(w->m_batches);
+	} else {
+		for (size_t i = 0; i < w->batch.n; i++) {
+			const struct wmsg *m = w->batch.msgs[i];
+
+			r = commit_range(w, i, i + 1, &counts);
+			if (r == COMMIT_GAVE_UP)
+				return -1;
+			if (r == COMMIT_OK) {
+				count_rows(w, &counts);
+				metric_inc(w->m_batches);
+				continue;
+			}
+			metric_inc(w->m_rejected);
+			log_at(LOG_ERROR,
+			       LOGF(LF_S("type", m->kind == WMSG_BLOCK ? "block"
+								      : "reorg"),
+				    LF_U("chain_id", m->chain_id),
+				    LF_U("height", m->number),
+				    LF_U("seq", m->seq)),
+			       "message refused by PostgreSQL: skipped");
+		}
+	}
+	metric_observe(w->m_latency, (double)(now_ms() - t0) / 1000.0);
+	log_debug("committed %zu messages in %lld ms", w->batch.n,
+		  now_ms() - t0);
+	after_commit(w);
+	batch_reset(&w->batch);
+	return 0;
+}
+
+static void handle(struct writer *w, const struct msg *m)
+{
+	char type[32], why[512];
+	enum batch_result r;
+
+	w->nread++;
+	r = batch_add(&w->batch, &w->bo, m->data, m->len, type, sizeof(type),
+		      why, sizeof(why));
+	switch (r) {
+	case BATCH_ADDED:
+		if (w->batch.n == 1)
+			w->batch_started_ms = now_ms();
+		break;
+	case BATCH_IGNORED:
+		metric_inc(w->m_ignored);
+		break;
+	case BATCH_MALFORMED:
+		metric_inc(w->m_malformed);
+		log_at(LOG_WARN, LOGF(LF_U("message", w->nread),
+				      LF_S("type", type), LF_S("error", why)),
+		       "malformed message skipped");
+		break;
+	case BATCH_UNSEQUENCED:
+		metric_inc(w->m_unsequenced);
+		/* A fetcher piped straight in would flood the log. */
+		if (++w->unsequenced <= 10 || w->unsequenced % 1000 == 0)
+			log_at(LOG_WARN, LOGF(LF_U("message", w->nread),
+					      LF_S("type", type),
+					      LF_U("count", w->unsequenced),
+					      LF_S("error", why)),
+			       "message without seq skipped");
+		break;
+	}
+}
+
+static void maybe_clean(struct writer *w)
+{
+	long long every, deleted;
+
+	if (w->cfg->keep_orphans_ms <= 0 || now_ms() < w->next_cleanup_ms)
+		return;
+	every = w->cfg->keep_orphans_ms / 2;
+	if (every < 1000)
+		every = 1000;
+	if (every > 60000)
+		every = 60000;
+	w->next_cleanup_ms = now_ms() + every;
+	if (connect_db(w) < 0)
+		return;
+	switch (pg_clean_orphans(w->conn, w->cfg->keep_orphans_ms, &deleted)) {
+	case DB_OK:
+		if (deleted) {
+			metric_add(w->m_orphans, (double)deleted);
+			log_info("deleted %lld orphaned blocks", deleted);
+		}
+		break;
+	case DB_CONN:
+		disconnect(w);
+		break;
+	default:
+		break;
+	}
+}
+
+static int init_schema(const struct writer_cfg *cfg)
+{
+	PGconn *c = db_connect(cfg->db);
+	int rc;
+
+	if (!c)
+		return 1;
+	rc = db_apply_schema(c) < 0 ? 1 : 0;
+	PQfinish(c);
+	return rc;
+}
+
+int writer_run(const struct writer_cfg *cfg)
+{
+	struct writer w = { .cfg = cfg, .batch = BATCH_INIT };
+	struct msg_opts mo = MSG_OPTS_INIT;
+	unsigned attempts = 0;
+	int rc = 0, eof = 0;
+
+	if (cfg->init_schema)
+		return init_schema(cfg);
+	w.bo.allow_unsequenced = cfg->allow_unsequenced;
+	w.bo.max_reorg_range = (uint64_t)cfg->max_reorg_range;
+	if (cfg->id) {
+		snprintf(w.id, sizeof(w.id), "%s", cfg->id);
+	} else {
+		char host[128] = "localhost";
+
+		gethostname(host, sizeof(host) - 1);
+		host[sizeof(host) - 1] = '\0';
+		snprintf(w.id, sizeof(w.id), "%s:%ld", host, (long)getpid());
+	}
+	srand((unsigned)getpid() ^ (unsigned)now_ms());
+	w.metrics = metrics_new("writer");
+	if (!w.metrics)
+		return log_error("out of memory"), 1;
+	setup_metrics(&w);
+	if (cfg->metrics_addr && metrics_serve(w.metrics, cfg->metrics_addr) < 0) {
+		rc = 1;
+		goto out;
+	}
+
+	/* The schema first: readers (the verifier's resume) need it even
+	 * before the first message. */
+	while (connect_db(&w) < 0) {
+		if (sig_stopping()) {
+			rc = 1;
+			goto out;
+		}
+		attempts++;
+		if (attempts >= LOUD_AFTER && attempts % LOUD_AFTER == 0)
+			log_error("PostgreSQL still unavailable after %u attempts",
+				  attempts);
+		sleep_ms(backoff_ms(attempts));
+	}
+
+	mo.kind = MSG_IN;
+	mo.endpoint = cfg->in;
+	mo.stop = sig_flag();
+	if (cfg->hwm > 0)
+		mo.hwm = (int)cfg->hwm;
+	w.in = msg_open(&mo);
+	if (!w.in) {
+		rc = 1;
+		goto out;
+	}
+	if (cfg->pub) {
+		struct msg_opts po = MSG_OPTS_INIT;
+
+		po.kind = MSG_PUB;
+		po.endpoint = cfg->pub;
+		po.stop = sig_flag();
+		w.pub = msg_open(&po);
+		if (!w.pub) {
+			rc = 1;
+			goto out;
+		}
+	}
+	log_info("writer %s reading %s", w.id, cfg->in);
+
+	while (!sig_stopping()) {
+		struct msg m;
+		int timeout = 1000, r;
+
+		if (w.batch.n) {
+			long long left = w.batch_started_ms +
+					 cfg->flush_interval_ms - now_ms();
+
+			timeout = left > 0 ? (int)(left < 1000 ? left : 1000) : 0;
+		}
+		r = msg_recv(w.in, &m, timeout);
+		if (r < 0) {
+			eof = 1;
+			break;
+		}
+		if (r == 1)
+			handle(&w, &m);
+		if (w.batch.n &&
+		    (w.batch.n >= (size_t)cfg->batch ||
+		     now_ms() - w.batch_started_ms >= cfg->flush_interval_ms) &&
+		    flush(&w) < 0) {
+			rc = 1;
+			break;
+		}
+		if (!w.batch.n)
+			maybe_clean(&w);
+	}
+	if (rc == 0 && flush(&w) < 0)
+		rc = 1;
+	/* What a threshold held back is reported before leaving. */
+	for (size_t i = 0; i < w.nchains; i++)
+		if (w.chains[i].blocks)
+			publish(&w, &w.chains[i]);
+	log_info("writer stopping (%s): %llu messages read",
+		 eof ? "end of input" : "signal", w.nread);
+out:
+	if (w.in && msg_close(&w.in) < 0)
+		rc = 1;
+	if (w.pub)
+		msg_close(&w.pub);
+	disconnect(&w);
+	batch_release(&w.batch);
+	metrics_destroy(&w.metrics);
+	return rc;
+}
