@@ -231,6 +231,26 @@ static int apply(const struct cfg_prog *p, struct cfg_opt *o,
 	return -1;
 }
 
+/* Does argv set o? Then its environment variable is not read at all: a
+ * flag beats the environment, even an invalid value there. */
+static int flag_given(const struct cfg_opt *o, int argc, char **argv)
+{
+	size_t nl = strlen(o->name);
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--"))
+			break;
+		if (a[0] == '-' && a[1] == '-' && !strncmp(a + 2, o->name, nl) &&
+		    (a[2 + nl] == '\0' || a[2 + nl] == '='))
+			return 1;
+		if (o->short_name && a[0] == '-' && a[1] == o->short_name)
+			return 1;
+	}
+	return 0;
+}
+
 int cfg_parse(const struct cfg_prog *p, struct cfg_opt *opts,
 	      struct cfg_common *common, int argc, char **argv)
 {
@@ -260,7 +280,7 @@ int cfg_parse(const struct cfg_prog *p, struct cfg_opt *opts,
 		o->set = false;
 		if (o->def && apply(p, o, o->def, "default") < 0)
 			goto out_usage_err;
-		env = o->env ? getenv(o->env) : NULL;
+		env = o->env && !flag_given(o, argc, argv) ? getenv(o->env) : NULL;
 		if (env && *env) {
 			snprintf(src, sizeof(src), "from %s", o->env);
 			if (apply(p, o, env, src) < 0)

@@ -630,14 +630,17 @@ static int last_line(struct msg_io *io, struct msg *m)
 	char *base = io->in.data + io->in_start;
 	size_t len = io->in.len - io->in_start;
 
-	if (!len || io->skipping)
+	if (!len || io->skipping) {
+		errno = 0;
 		return -1;
+	}
 	io->consume = len;
 	if (base[len - 1] == '\r')
 		len--;
 	if (blank(base, len)) {
 		io->in_start += io->consume;
 		io->consume = 0;
+		errno = 0;
 		return -1;
 	}
 	hand_out(io, m, base, len);
@@ -668,6 +671,7 @@ static int read_more(struct msg_io *io)
 	}
 	if (n == 0) {
 		io->eof = 1;
+		errno = 0; /* msg_recv's -1 at the end is no error */
 		return 0;
 	}
 	io->in.len += (size_t)n;

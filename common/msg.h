@@ -3,7 +3,7 @@
  * An endpoint string chooses the transport:
  *   "-"                 stdin (input) or stdout (output), one JSON object a
  *                       line
- *   "tcp://HOST:PORT", "ipc://PATH"
+ *   "tcp://HOST:PORT", "ipc://PATH", "inproc://NAME"
  *                       ZeroMQ; a leading '@' binds and '>' connects (as in
  *                       CZMQ). Without one, outputs (PUSH, PUB) bind and
  *                       inputs (PULL, SUB) connect.
@@ -80,9 +80,10 @@ int msg_close(struct msg_io **io);
 
 /* Receive one message, waiting at most timeout_ms (-1: until a message,
  * EOF or stop). Returns 1 with *m filled, 0 on timeout or stop, -1 at end
- * of input (stdin EOF) or on error. A line longer than max_msg is
- * skipped with a log line and counted (msg_oversize), never truncated.
- * Blank lines are skipped.
+ * of input (stdin EOF, errno 0) or on error (logged, errno set). A line
+ * longer than max_msg is skipped with a log line and counted
+ * (msg_invalid_total{reason="oversize"}), never truncated. Blank lines
+ * are skipped.
  * Details: when the stop flag is already set it returns 0 at once; while
  * waiting it looks at the flag at least every 100 ms. On stdin a '\r'
  * before the '\n' is dropped, lines of only blanks are skipped, and an
@@ -130,9 +131,9 @@ int msg_parse_endpoints(const char *spec, char **addr, int *bind, int max);
 struct msg_io *msg_open_fds(const struct msg_opts *opts, int in_fd,
 			    int out_fd);
 
-/* The endpoint the socket bound last, as ZeroMQ resolved it: the real
- * port for "tcp://127.0.0.1:*" ("tcp://127.0.0.1:41234"); "-" for
- * stdio. Returns 0, or -1 when there is none (only connects). */
+/* The endpoint the socket bound or connected last, as ZeroMQ resolved
+ * it: the real port when bound to port '*' ("tcp://127.0.0.1:41234");
+ * "-" for stdio. Returns 0, or -1 when there is none. */
 int msg_endpoint(const struct msg_io *io, char *out, size_t len);
 
 struct metrics;

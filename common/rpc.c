@@ -99,7 +99,8 @@ static double next_random(struct rpc_client *c)
 	x ^= x << 25;
 	x ^= x >> 27;
 	c->rng = x;
-	return (double)((x * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+	x *= 2685821657736338717ULL;
+	return (double)(x >> 11) / 9007199254740992.0; /* 53 bits / 2^53 */
 }
 
 static void list_push(struct rpc_list *l, struct rpc_req *r)
@@ -203,7 +204,6 @@ long long rpc_retry_after_ms(const char *value, long long now_epoch_s)
 /* ---- parsing answers ---- */
 
 struct parse {
-	const char *body;
 	uint64_t first_id;
 	size_t n;
 	struct rpc_result *res;
@@ -299,14 +299,10 @@ static int finish_element(struct parse *p)
 	if (!p->have_elem)
 		return 0;
 	p->have_elem = 0;
-	if (!p->id) {
-		if (!p->is_array && p->error && !p->result) {
-			/* {"id":null,"error":...} without even an id member
-			 * is handled like id null below. */
-		} else {
-			snprintf(p->err, p->errlen, "answer without id");
-			return -1;
-		}
+	/* A lone error object without id reads as one with id null. */
+	if (!p->id && (p->is_array || !p->error || p->result)) {
+		snprintf(p->err, p->errlen, "answer without id");
+		return -1;
 	}
 	if (!p->id || span_is_null(p->id, p->idlen)) {
 		/* An error about the request as a whole (parse error,
@@ -368,8 +364,8 @@ static int on_member(void *arg, const struct json_member *m)
 	if (p->have_elem && m->index != p->index && finish_element(p) < 0)
 		return 1;
 	if (!m->key) {
-		snprintf(p->err, p->errlen, "batch element %zu is not an object",
-			 m->index);
+		snprintf(p->err, p->errlen,
+			 "batch element %zu is not an object", m->index);
 		return 1;
 	}
 	if (!p->have_elem) {
@@ -404,7 +400,7 @@ int rpc_parse_response(const char *body, size_t len, uint64_t first_id,
 		       size_t errlen)
 {
 	char ebuf[256];
-	struct parse p = { .body = body, .first_id = first_id, .n = n,
+	struct parse p = { .first_id = first_id, .n = n,
 			   .res = res, .err = err ? err : ebuf,
 			   .errlen = err ? errlen : sizeof(ebuf) };
 	size_t i = 0;
@@ -927,8 +923,8 @@ static void finish_transfer(struct rpc_client *c, CURL *e, CURLcode cc)
 			       r->first_id, r->n, r->res, perr,
 			       sizeof(perr)) < 0) {
 		if (status >= 200 && status < 300) {
-			snprintf(err, sizeof(err), "invalid JSON-RPC answer: %s",
-				 perr);
+			snprintf(err, sizeof(err),
+				 "invalid JSON-RPC answer: %s", perr);
 			transport_failure(c, r, now, "invalid_json", status,
 					  LOG_WARN, err);
 		} else {
@@ -1317,8 +1313,8 @@ struct rpc_client *rpc_client_new(const struct rpc_opts *opts)
 		goto nomem;
 	if (c->opts.metrics) {
 		c->inflight_gauge = metrics_gauge(c->opts.metrics,
-				"rpc_inflight", "JSON-RPC HTTP requests in flight",
-				NULL);
+				"rpc_inflight",
+				"JSON-RPC HTTP requests in flight", NULL);
 		c->retries = metrics_counter(c->opts.metrics,
 				"rpc_retries_total",
 				"JSON-RPC requests sent again after a failure",
@@ -1330,7 +1326,7 @@ struct rpc_client *rpc_client_new(const struct rpc_opts *opts)
 			snprintf(labels, sizeof(labels), "node=\"%s\"", v);
 			c->nodes[i].up = metrics_gauge(c->opts.metrics,
 					"rpc_node_up",
-					"1 while the node's circuit breaker is closed",
+					"1 while the node's breaker is closed",
 					labels);
 			metric_set(c->nodes[i].up, 1);
 		}

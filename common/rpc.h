@@ -10,7 +10,15 @@
  * breaker) and tried again after a cool-down. Answers that are valid
  * JSON-RPC are handed to the caller as they are, including JSON-RPC error
  * objects and null results: whether "null" is a failure is the caller's
- * business (a block the node does not have yet).
+ * business (a block the node does not have yet). The exception: rate
+ * limits some providers send as JSON-RPC errors (code 429, -32005, a
+ * message saying "rate limit" or "too many requests") are retried like
+ * an HTTP 429.
+ *
+ * Metrics (when opts.metrics is set): rpc_requests_total{method} per
+ * HTTP request sent (a batch counts once, under its first call's
+ * method), rpc_errors_total{method,kind}, rpc_retries_total,
+ * rpc_inflight, rpc_latency_seconds{method}, rpc_node_up{node}.
  *
  * Every log line the client writes names the method, the height (when the
  * caller gave one) and the node (its URL redacted).
@@ -110,11 +118,11 @@ int rpc_client_run(struct rpc_client *c, int timeout_ms);
 int rpc_pending(const struct rpc_client *c);
 
 /* Blocking convenience: one call, retried as the options say. It runs
- * the client, so callbacks of other pending requests may run meanwhile. On RPC_OK
- * *out receives a malloc'd NUL-terminated copy of the raw result (the
- * caller frees it); on RPC_ERROR/RPC_FAILED *out receives a malloc'd copy
- * of the message. Returns the status, and the error code in *code when
- * not NULL. */
+ * the client, so callbacks of other pending requests may run meanwhile.
+ * On RPC_OK *out receives a malloc'd NUL-terminated copy of the raw
+ * result (the caller frees it); on RPC_ERROR/RPC_FAILED *out receives a
+ * malloc'd copy of the message. Returns the status, and the error code
+ * in *code when not NULL. */
 enum rpc_status rpc_call_sync(struct rpc_client *c, const char *method,
 			      const char *params, int64_t height, char **out,
 			      long *code);

@@ -363,6 +363,26 @@ static void init_metrics(struct fetcher *f)
 				       "block fetches with an error or inconsistent answer", NULL);
 }
 
+/* A start-up question (chain id, head) answered with null or garbage is
+ * as transient as a timeout: ask again with back-off until stopped. */
+static int retry_sync(struct fetcher *f,
+		      int (*ask)(struct rpc_client *, uint64_t *), uint64_t *out)
+{
+	for (int attempt = 1; !sig_stopping(); attempt++) {
+		long long ms;
+		struct timespec ts;
+
+		if (ask(f->rpc, out) == 0)
+			return 0;
+		ms = rpc_backoff_ms(attempt, 100, 5000,
+				    (double)rand_r(&f->seed) / ((double)RAND_MAX + 1));
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
 /* Resolve --to once, for a range. */
 static int resolve_target(struct fetcher *f)
 {
@@ -418,10 +438,8 @@ enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
 		rc = FETCHER_CONFIG;
 		goto out;
 	}
-	if (block_chain_id(f.rpc, &f.chain_id) < 0) {
-		if (!sig_stopping())
-			log_error("cannot read the node's chain id");
-		rc = sig_stopping() ? FETCHER_OK : FETCHER_FAILED;
+	if (retry_sync(&f, block_chain_id, &f.chain_id) < 0) {
+		rc = FETCHER_OK; /* stopping */
 		goto out;
 	}
 	if (cfg->chain_id && (uint64_t)cfg->chain_id != f.chain_id) {
@@ -437,8 +455,8 @@ enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
 	f.slots = calloc(f.nslots, sizeof(*f.slots));
 	if (!f.bf || !f.slots)
 		goto out;
-	if (block_head(f.rpc, &h) < 0) {
-		rc = sig_stopping() ? FETCHER_OK : FETCHER_FAILED;
+	if (retry_sync(&f, block_head, &h) < 0) {
+		rc = FETCHER_OK;
 		goto out;
 	}
 	set_head(&f, h);

@@ -46,7 +46,7 @@ set -euo pipefail
 set -o errtrace
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$ROOT/bin
+BIN=${BLOCKPIPE_BIN:-$ROOT/bin}
 TEST_NAME=$(basename "${0%.sh}")
 T=$(mktemp -d "${TMPDIR:-/tmp}/blockpipe-test-$TEST_NAME.XXXXXX")
 ANVIL=${ANVIL:-$ROOT/var/npm/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil}
@@ -217,6 +217,7 @@ free_port() {
 
 # --- anvil -----------------------------------------------------------------------
 
+# shellcheck disable=SC2120 # extra anvil arguments are optional
 anvil_start() {
 	local try i
 	if [ ! -x "$ANVIL" ]; then

@@ -36,7 +36,8 @@ struct verifier {
 	uint64_t chain_id;
 	uint64_t start;       /* lowest height the verifier cares about */
 	int have_start;       /* start known (flag, or the first block) */
-	uint64_t audit_upto;  /* tip at the previous audit */
+	uint64_t audit_upto;  /* tip at the previous audit ... */
+	int have_audit_upto;  /* ... once there was one */
 	int depth;            /* nesting of place() (gap in a reorg ...) */
 	struct buf line;      /* scratch for emitted messages */
 };

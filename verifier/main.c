@@ -15,7 +15,7 @@ static const struct cfg_prog prog = {
 	"Check parent-hash continuity and block hashes of the fetcher's block "
 	"messages, resolve reorgs and gaps against the node, and emit them "
 	"stamped with seq.",
-	"fetcher --rpc http://127.0.0.1:8545 --from 0 --to head --follow | "
+	"fetcher --rpc http://127.0.0.1:8545 --from 0 --follow | "
 	"verifier --rpc http://127.0.0.1:8545 --state var/verifier.state",
 };
 

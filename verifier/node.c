@@ -158,9 +158,8 @@ enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 	}
 	if (t.type_len != 5 || memcmp(t.type, "block", 5)) {
 		metric_inc(v->m.bad_type);
-		log_at(LOG_WARN, LOGF(LF_S("type", "")),
-		       "input message of type '%.*s' is not a block; dropped",
-		       (int)(t.type_len > 40 ? 40 : t.type_len), t.type);
+		log_warn("input message of type '%.*s' is not a block; dropped",
+			 (int)(t.type_len > 40 ? 40 : t.type_len), t.type);
 		return IN_SKIP;
 	}
 	if (span_u64(t.number, t.number_len, &b->number) < 0)

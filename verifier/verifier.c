@@ -171,6 +171,7 @@ static int load_window(struct verifier *v)
 	if (!chain_empty(&v->chain)) {
 		metric_set(v->m.tip, (double)v->chain.tip);
 		v->audit_upto = v->chain.tip;
+		v->have_audit_upto = 1;
 		log_at(LOG_INFO, LOGF(LF_I("from", (long long)chain_lo(&v->chain)),
 				      LF_I("tip", (long long)v->chain.tip),
 				      LF_S("hash", chain_get(&v->chain,
@@ -191,6 +192,13 @@ static int audit(struct verifier *v)
 
 	if (chain_empty(&v->chain))
 		return 0;
+	if (!v->have_audit_upto) {
+		/* what this run emitted is audited from the next time on, so
+		 * writers have had an audit interval to commit it */
+		v->audit_upto = v->chain.tip;
+		v->have_audit_upto = 1;
+		return 0;
+	}
 	if (upto > v->chain.tip)
 		upto = v->chain.tip;
 	v->audit_upto = v->chain.tip;

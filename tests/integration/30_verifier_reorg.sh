@@ -4,7 +4,7 @@
 # emitted stream, applied in order, must equal the node's chain height by
 # height, seq must strictly increase, and each reorg message must name
 # the right ancestor and orphans.
-. "$(dirname "$0")/verifier_lib.sh"
+. "$(dirname "$0")/verifier_helpers.bash"
 
 v_anvil_start
 v_mine 5
@@ -67,6 +67,6 @@ v_seq_increasing "$OUT" || v_fail "seq does not strictly increase"
 	v_fail "expected 4 reorg messages"
 grep -q '"level":"error"' "$V_TMP/p.verifier.err" &&
 	v_fail "the verifier logged an error"
-v_stop "$V_FETCHER_PID" || true
-v_stop "$V_VERIFIER_PID" || v_fail "verifier exit status $?"
-v_log "ok"
+v_stop p.fetcher || true
+v_stop p.verifier || v_fail "verifier exit status $?"
+pass

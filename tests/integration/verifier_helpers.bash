@@ -4,45 +4,29 @@
 #
 # Every process is started here, remembered by pid and stopped by pid at
 # exit. Nothing is timed: waits poll a condition with a generous limit.
-set -euo pipefail
+# shellcheck shell=bash
+# Helpers for the verifier's integration tests (3x_verifier_*.sh), on top
+# of tests/lib.sh: a fetcher | [filter |] verifier pipeline through FIFOs,
+# and the reducer that applies the emitted stream and compares it with
+# the node. Not a test itself (run-integration runs *.sh only).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-V_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-V_BIN=${BLOCKPIPE_BIN:-$V_ROOT/bin}
-V_ANVIL=${ANVIL:-$V_ROOT/var/npm/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil}
-command -v "$V_ANVIL" >/dev/null 2>&1 || V_ANVIL=anvil
-V_NAME=$(basename "$0" .sh)
-V_TMP=$(mktemp -d "${TMPDIR:-/tmp}/$V_NAME.XXXXXX")
-V_PIDS=()
-V_FAILED=0
+# make asan runs the suite with BLOCKPIPE_BIN=bin-asan
+V_BIN=${BLOCKPIPE_BIN:-$BIN}
+V_TMP=$T
+V_NAME=$TEST_NAME
 
 v_log() { echo "[$V_NAME] $*" >&2; }
 
-v_cleanup() {
-	local rc=$?
-	for pid in "${V_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${V_PIDS[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
-	if [ "$rc" -ne 0 ] || [ "$V_FAILED" -ne 0 ]; then
-		v_log "FAILED; logs kept in $V_TMP"
-		for f in "$V_TMP"/*.err; do
-			[ -f "$f" ] || continue
-			echo "--- $f (tail)" >&2
-			tail -n 25 "$f" >&2
-		done
-	else
-		rm -rf "$V_TMP"
-	fi
-	exit "$rc"
-}
-trap v_cleanup EXIT
-
+# fail, with the tails of the programs' logs first
 v_fail() {
-	V_FAILED=1
-	v_log "FAIL: $*"
-	exit 1
+	local f
+	for f in "$T"/*.err; do
+		[ -s "$f" ] || continue
+		echo "--- $f (tail)" >&2
+		tail -n 25 "$f" >&2
+	done
+	fail "$@"
 }
 
 # v_wait_until SECONDS DESCRIPTION CMD...: poll CMD every 0.3 s.
@@ -55,39 +39,13 @@ v_wait_until() {
 	done
 }
 
-# v_anvil_start [ANVIL ARGS...]: sets V_PORT and V_RPC.
+# v_anvil_start [ANVIL ARGS...]: sets V_RPC (and lib's RPC).
 v_anvil_start() {
-	local try
-	for try in 1 2 3 4 5; do
-		V_PORT=$((20000 + (RANDOM * 7 + $$) % 30000))
-		V_RPC=http://127.0.0.1:$V_PORT
-		"$V_ANVIL" --port "$V_PORT" --silent "$@" >"$V_TMP/anvil.$V_PORT.err" 2>&1 &
-		V_ANVIL_PID=$!
-		V_PIDS+=("$V_ANVIL_PID")
-		local i
-		for i in $(seq 100); do
-			if v_rpc eth_blockNumber >/dev/null 2>&1; then
-				return 0
-			fi
-			kill -0 "$V_ANVIL_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill "$V_ANVIL_PID" 2>/dev/null || true
-	done
-	v_fail "cannot start anvil"
+	anvil_start --silent "$@"
+	V_RPC=$RPC
 }
 
-# v_rpc METHOD [PARAMS-JSON]: the result as compact JSON; fails on error.
-v_rpc() {
-	local out
-	out=$(curl -sf -m 10 -X POST -H 'content-type: application/json' \
-		--data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":${2:-[]}}" "$V_RPC") || return 1
-	if [ "$(jq -r 'has("error")' <<<"$out")" = true ]; then
-		echo "$out" >&2
-		return 1
-	fi
-	jq -c .result <<<"$out"
-}
+v_rpc() { rpc "$@"; }
 
 v_mine() { v_rpc anvil_mine "[\"$(printf '0x%x' "${1:-1}")\"]" >/dev/null; }
 v_head() { printf '%d\n' "$(v_rpc eth_blockNumber | jq -r .)"; }
@@ -99,44 +57,41 @@ V_TO=0x70997970C51812dc3A65C5e2Cae83D9fFf66FE2D
 v_tx_obj() { echo "{\"from\":\"$V_FROM\",\"to\":\"$V_TO\",\"value\":\"$(printf '0x%x' "$1")\"}"; }
 v_send() { v_rpc eth_sendTransaction "[$(v_tx_obj "${1:-1}")]" >/dev/null; }
 
-# v_pipeline NAME FETCHER-ARGS -- VERIFIER-ARGS [-- FILTER-CMD]: run
-# fetcher | [filter |] verifier with output in $V_TMP/NAME.out; pids in
-# V_FETCHER_PID, V_FILTER_PID, V_VERIFIER_PID.
+# v_pipeline NAME FETCHER-ARGS -- VERIFIER-ARGS [-- FILTER-CMD...]: run
+# fetcher | [filter |] verifier through FIFOs, as bg_run processes
+# NAME.fetcher, NAME.filter and NAME.verifier; the verifier's output is
+# $T/NAME.out, the logs $T/NAME.*.err.
 v_pipeline() {
 	local name=$1
 	shift
-	local fargs=() vargs=() filt=()
+	local fargs=() vargs=() filt=() vin
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do fargs+=("$1"); shift; done
 	[ $# -gt 0 ] && shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do vargs+=("$1"); shift; done
 	[ $# -gt 0 ] && shift
 	filt=("$@")
-	mkfifo "$V_TMP/$name.f1"
-	V_FILTER_PID=
+	mkfifo "$T/$name.f1"
+	vin=$T/$name.f1
 	if [ ${#filt[@]} -gt 0 ]; then
-		mkfifo "$V_TMP/$name.f2"
-		"${filt[@]}" <"$V_TMP/$name.f1" >"$V_TMP/$name.f2" 2>"$V_TMP/$name.filter.err" &
-		V_FILTER_PID=$!
-		V_PIDS+=("$V_FILTER_PID")
-		"$V_BIN/verifier" "${vargs[@]}" <"$V_TMP/$name.f2" \
-			>>"$V_TMP/$name.out" 2>>"$V_TMP/$name.verifier.err" &
-	else
-		"$V_BIN/verifier" "${vargs[@]}" <"$V_TMP/$name.f1" \
-			>>"$V_TMP/$name.out" 2>>"$V_TMP/$name.verifier.err" &
+		mkfifo "$T/$name.f2"
+		bg_run "$name.filter" bash -c 'exec "${@:3}" <"$1" >"$2"' _ \
+			"$T/$name.f1" "$T/$name.f2" "${filt[@]}"
+		vin=$T/$name.f2
 	fi
-	V_VERIFIER_PID=$!
-	V_PIDS+=("$V_VERIFIER_PID")
-	"$V_BIN/fetcher" "${fargs[@]}" >"$V_TMP/$name.f1" 2>>"$V_TMP/$name.fetcher.err" &
-	V_FETCHER_PID=$!
-	V_PIDS+=("$V_FETCHER_PID")
+	bg_run "$name.verifier" bash -c 'exec "${@:2}" <"$1"' _ "$vin" \
+		"$V_BIN/verifier" "${vargs[@]}"
+	ln -sf "$name.verifier.out" "$T/$name.out"
+	bg_run "$name.fetcher" bash -c 'exec "${@:2}" >"$1"' _ "$T/$name.f1" \
+		"$V_BIN/fetcher" "${fargs[@]}"
 }
 
-# v_stop PID: SIGTERM, then wait for it (its exit status is returned).
+# v_stop NAME: SIGTERM the bg_run process NAME and return its exit status.
 v_stop() {
-	kill -TERM "$1" 2>/dev/null || true
-	local rc=0
-	wait "$1" 2>/dev/null || rc=$?
-	return "$rc"
+	local pid
+	pid=$(bg_pid "$1")
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	bg_wait "$1"
 }
 
 # v_reduce FILE: apply the stream in order (a block sets its height, a

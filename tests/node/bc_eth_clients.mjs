@@ -37,10 +37,17 @@ assert(emitter, 'the emitter contract was not deployed');
 await waitFor(() => feeder.tip >= Number(deployed.blockNumber), 'the feeder to catch up');
 
 // The clients.
-const ethers = { blocks: [], logs: [] };
+// ethers hands a log sent again with removed: true to the listeners of
+// its "orphan" event ({ orphan: 'drop-log', log }) keyed by the removed
+// log itself, not to the filter's listeners.
+const ethers = { blocks: [], logs: [], removed: [] };
 const provider = new WebSocketProvider(b.url);
 await provider.on('block', (n) => ethers.blocks.push(n));
-await provider.on({ address: emitter, topics: [PING_TOPIC] }, (log) => ethers.logs.push(log));
+await provider.on({ address: emitter, topics: [PING_TOPIC] }, (log) => {
+	ethers.logs.push(log);
+	provider.once({ orphan: 'drop-log', log: { ...log.toJSON(), removed: true } },
+		() => ethers.removed.push(log));
+});
 
 const viem = { blocks: [], logs: [] };
 const client = createPublicClient({ transport: webSocket(`${b.url}/v1/eth`) });
@@ -75,7 +82,7 @@ await waitFor(() => want.every((n) => ethers.blocks.includes(n)), `ethers to see
 await waitFor(() => want.every((n) => viem.blocks.some((x) => Number(x.number) === n)),
 	`viem to see blocks ${first}..${tip1}`);
 await waitFor(() => ethers.logs.length >= N && viem.logs.length >= N, 'the logs');
-assert(ethers.logs.every((l) => !l.removed), 'ethers: a log removed before any reorg');
+assert(ethers.logs.every((l) => !l.removed) && !ethers.removed.length, 'ethers: a log removed before any reorg');
 const seen = new Set(viem.blocks.map((x) => x.hash));
 for (let n = first; n <= tip1; n++)
 	assert(seen.has(feeder.hashes.get(n)), `viem: block ${n} has not the node's hash`);
@@ -88,13 +95,14 @@ await rpc(RPC, 'anvil_reorg', [4, []]);
 await send({ to: emitter, data: '0x' + 'ff'.padStart(64, '0') });
 const tip2 = Number(await rpc(RPC, 'eth_blockNumber'));
 process.on('exit', (code) => {
-	if (code) console.error(`ethers logs: ${JSON.stringify(ethers.logs.map((l) => [l.blockNumber, l.removed]))}\n` +
+	if (code) console.error(`ethers logs: ${JSON.stringify(ethers.logs.map((l) => [l.blockNumber, l.removed]))} ` +
+		`removed: ${JSON.stringify(ethers.removed.map((l) => l.blockNumber))}\n` +
 		`viem logs: ${JSON.stringify(viem.logs.map((l) => [Number(l.blockNumber), l.removed]))}\n` +
 		`tip1 ${tip1} feeder tip ${feeder.tip} seq ${feeder.seq}`);
 });
-await waitFor(() => ethers.logs.filter((l) => l.removed).length >= orphanedLogs, 'ethers: removed logs');
+await waitFor(() => ethers.removed.length >= orphanedLogs, 'ethers: removed logs (orphan drop-log events)');
 await waitFor(() => viem.logs.filter((l) => l.removed).length >= orphanedLogs, 'viem: removed logs');
-const removed = ethers.logs.filter((l) => l.removed);
+const removed = ethers.removed;
 for (const l of removed)
 	assert(l.blockNumber > tip1 - 4, `ethers: block ${l.blockNumber}'s log removed, it was not orphaned`);
 // Every header of the new branch, in order, not only its tip.

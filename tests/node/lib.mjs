@@ -58,6 +58,8 @@ export async function startBroadcaster(extra = [], opts = {}) {
 		}
 	});
 	proc.on('exit', (code, sig) => { exited = { code, sig }; });
+	// Never leave a broadcaster behind when a test fails.
+	process.on('exit', () => { if (!exited) proc.kill('SIGKILL'); });
 	proc.stdin.on('error', () => {});
 	await waitFor(() => port || exited, 'the broadcaster to listen', 10000);
 	if (!port) fail(`broadcaster exited: ${JSON.stringify(exited)}`);

@@ -166,14 +166,16 @@ static int parse_faults(const char *list, unsigned *out, char *bad,
 
 static void faults_string(unsigned bits, char *out, size_t outlen)
 {
-	size_t n = 0;
+	size_t n;
 
 	out[0] = '\0';
-	for (int f = 0; f < F_COUNT; f++)
-		if (bits & (1u << f))
-			n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0,
-					      "%s%s", n ? "," : "",
-					      fault_names[f]);
+	for (int f = 0; f < F_COUNT; f++) {
+		if (!(bits & (1u << f)))
+			continue;
+		n = strlen(out);
+		snprintf(out + n, outlen - n, "%s%s", n ? "," : "",
+			 fault_names[f]);
+	}
 }
 
 static int calls_have(const struct calls *cs, const char *method)
@@ -442,10 +444,11 @@ static enum fault mangle(struct proxy *p, enum fault f, const struct calls *cs,
 			pthread_mutex_lock(&p->lock);
 			lag = 2 + rng_next(&p->rng) % 2;
 			pthread_mutex_unlock(&p->lock);
+			head = head > lag ? head - lag : 0;
 			ed[ned].off = (size_t)(e->result - body->data);
 			ed[ned].len = e->resultlen;
 			snprintf(ed[ned++].text, sizeof(ed->text), "\"0x%llx\"",
-				 (unsigned long long)(head > lag ? head - lag : 0));
+				 (unsigned long long)head);
 		}
 	}
 	if (f == F_CORRUPT)
@@ -487,7 +490,8 @@ static int forward(const struct proxy *p, const struct buf *in,
 		curl_easy_setopt(e, CURLOPT_URL, p->upstream);
 		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, in->data ? in->data : "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+				 in->data ? in->data : "");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)in->len);
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
@@ -603,7 +607,7 @@ static enum MHD_Result serve_control(struct proxy *p,
 				     struct MHD_Connection *conn,
 				     const struct buf *in)
 {
-	char err[200], bad[64];
+	char err[200], bad[64], now[128], rate_s[32];
 	yajl_val v, rate, seed;
 	const char *list;
 	unsigned bits = 0;
@@ -640,8 +644,12 @@ static enum MHD_Result serve_control(struct proxy *p,
 		memset(p->count, 0, sizeof(p->count));
 		p->ncorrupted = 0;
 	}
+	faults_string(p->faults, now, sizeof(now));
+	snprintf(rate_s, sizeof(rate_s), "%g", p->rate);
 	pthread_mutex_unlock(&p->lock);
 	yajl_tree_free(v);
+	log_at(LOG_INFO, LOGF(LF_S("fault_rate", rate_s), LF_S("faults", now)),
+	       "settings changed");
 	g = json_gen_new();
 	if (!g)
 		return MHD_NO;
@@ -650,9 +658,6 @@ static enum MHD_Result serve_control(struct proxy *p,
 	gen_settings(p, g);
 	pthread_mutex_unlock(&p->lock);
 	yajl_gen_map_close(g);
-	log_at(LOG_INFO, LOGF(LF_D("fault_rate", p->rate),
-			      LF_S("faults", list ? list : NULL)),
-	       "settings changed");
 	return reply_gen(conn, 200, g);
 }
 
@@ -866,7 +871,8 @@ static void usage(FILE *out)
 		"\"429,500\"}; GET /__stats\n"
 		"\n"
 		"example: faultproxy --listen 8600 --upstream "
-		"http://127.0.0.1:8545 --fault-rate 0.2 --faults 429,500,drop\n");
+		"http://127.0.0.1:8545 \\\n"
+		"             --fault-rate 0.2 --faults 429,500,drop\n");
 }
 
 int main(int argc, char **argv)
@@ -899,8 +905,9 @@ int main(int argc, char **argv)
 			p.rate = strtod(optarg, &end);
 			if (end == optarg || *end || !(p.rate >= 0) ||
 			    p.rate > 1) {
-				fprintf(stderr, "faultproxy: --fault-rate '%s': "
-					"not a number in [0, 1]\n", optarg);
+				fprintf(stderr, "faultproxy: --fault-rate "
+					"'%s': not a number in [0, 1]\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -917,7 +924,8 @@ int main(int argc, char **argv)
 			return 0;
 		case 'l':
 			if (cfg_parse_int(optarg, 0, 65535, &port, &why) < 0) {
-				fprintf(stderr, "faultproxy: --listen '%s': %s\n",
+				fprintf(stderr,
+					"faultproxy: --listen '%s': %s\n",
 					optarg, why);
 				return 2;
 			}
@@ -926,7 +934,8 @@ int main(int argc, char **argv)
 			log_path = optarg;
 			break;
 		case 's':
-			if (cfg_parse_int(optarg, 0, LLONG_MAX, &seed, &why) < 0) {
+			if (cfg_parse_int(optarg, 0, LLONG_MAX, &seed,
+					  &why) < 0) {
 				fprintf(stderr, "faultproxy: --seed '%s': %s\n",
 					optarg, why);
 				return 2;

@@ -796,7 +796,9 @@ START_TEST(test_stdin_lines)
 	want_line(io, "b");
 	want_line(io, "{\"x\":1}");
 	want_line(io, "last");
+	errno = EIO;
 	ck_assert_int_eq(msg_recv(io, &msg, 1000), -1);
+	ck_assert_int_eq(errno, 0); /* the end, not an error */
 	ck_assert_int_eq(msg_recv(io, &msg, 1000), -1);
 	ck_assert_int_eq(msg_close(&io), 0);
 	close(p[0]);

@@ -345,8 +345,8 @@ static void answer(struct buf *out, const struct buf *in, enum act act)
 	for (size_t k = 0; k < s.n; k++) {
 		const struct call_span *c = &s.c[batch ? s.n - 1 - k : k];
 
-		buf_addf(out, "%s{\"jsonrpc\":\"2.0\",\"id\":%.*s,", k ? "," : "",
-			 (int)c->idlen, c->id);
+		buf_addf(out, "%s{\"jsonrpc\":\"2.0\",\"id\":%.*s,",
+			 k ? "," : "", (int)c->idlen, c->id);
 		if (act == ACT_RATELIMIT) {
 			buf_adds(out, "\"error\":{\"code\":-32005,\"message\":"
 				      "\"daily request count exceeded, request "
@@ -360,7 +360,8 @@ static void answer(struct buf *out, const struct buf *in, enum act act)
 				buf_addch(out, 'a');
 			buf_adds(out, "\"}");
 		} else {
-			buf_addf(out, "\"result\":{\"method\":%.*s,\"params\":%.*s}}",
+			buf_addf(out, "\"result\":{\"method\":%.*s,"
+				 "\"params\":%.*s}}",
 				 (int)c->methodlen, c->method,
 				 (int)c->paramslen, c->params);
 		}
@@ -722,8 +723,9 @@ START_TEST(test_many_in_flight)
 	for (int i = 0; i < N; i++) {
 		ck_assert_int_eq(g[i].calls, 1);
 		ck_assert_int_eq(g[i].st[0], RPC_OK);
-		snprintf(want, sizeof(want), "{\"method\":\"eth_getBlockByNumber"
-			 "\",\"params\":[\"0x%x\",false]}", i);
+		snprintf(want, sizeof(want),
+			 "{\"method\":\"eth_getBlockByNumber\","
+			 "\"params\":[\"0x%x\",false]}", i);
 		ck_assert_str_eq(g[i].text[0], want);
 		got_release(&g[i]);
 	}
@@ -803,7 +805,8 @@ START_TEST(test_failover)
 	ck_assert_int_eq(rpc_submit(c, &call, 1, on_done, &g), 0);
 	run_until_done(c, 10000);
 	ck_assert_int_eq(g.st[0], RPC_OK);
-	ck_assert_str_eq(g.text[0], "{\"method\":\"eth_chainId\",\"params\":[]}");
+	ck_assert_str_eq(g.text[0],
+			 "{\"method\":\"eth_chainId\",\"params\":[]}");
 	ck_assert_str_eq(g.node, rpc_node_name(c, 1));
 	got_release(&g);
 	free(out);
