@@ -505,8 +505,11 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 		goto out;
 	srv.rate = calloc(RATE_SLOTS, sizeof(*srv.rate));
 	srv.metrics = metrics_new("broadcaster");
-	/* Room for the replay window and every client's allowed lag. */
-	srv.ring = ring_new((size_t)(cfg->replay + cfg->queue_depth + 64));
+	/* Room for the replay window and for every client's allowed lag
+	 * (the two overlap: a client lags behind the newest events), plus a
+	 * few for the reorg and gap events among them. */
+	srv.ring = ring_new((size_t)(cfg->replay > cfg->queue_depth ?
+				     cfg->replay : cfg->queue_depth) + 16);
 	if (!srv.rate || !srv.metrics || !srv.ring) {
 		log_error("out of memory");
 		goto out;

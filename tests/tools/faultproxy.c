@@ -69,6 +69,7 @@ static const char *const fault_names[F_COUNT] = {
 
 struct proxy {
 	const char *upstream;
+	const char *hide;      /* --hide-method: a method the node "lacks" */
 	FILE *log;
 	pthread_mutex_t lock;  /* guards everything below */
 	uint64_t rng;
@@ -477,6 +478,22 @@ static size_t on_upstream_data(char *ptr, size_t size, size_t nmemb,
 	return buf_add(b, ptr, size * nmemb) < 0 ? 0 : size * nmemb;
 }
 
+/* --hide-method M: rename "M" in the request to a method no node has, so
+ * the node itself answers "method not found" for those calls (a node
+ * without eth_getBlockReceipts, say). Same length: "M" -> "M" with its
+ * first letter after "eth_" replaced by 'X'. */
+static void hide_method(const char *m, struct buf *in)
+{
+	size_t ml = strlen(m);
+	char *q = in->data;
+
+	while ((q = strstr(q, m)) != NULL) {
+		if (q > in->data && q[-1] == '"' && q[ml] == '"')
+			q[ml > 4 ? 4 : 0] = 'X';
+		q += ml;
+	}
+}
+
 static int forward(const struct proxy *p, const struct buf *in,
 		   struct buf *out, long *status)
 {
@@ -486,6 +503,8 @@ static int forward(const struct proxy *p, const struct buf *in,
 	char err[CURL_ERROR_SIZE] = "";
 	CURLcode cc = CURLE_OUT_OF_MEMORY;
 
+	if (p->hide && in->data)
+		hide_method(p->hide, (struct buf *)in);
 	if (e && h) {
 		curl_easy_setopt(e, CURLOPT_URL, p->upstream);
 		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -855,7 +874,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: faultproxy --listen PORT --upstream URL [--seed N] "
 		"[--fault-rate P]\n"
-		"                  [--faults LIST] [--log FILE]\n"
+		"                  [--faults LIST] [--log FILE] [--hide-method M]\n"
 		"\n"
 		"A JSON-RPC proxy that injects faults, for tests.\n"
 		"  --fault-rate P  probability of a fault per request "
@@ -863,6 +882,7 @@ static void usage(FILE *out)
 		"  --faults LIST   comma-separated: delay,429,500,502,truncate,"
 		"null,\n"
 		"                  garbage,drop,corrupt,lag (default: all)\n"
+		"  --hide-method M the node answers 'method not found' for M\n"
 		"  --listen PORT   port on 127.0.0.1 (0: any free port)\n"
 		"  --log FILE      append one JSON line per request\n"
 		"  --seed N        random seed (default: from the clock)\n"
@@ -881,6 +901,7 @@ int main(int argc, char **argv)
 		{ "fault-rate", required_argument, NULL, 'r' },
 		{ "faults", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "hide-method", required_argument, NULL, 'H' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "seed", required_argument, NULL, 's' },
@@ -922,6 +943,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'H':
+			p.hide = optarg;
+			break;
 		case 'l':
 			if (cfg_parse_int(optarg, 0, 65535, &port, &why) < 0) {
 				fprintf(stderr,

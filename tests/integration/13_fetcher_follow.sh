@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Follow mode picks up blocks mined while it runs, by polling and by a
+# newHeads subscription; anvil stopped and restarted mid-follow on the same
+# state leaves no gap and no duplicate; a node without eth_getBlockReceipts
+# is served by the eth_getTransactionReceipt fallback.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/fetcher_lib.sh"
+
+state=$T/anvil-state.json
+anvil_start --state "$state"
+traffic_blocks 5
+start=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
+mport=$(free_port)
+
+# Polling follower and a newHeads follower side by side.
+bg_run poll "$BIN/fetcher" --rpc "$RPC" --follow --from "$start" --poll-interval 200ms \
+	--metrics-addr "127.0.0.1:$mport"
+bg_run ws "$BIN/fetcher" --rpc "$RPC" --follow --from "$start" --poll-interval 30s \
+	--ws "ws://127.0.0.1:$ANVIL_PORT"
+wait_until 20 'grep -q "newHeads: subscribed" "$T/ws.err"'
+traffic_blocks 5
+mine 3
+last=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
+# The newHeads follower polls only every 30 s: seeing the blocks quickly
+# means the subscription delivered them.
+wait_until 15 '[ "$(tail -n1 "$T/ws.out" | jq .number)" = "$last" ]' "newHeads follower reached $last"
+wait_until 30 '[ "$(tail -n1 "$T/poll.out" | jq .number)" = "$last" ]' "poll follower reached $last"
+jq -e 'select(.live != true)' "$T/poll.out" >/dev/null && fail "a follow-mode block near the tip is not live"
+curl -s "http://127.0.0.1:$mport/metrics" >"$T/metrics.txt"
+grep -Eq "^fetcher_blocks_total $((last - start + 1))\$" "$T/metrics.txt" ||
+	fail "fetcher_blocks_total wrong: $(grep fetcher_blocks "$T/metrics.txt")"
+grep -Eq "^fetcher_node_head $last\$" "$T/metrics.txt" || fail "fetcher_node_head wrong"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/ready")" = 200 ] || fail "/ready is not 200"
+
+# anvil goes away and comes back on the same port with the same state.
+anvil_stop
+sleep 2
+bg_run anvil2 "$ANVIL" --host 127.0.0.1 --port "$ANVIL_PORT" --state "$state"
+wait_until 30 'rpc eth_chainId >/dev/null 2>&1' "anvil back"
+traffic_blocks 4
+last=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
+wait_until 60 '[ "$(tail -n1 "$T/poll.out" | jq .number)" = "$last" ]' "poll follower reached $last after the restart"
+wait_until 60 '[ "$(tail -n1 "$T/ws.out" | jq .number)" = "$last" ]' "ws follower reached $last after the restart"
+bg_kill poll
+bg_kill ws
+node_chain "$start" "$last" >"$T/node.txt"
+for f in poll ws; do
+	assert_eq "$(seq "$start" "$last")" "$(jq .number "$T/$f.out")" "$f: every height once, in order"
+	stream_chain "$T/$f.out" >"$T/$f.txt"
+	diff "$T/node.txt" "$T/$f.txt" >"$T/diff.txt" || fail "$f stream differs from the node: $(head -5 "$T/diff.txt")"
+done
+grep -q '"level":"warn"' "$T/poll.err" || fail "the outage was not logged"
+
+# No eth_getBlockReceipts: the fallback gives the same receipts.
+port=$(free_port)
+bg_run proxy "$BIN/faultproxy" --listen "$port" --upstream "$RPC" --hide-method eth_getBlockReceipts
+wait_until 10 'grep -q listening "$T/proxy.out"'
+"$BIN/fetcher" --rpc "http://127.0.0.1:$port" --from "$start" --to "$last" \
+	>"$T/fallback.out" 2>"$T/fallback.err" || fail "fetcher exited $?"
+grep -q 'lacks eth_getBlockReceipts' "$T/fallback.err" || fail "no fallback logged"
+jq -c '.receipts' "$T/fallback.out" >"$T/r1"
+jq -c '.receipts' "$T/poll.out" >"$T/r2"
+cmp -s "$T/r1" "$T/r2" || fail "fallback receipts differ from eth_getBlockReceipts"
+pass
