@@ -372,6 +372,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 			metric_inc(srv->m.disconnects[DR_TOO_LARGE]);
 			c->closing = 1;
+			c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+			c->close_reason = r;
 			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
 					 (unsigned char *)r, sizeof(r) - 1);
 			return -1;

@@ -11,7 +11,7 @@ v_anvil_start
 v_mine 120
 v_pipeline p --rpc "$V_RPC" --from 0 --follow --poll-interval 100ms \
 	-- --rpc "$V_RPC" --lag-wait 2s \
-	-- bash -c 'while IFS= read -r l; do printf "%s\n" "$l"; sleep 0.02; done'
+	-- perl -ne '$| = 1; print; select(undef, undef, undef, 0.02)'
 OUT=$T/p.out
 v_wait_until 60 "block 30" v_has_block "$OUT" 30
 v_rpc anvil_reorg "[100, [[$(v_tx_obj 1), 0], [$(v_tx_obj 2), 50]]]" >/dev/null

@@ -342,8 +342,9 @@ static const struct {
 	  NULL, "invalid value '12x' for --from (flag)", NULL },
 	{ "invalid env", NONE, A("CKCFG_FROM=abc"), 2, 0, 0, 0, 0, 0, NULL,
 	  NULL, "invalid value 'abc' for --from (from CKCFG_FROM)", NULL },
-	{ "invalid env, good flag", A("--from", "1"), A("CKCFG_FROM=abc"), 2,
-	  0, 0, 0, 0, 0, NULL, NULL, "(from CKCFG_FROM)", NULL },
+	/* A flag beats the environment: the variable is not even read. */
+	{ "invalid env, good flag", A("--from", "1"), A("CKCFG_FROM=abc"), -1,
+	  "http://127.0.0.1:8545", 1, false, 2000, 0.5, NULL, NULL, NULL, NULL },
 	{ "too large flag", A("--from", "1000001"), NONE, 2, 0, 0, 0, 0, 0,
 	  NULL, NULL, "--from (flag): too large", NULL },
 	{ "too small flag", A("--from", "-1"), NONE, 2, 0, 0, 0, 0, 0, NULL,
