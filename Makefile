@@ -122,15 +122,16 @@ unit: $(UNIT_BIN)
 integration: all
 	@tests/run-integration $(T)
 
+ASAN_VARS = BUILD=build-asan BINDIR=bin-asan OPT="-O1 -g" \
+	SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
 asan:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory BUILD=build-asan BINDIR=bin-asan OPT="-O1 -g" \
-		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-		all build-asan-units
+	@$(MAKE) --no-print-directory $(ASAN_VARS) all build-asan-units
 	@BLOCKPIPE_BIN=$(CURDIR)/bin-asan \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(MAKE) --no-print-directory BUILD=build-asan BINDIR=bin-asan unit integration
+		$(MAKE) --no-print-directory $(ASAN_VARS) unit integration
 
 build-asan-units: $(UNIT_BIN)
 

@@ -1,7 +1,9 @@
-/* The live page served at GET /: plain HTML and JavaScript, no build
- * step. It subscribes to newBlocks and reorgs on /v1/stream, shows the
- * newest 100 rows, and on a reconnect asks for what it missed with
- * "since". Data goes into the page with textContent only. */
+/* The live page served at GET / (with /live.js and /live.css: the
+ * server sends a Content-Security-Policy that forbids inline scripts and
+ * styles). Plain HTML and JavaScript, no build step. It subscribes to
+ * newBlocks and reorgs on /v1/stream, shows the newest 100 rows, and on a
+ * reconnect asks for what it missed with "since". Data goes into the
+ * page with textContent only. */
 #include <stddef.h>
 
 #include "server.h"
@@ -13,15 +15,7 @@ const char bc_page_html[] =
 	"<meta charset=\"utf-8\">\n"
 	"<title>blockpipe: live blocks</title>\n"
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	"<style>\n"
-	"body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }\n"
-	"h1 { font-size: 1.3em; }\n"
-	"#status { color: #666; }\n"
-	"table { border-collapse: collapse; margin-top: 1em; }\n"
-	"td, th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #eee; }\n"
-	"td.h { font-family: monospace; }\n"
-	"tr.reorg td { background: #fee; }\n"
-	"</style>\n"
+	"<link rel=\"stylesheet\" href=\"/live.css\">\n"
 	"</head>\n"
 	"<body>\n"
 	"<h1>blockpipe: live blocks</h1>\n"
@@ -30,10 +24,16 @@ const char bc_page_html[] =
 	"<thead><tr><th>height</th><th>hash</th><th>txs</th><th>gas used</th><th>time</th></tr></thead>\n"
 	"<tbody id=\"blocks\"></tbody>\n"
 	"</table>\n"
-	"<script>\n"
+	"<script src=\"/live.js\"></script>\n"
+	"</body>\n"
+	"</html>\n";
+const size_t bc_page_html_len = sizeof(bc_page_html) - 1;
+
+const char bc_page_js[] =
+	"(function () {\n"
 	"\"use strict\";\n"
 	"var rows = document.getElementById(\"blocks\");\n"
-	"var status = document.getElementById(\"status\");\n"
+	"var statusEl = document.getElementById(\"status\");\n"
 	"var last = null, count = 0;\n"
 	"function cell(tr, text, cls) {\n"
 	"  var td = document.createElement(\"td\");\n"
@@ -49,7 +49,7 @@ const char bc_page_html[] =
 	"  var proto = location.protocol === \"https:\" ? \"wss://\" : \"ws://\";\n"
 	"  var ws = new WebSocket(proto + location.host + \"/v1/stream\");\n"
 	"  ws.onopen = function () {\n"
-	"    status.textContent = \"connected\";\n"
+	"    statusEl.textContent = \"connected\";\n"
 	"    var req = { action: \"subscribe\", channels: [\"newBlocks\", \"reorgs\"] };\n"
 	"    if (last !== null) req.since = last + 1;\n"
 	"    ws.send(JSON.stringify(req));\n"
@@ -68,7 +68,7 @@ const char bc_page_html[] =
 	"      cell(tr, String(d.gas_used));\n"
 	"      cell(tr, new Date(d.timestamp * 1000).toISOString());\n"
 	"      add(tr);\n"
-	"      status.textContent = \"connected: \" + count + \" blocks, tip \" + d.height;\n"
+	"      statusEl.textContent = \"connected: \" + count + \" blocks, tip \" + d.height;\n"
 	"    } else if (m.type === \"reorg\") {\n"
 	"      var r = m.data;\n"
 	"      tr.className = \"reorg\";\n"
@@ -80,20 +80,27 @@ const char bc_page_html[] =
 	"      add(tr);\n"
 	"      if (last !== null && r.ancestor.number < last) last = r.ancestor.number;\n"
 	"    } else if (m.type === \"gap\") {\n"
-	"      status.textContent = \"the broadcaster lost messages (\" + m.data.lost + \")\";\n"
+	"      statusEl.textContent = \"the broadcaster lost messages (\" + m.data.lost + \")\";\n"
 	"    } else if (m.type === \"error\") {\n"
-	"      status.textContent = \"error: \" + m.error;\n"
+	"      statusEl.textContent = \"error: \" + m.error;\n"
 	"      if (last !== null) { last = null; ws.close(); }\n"
 	"    }\n"
 	"  };\n"
 	"  ws.onclose = function () {\n"
-	"    status.textContent = \"disconnected: reconnecting...\";\n"
+	"    statusEl.textContent = \"disconnected: reconnecting...\";\n"
 	"    setTimeout(connect, 1000);\n"
 	"  };\n"
 	"}\n"
 	"connect();\n"
-	"</script>\n"
-	"</body>\n"
-	"</html>\n";
+	"})();\n";
+const size_t bc_page_js_len = sizeof(bc_page_js) - 1;
 
-const size_t bc_page_html_len = sizeof(bc_page_html) - 1;
+const char bc_page_css[] =
+	"body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }\n"
+	"h1 { font-size: 1.3em; }\n"
+	"#status { color: #666; }\n"
+	"table { border-collapse: collapse; margin-top: 1em; }\n"
+	"td, th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #eee; }\n"
+	"td.h { font-family: monospace; }\n"
+	"tr.reorg td { background: #fee; }\n";
+const size_t bc_page_css_len = sizeof(bc_page_css) - 1;

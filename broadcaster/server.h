@@ -172,7 +172,7 @@ void input_stop(struct bc_server *srv);
 struct bc_qitem *input_take(struct bc_server *srv);
 
 /* page.c */
-extern const char bc_page_html[];
-extern const size_t bc_page_html_len;
+extern const char bc_page_html[], bc_page_js[], bc_page_css[];
+extern const size_t bc_page_html_len, bc_page_js_len, bc_page_css_len;
 
 #endif

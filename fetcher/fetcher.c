@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "block.h"
+#include "db.h"
 #include "heads.h"
 #include "json.h"
 #include "log.h"
@@ -383,6 +384,30 @@ static int retry_sync(struct fetcher *f,
 	return -1;
 }
 
+/* --db: start where the database has its first hole at or above --from,
+ * so a restarted fetcher does not fetch the whole chain again. */
+static int resume_from_db(struct fetcher *f, uint64_t *from)
+{
+	PGconn *conn = db_connect(f->cfg->db);
+	uint64_t h;
+	int rc = -1;
+
+	if (!conn)
+		return -1;
+	if (db_apply_schema(conn) == 0 &&
+	    db_resume_height(conn, f->chain_id, *from, &h) == DB_OK) {
+		if (h != *from)
+			log_info("resuming at block %llu: the database holds "
+				 "%llu..%llu", (unsigned long long)h,
+				 (unsigned long long)*from,
+				 (unsigned long long)h - 1);
+		*from = h;
+		rc = 0;
+	}
+	PQfinish(conn);
+	return rc;
+}
+
 /* Resolve --to once, for a range. */
 static int resolve_target(struct fetcher *f)
 {
@@ -463,6 +488,9 @@ enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
 	if (!cfg->follow && resolve_target(&f) < 0)
 		goto out;
 	f.next_emit = f.next_submit = cfg->from_set ? (uint64_t)cfg->from : f.head;
+	if (cfg->db && resume_from_db(&f, &f.next_emit) < 0)
+		goto out;
+	f.next_submit = f.next_emit;
 	if (cfg->ws) {
 		f.heads = heads_start(cfg->ws);
 		if (!f.heads)

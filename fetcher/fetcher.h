@@ -21,6 +21,7 @@ struct fetcher_cfg {
 	long long live_distance;  /* blocks this close to the head are live */
 	long long hwm;            /* output high-water mark (messages) */
 	const char *metrics_addr;
+	const char *db;           /* resume from the database, or NULL */
 };
 
 /* Exit statuses, as jq names them. */

@@ -11,7 +11,7 @@ static const struct cfg_prog prog = {
 	"fetcher",
 	"--rpc URL[,URL...] [--from N] [--to M|head|finalized|safe] [--follow]\n"
 	"               [--ws URL] [--out ENDPOINT] [--concurrency N] [--batch N]\n"
-	"               [--poll-interval DUR] [--chain-id N] [--metrics-addr ADDR]",
+	"               [--poll-interval DUR] [--chain-id N] [--db DSN] [--metrics-addr ADDR]",
 	"Stream an EVM chain's blocks with their receipts as `block` messages,\n"
 	"one JSON object a line, strictly in height order: a range (exits when\n"
 	"done) or following the tip (--follow).",
@@ -29,6 +29,9 @@ int main(int argc, char **argv)
 		  (1LL << 53), "N", "refuse to run unless the node serves this chain (0: any)", false },
 		{ "concurrency", 'c', "FETCHER_CONCURRENCY", CFG_INT, &cfg.concurrency, "8",
 		  1, 256, "N", "JSON-RPC requests in flight", false },
+		{ "db", 'd', "BLOCKPIPE_DB", CFG_STR, &cfg.db, NULL, 0, 0, "DSN",
+		  "resume at the first height from --from on without a canonical block "
+		  "in this database", false },
 		{ "follow", 'f', "FETCHER_FOLLOW", CFG_BOOL, &cfg.follow, NULL, 0, 0, NULL,
 		  "stay at the tip: keep fetching new blocks as they are mined", false },
 		{ "from", 's', "FETCHER_FROM", CFG_INT, &cfg.from, NULL, 0, (1LL << 53), "N",
@@ -62,6 +65,8 @@ int main(int argc, char **argv)
 		return cfg_fail(&prog, "no node: give --rpc URL or set BLOCKPIPE_RPC_URL");
 	if (cfg.follow && cfg.to)
 		return cfg_fail(&prog, "--to and --follow exclude each other");
+	if (cfg.db && !cfg.from_set)
+		return cfg_fail(&prog, "--db needs --from N: the start block to resume from");
 	if (!cfg.follow && !cfg.from_set)
 		return cfg_fail(&prog, "no start: give --from N (or --follow)");
 	if (!cfg.follow && !cfg.to)

@@ -4,6 +4,7 @@
 
 #include "cfg.h"
 #include "db.h"
+#include "log.h"
 #include "verifier.h"
 #include "banned.h"
 
@@ -18,6 +19,28 @@ static const struct cfg_prog prog = {
 	"fetcher --rpc http://127.0.0.1:8545 --from 0 --follow | "
 	"verifier --rpc http://127.0.0.1:8545 --state var/verifier.state",
 };
+
+/* Each comma-separated URL is http(s)://HOST...; 0 or -1 with the bad
+ * one in bad. */
+static int check_urls(const char *urls, char *bad, size_t badlen)
+{
+	const char *p = urls;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		size_t skip = !strncmp(p, "http://", 7) ? 7
+			      : !strncmp(p, "https://", 8) ? 8 : 0;
+
+		if (!skip || n <= skip || p[skip] == '/' || p[skip] == ':') {
+			snprintf(bad, badlen, "%.*s", (int)n, p);
+			return -1;
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -83,6 +106,13 @@ int main(int argc, char **argv)
 	if (!c.rpc || !*c.rpc)
 		return cfg_fail(&prog, "no node to ask: give --rpc URLS or set "
 				"BLOCKPIPE_RPC_URL");
+	if (check_urls(c.rpc, why, sizeof(why)) < 0) {
+		char red[512];
+
+		log_redact_url(why, red, sizeof(red));
+		return cfg_fail(&prog, "invalid --rpc URL '%s': use "
+				"http(s)://HOST[:PORT][/PATH]", red);
+	}
 	if (c.db && !*c.db)
 		c.db = NULL;
 	if (c.state && !*c.state)

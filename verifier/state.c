@@ -71,9 +71,9 @@ static int read_epoch(const char *path, uint64_t *epoch)
 		return log_error_errno("cannot read state file '%s'", path);
 	text[n] = '\0';
 	errno = 0;
-	if (strncmp(text, "epoch ", 6) ||
-	    (v = strtoull(text + 6, &end, 10), errno) || end == text + 6 ||
-	    (*end && *end != '\n'))
+	if (strncmp(text, "epoch ", 6) || text[6] < '0' || text[6] > '9' ||
+	    (v = strtoull(text + 6, &end, 10), errno) ||
+	    (*end && *end != '\n') || v >= EPOCH_MAX)
 		return log_error("state file '%s' is corrupt: expected "
 				 "'epoch N' (remove it to start over at epoch 1)",
 				 path);

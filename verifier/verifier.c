@@ -185,7 +185,7 @@ static int load_window(struct verifier *v)
  * audit: fetch and emit them again. */
 static int audit(struct verifier *v)
 {
-	uint64_t upto = v->audit_upto, *hs = NULL;
+	uint64_t upto = v->audit_upto, *hs = NULL, head = 0;
 	size_t n = 0;
 	enum db_status st;
 	int rc = 0;
@@ -217,7 +217,11 @@ static int audit(struct verifier *v)
 				      LF_I("upto", (long long)upto)),
 		       "audit: heights missing in the database; emitting them "
 		       "again");
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	/* heights the node does not have (it rolled back, or lags) are left
+	 * for later rather than waited for here */
+	if (n && block_head(v->rpc, &head) < 0)
+		n = 0;
+	for (size_t i = 0; i < n && rc == 0 && hs[i] <= head; i++) {
 		struct vblock f;
 		const char *held = chain_get(&v->chain, hs[i]);
 		enum node_result nr = node_block(v, hs[i], 0, &f);
@@ -337,7 +341,10 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 	v->rpc = rpc_client_new(&ro);
 	if (!v->rpc)
 		return config_error(why, whylen, "invalid --rpc '%s'", c->rpc);
-	if (block_chain_id(v->rpc, &v->chain_id) < 0) {
+	for (int i = 0; block_chain_id(v->rpc, &v->chain_id) < 0; i++) {
+		/* a node may answer null or garbage for a while: retry */
+		if (i < 10 && nap(200LL << (i < 4 ? i : 4)) == 0)
+			continue;
 		if (sig_stopping())
 			return VERIFIER_EXIT_OK;
 		log_redact_url(c->rpc, red, sizeof(red));

@@ -1,6 +1,8 @@
 #include "writer.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +35,19 @@ struct chain {
 	struct metric *m_watermark;
 };
 
+/* Two threads: the main thread reads and decodes into `batch`; the
+ * committer thread commits `committing` and owns the connection, the
+ * chains and the clean-up. The main thread hands a full batch over only
+ * when the committer is idle, so at most two batches are held and reading
+ * stops while a commit waits for PostgreSQL (back-pressure). */
 struct writer {
 	const struct writer_cfg *cfg;
 	struct batch_opts bo;
-	struct batch batch;
+	struct batch batch;      /* main thread */
+	struct batch committing; /* committer thread, while busy */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int busy, quit, gave_up; /* under mu */
 	PGconn *conn;
 	int ever_connected;
 	struct msg_io *in, *pub;
@@ -216,7 +227,7 @@ static enum commit_result commit_range(struct writer *w, size_t from,
 			snprintf(err, sizeof(err), "cannot connect");
 			st[0] = '\0';
 		} else {
-			s = pg_write(w->conn, &w->batch, from, to, counts, err,
+			s = pg_write(w->conn, &w->committing, from, to, counts, err,
 				     sizeof(err), st);
 		}
 		switch (s) {
@@ -320,8 +331,8 @@ static void after_commit(struct writer *w)
 {
 	int touched[MAX_CHAINS] = { 0 };
 
-	for (size_t i = 0; i < w->batch.n; i++) {
-		const struct wmsg *m = w->batch.msgs[i];
+	for (size_t i = 0; i < w->committing.n; i++) {
+		const struct wmsg *m = w->committing.msgs[i];
 		struct chain *c = chain_get(w, m->chain_id);
 
 		if (!c)
@@ -362,17 +373,17 @@ static int flush(struct writer *w)
 	long long t0 = now_ms();
 	enum commit_result r;
 
-	if (!w->batch.n)
+	if (!w->committing.n)
 		return 0;
-	r = commit_range(w, 0, w->batch.n, &counts);
+	r = commit_range(w, 0, w->committing.n, &counts);
 	if (r == COMMIT_GAVE_UP)
 		return -1;
 	if (r == COMMIT_OK) {
 		count_rows(w, &counts);
 		metric_inc(w->m_batches);
 	} else {
-		for (size_t i = 0; i < w->batch.n; i++) {
-			const struct wmsg *m = w->batch.msgs[i];
+		for (size_t i = 0; i < w->committing.n; i++) {
+			const struct wmsg *m = w->committing.msgs[i];
 
 			r = commit_range(w, i, i + 1, &counts);
 			if (r == COMMIT_GAVE_UP)
@@ -393,10 +404,10 @@ static int flush(struct writer *w)
 		}
 	}
 	metric_observe(w->m_latency, (double)(now_ms() - t0) / 1000.0);
-	log_debug("committed %zu messages in %lld ms", w->batch.n,
+	log_debug("committed %zu messages in %lld ms", w->committing.n,
 		  now_ms() - t0);
 	after_commit(w);
-	batch_reset(&w->batch);
+	batch_reset(&w->committing);
 	return 0;
 }
 
@@ -464,6 +475,84 @@ static void maybe_clean(struct writer *w)
 	}
 }
 
+static void *committer(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		if (w->busy) {
+			int rc;
+
+			pthread_mutex_unlock(&w->mu);
+			rc = flush(w);
+			if (rc == 0)
+				maybe_clean(w);
+			pthread_mutex_lock(&w->mu);
+			if (rc < 0)
+				w->gave_up = 1;
+			w->busy = 0;
+			pthread_cond_broadcast(&w->cv);
+		} else if (w->quit) {
+			break;
+		} else {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT &&
+			    !w->busy && !w->quit) {
+				pthread_mutex_unlock(&w->mu);
+				maybe_clean(w);
+				pthread_mutex_lock(&w->mu);
+			}
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Wait for the committer to be idle (reading nothing meanwhile), then
+ * give it the batch. 0, or -1 when the committer gave up. */
+static int hand_over(struct writer *w)
+{
+	struct batch empty;
+	int rc = 0;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	if (w->gave_up) {
+		rc = -1;
+	} else if (w->batch.n) {
+		/* Swap: the committer's emptied batch keeps its storage. */
+		empty = w->committing;
+		w->committing = w->batch;
+		w->batch = empty;
+		w->busy = 1;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+/* Hand over what is left, wait for it, stop the committer. */
+static int drain(struct writer *w, pthread_t th)
+{
+	int rc = hand_over(w);
+
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	if (w->gave_up)
+		rc = -1;
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(th, NULL);
+	return rc;
+}
+
 static int init_schema(const struct writer_cfg *cfg)
 {
 	PGconn *c = db_connect(cfg->db);
@@ -478,13 +567,17 @@ static int init_schema(const struct writer_cfg *cfg)
 
 int writer_run(const struct writer_cfg *cfg)
 {
-	struct writer w = { .cfg = cfg, .batch = BATCH_INIT };
+	struct writer w = { .cfg = cfg, .batch = BATCH_INIT,
+			    .committing = BATCH_INIT };
 	struct msg_opts mo = MSG_OPTS_INIT;
 	unsigned attempts = 0;
-	int rc = 0, eof = 0;
+	int rc = 0, eof = 0, started = 0;
+	pthread_t th;
 
 	if (cfg->init_schema)
 		return init_schema(cfg);
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
 	w.bo.allow_unsequenced = cfg->allow_unsequenced;
 	w.bo.max_reorg_range = (uint64_t)cfg->max_reorg_range;
 	if (cfg->id) {
@@ -542,6 +635,12 @@ int writer_run(const struct writer_cfg *cfg)
 			goto out;
 		}
 	}
+	if (pthread_create(&th, NULL, committer, &w) != 0) {
+		log_error("cannot start the committer thread");
+		rc = 1;
+		goto out;
+	}
+	started = 1;
 	log_info("writer %s reading %s", w.id, cfg->in);
 
 	while (!sig_stopping()) {
@@ -564,15 +663,14 @@ int writer_run(const struct writer_cfg *cfg)
 		if (w.batch.n &&
 		    (w.batch.n >= (size_t)cfg->batch ||
 		     now_ms() - w.batch_started_ms >= cfg->flush_interval_ms) &&
-		    flush(&w) < 0) {
+		    hand_over(&w) < 0) {
 			rc = 1;
 			break;
 		}
-		if (!w.batch.n)
-			maybe_clean(&w);
 	}
-	if (rc == 0 && flush(&w) < 0)
+	if (drain(&w, th) < 0)
 		rc = 1;
+	started = 0;
 	/* What a threshold held back is reported before leaving. */
 	for (size_t i = 0; i < w.nchains; i++)
 		if (w.chains[i].blocks)
@@ -580,12 +678,17 @@ int writer_run(const struct writer_cfg *cfg)
 	log_info("writer stopping (%s): %llu messages read",
 		 eof ? "end of input" : "signal", w.nread);
 out:
+	if (started)
+		drain(&w, th);
 	if (w.in && msg_close(&w.in) < 0)
 		rc = 1;
 	if (w.pub)
 		msg_close(&w.pub);
 	disconnect(&w);
 	batch_release(&w.batch);
+	batch_release(&w.committing);
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
 	metrics_destroy(&w.metrics);
 	return rc;
 }

@@ -147,7 +147,7 @@ v_explain() {
 
 # v_has_block FILE N: the stream holds a block message for height N.
 v_has_block() {
-	jq -e --argjson n "$2" 'select(.type == "block" and .number == $n)' "$1" 2>/dev/null | grep -q .
+	jq -c --argjson n "$2" 'select(.type == "block" and .number == $n) | .number' "$1" 2>/dev/null | grep -q .
 }
 
 # v_synced FILE FROM: the node's head is in the stream and it matches.

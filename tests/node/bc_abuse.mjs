@@ -11,7 +11,7 @@ const b = await startBroadcaster([
 	'--allowed-origins', 'http://good.example', '--max-subscriptions', '3',
 	'--write-timeout', '5s',
 ], { log: process.env.BC_LOG });
-const chain = new FakeChain({ txs: 40, logs: 4 }); // ~160 logs a block
+const chain = new FakeChain({ txs: 40, logs: 4, dataBytes: 1024 }); // 160 logs, ~400 kB a block
 b.send(chain.heartbeat());
 
 function open(path = '/v1/stream', opts) {

@@ -90,8 +90,9 @@ export const CHAIN_ID = 31337;
 // A synthetic chain: blocks with txs and logs, reorgs, in the verifier's
 // message shapes (docs/protocol.md).
 export class FakeChain {
-	constructor({ txs = 2, logs = 1, start = 1 } = {}) {
+	constructor({ txs = 2, logs = 1, start = 1, dataBytes = 0 } = {}) {
 		this.txs = txs;
+		this.pad = 'ab'.repeat(dataBytes);
 		this.logs = logs;
 		this.seq = 0;
 		this.salt = 0;
@@ -115,7 +116,7 @@ export class FakeChain {
 			const logs = [];
 			for (let j = 0; j < this.logs; j++) {
 				logs.push({
-					address: EMITTER, topics: [TOPIC0, h32(`t1:${i}`)], data: hex(n * 100 + j),
+					address: EMITTER, topics: [TOPIC0, h32(`t1:${i}`)], data: hex(n * 100 + j) + this.pad,
 					blockNumber: hex(n), blockHash: hash, transactionHash: th,
 					transactionIndex: hex(i), logIndex: hex(i * this.logs + j), removed: false,
 				});
