@@ -224,6 +224,12 @@ static long long lag_delay(int i)
 
 enum node_result node_hash(struct verifier *v, uint64_t n, char hash[67])
 {
+	return node_hash_wait(v, n, hash, v->cfg->lag_wait_ms);
+}
+
+enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[67],
+				long long wait_ms)
+{
 	char parent[67];
 	long long waited = 0;
 
@@ -238,7 +244,7 @@ enum node_result node_hash(struct verifier *v, uint64_t n, char hash[67])
 			return NODE_OK;
 		if (rc < 0 && sig_stopping())
 			return NODE_FAILED;
-		if (waited >= v->cfg->lag_wait_ms)
+		if (waited >= wait_ms)
 			return rc > 0 ? NODE_MISSING : NODE_FAILED;
 		metric_inc(v->m.lag_waits);
 		log_at(LOG_DEBUG, LOGF(LF_I("height", (long long)n)),

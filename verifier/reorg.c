@@ -211,17 +211,60 @@ static int deep_reorg(struct verifier *v, struct vblock *b, uint64_t anc,
 
 /* b (canonical on the node) does not fit our tip: find the common
  * ancestor, fetch the new branch, check it, emit reorg and branch. */
+/* b is the tip's successor by height, not by parent, and the node does
+ * not have its height (yet). If the node holds our tip, b's parent is not
+ * canonical: b is stale (a queued block of a branch the node left) and is
+ * dropped at once rather than waited for. If the node holds another block
+ * at our tip's height, that block is the news: it is placed instead. 1
+ * when b was dealt with this way, 0 to wait for the node as usual, -1
+ * when stopping. */
+static int stale_successor(struct verifier *v, struct vblock *b,
+			   const char *reason)
+{
+	char th[67];
+	struct vblock nbk;
+	enum node_result nr;
+	int rc;
+
+	nr = node_hash(v, v->chain.tip, th);
+	if (nr == NODE_FAILED)
+		return -1;
+	if (nr == NODE_MISSING)
+		return 0;
+	if (same(th, chain_get(&v->chain, v->chain.tip))) {
+		drop(v, b, "its parent is not on the node's chain (stale)");
+		return 1;
+	}
+	nr = node_block(v, v->chain.tip, b->live, &nbk);
+	if (nr == NODE_FAILED)
+		return -1;
+	if (nr == NODE_MISSING)
+		return 0;
+	drop(v, b, "not on the node's chain; taking the node's block at the "
+	     "tip's height");
+	rc = verifier_place(v, &nbk, reason);
+	vblock_release(&nbk);
+	return rc < 0 ? -1 : 1;
+}
+
 static int resolve(struct verifier *v, struct vblock *b, const char *reason)
 {
 	for (int attempt = 0; attempt < RESOLVE_TRIES; attempt++) {
 		char nh[67], anc_hash[67];
-		enum node_result nr = node_hash(v, b->number, nh);
+		enum node_result nr = node_hash_wait(v, b->number, nh, 0);
 		struct vblock *branch = NULL;
 		size_t nb = 0;
 		uint64_t anc = 0, old_tip = v->chain.tip;
 		int have_anc, beyond, w, ok = 1, rc = 0;
 		struct reorg_info r;
 
+		if (nr == NODE_MISSING && b->number == old_tip + 1) {
+			rc = stale_successor(v, b, reason);
+			if (rc != 0)
+				return rc < 0 ? -1 : 0;
+		}
+		if (nr == NODE_MISSING)
+			nr = node_hash(v, b->number, nh);
 		if (nr == NODE_FAILED)
 			return -1;
 		if (nr == NODE_MISSING) {

@@ -1,0 +1,169 @@
+/* tap: print a blockpipe PUB stream (the verifier's, or a writer's
+ * `committed` messages) as NDJSON on stdout, one message a line, so that
+ * `tap tcp://127.0.0.1:5557 reorg | jq .` works. It checks each topic's
+ * counter and reports lost messages on stderr (PUB drops at its high-water
+ * mark). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "msg.h"
+#include "sig.h"
+#include "banned.h"
+
+#define MAX_TOPICS 32
+
+static const struct cfg_prog prog = {
+	"tap",
+	"[--sub] ENDPOINT [TOPIC...] [--topics LIST] [--count N] [--with-topic]",
+	"Print a blockpipe PUB stream ([topic, json, counter] frames) as\n"
+	"NDJSON, one message a line; gaps in a topic's counter are logged.",
+	"tap --sub tcp://127.0.0.1:5557 --topics reorg | jq .",
+};
+
+struct seen {
+	char topic[64];
+	uint32_t next;
+};
+
+/* A jump in a topic's counter means the publisher dropped messages for us
+ * (or we joined late: the first message of a topic is not a gap). */
+static void check_counter(struct seen *seen, size_t *nseen, const struct msg *m)
+{
+	size_t i;
+
+	if (!m->has_counter || !m->topic)
+		return;
+	for (i = 0; i < *nseen; i++)
+		if (!strcmp(seen[i].topic, m->topic))
+			break;
+	if (i == *nseen) {
+		if (*nseen == MAX_TOPICS)
+			return;
+		snprintf(seen[i].topic, sizeof(seen[i].topic), "%s", m->topic);
+		(*nseen)++;
+	} else if (m->counter != seen[i].next) {
+		log_at(LOG_WARN, LOGF(LF_S("topic", m->topic), LF_U("expected", seen[i].next),
+				      LF_U("got", m->counter),
+				      LF_U("lost", (uint32_t)(m->counter - seen[i].next))),
+		       "messages lost on topic '%s'", m->topic);
+	}
+	seen[i].next = m->counter + 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *sub = NULL, *topics = NULL;
+	long long count = 0, n = 0;
+	bool with_topic = false;
+	struct cfg_common common;
+	struct cfg_opt opts[] = {
+		{ "count", 'n', "TAP_COUNT", CFG_INT, &count, "0", 0, 1LL << 62, "N",
+		  "exit after N messages (0: run until SIGTERM)", false },
+		{ "sub", 's', "TAP_SUB", CFG_STR, &sub, NULL, 0, 0, "ENDPOINT",
+		  "PUB endpoint to subscribe to (connects; @ to bind)", false },
+		{ "topics", 't', "TAP_TOPICS", CFG_STR, &topics, NULL, 0, 0, "LIST",
+		  "topic prefixes, comma-separated (default: all)", false },
+		{ "with-topic", 'T', "TAP_WITH_TOPIC", CFG_BOOL, &with_topic, NULL, 0, 0,
+		  NULL, "print {\"topic\",\"counter\",\"msg\"} instead of the bare message", false },
+		CFG_END,
+	};
+	struct msg_opts mo = MSG_OPTS_INIT;
+	const char *tlist[MAX_TOPICS + 1] = { NULL };
+	char *tcopy = NULL;
+	struct seen seen[MAX_TOPICS];
+	size_t nseen = 0;
+	struct msg_io *in;
+	struct msg m;
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	char *pos_topics = NULL;
+	int nargs = 0, rc, status = 0;
+
+	/* `tap ENDPOINT [TOPIC...]`: positional words are --sub, then topics. */
+	if (!args)
+		return 1;
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && argv[i][0] != '-' && !(argv[i - 1][0] == '-' &&
+		    argv[i - 1][1] != '-' && strchr("snt", argv[i - 1][1]))) {
+			if (!sub) {
+				sub = argv[i];
+			} else {
+				size_t l = pos_topics ? strlen(pos_topics) : 0;
+				char *p = realloc(pos_topics, l + strlen(argv[i]) + 2);
+
+				if (!p)
+					return 1;
+				snprintf(p + l, strlen(argv[i]) + 2, "%s%s", l ? "," : "", argv[i]);
+				pos_topics = p;
+			}
+			continue;
+		}
+		args[nargs++] = argv[i];
+	}
+	rc = cfg_parse(&prog, opts, &common, nargs, args);
+	free(args);
+	if (rc >= 0) {
+		free(pos_topics);
+		return rc;
+	}
+	if (pos_topics && !topics)
+		topics = pos_topics;
+	if (!sub || !*sub)
+		return cfg_fail(&prog, "no endpoint: give --sub ENDPOINT or set TAP_SUB");
+	if (topics && *topics) {
+		size_t k = 0;
+		char *save = NULL, *t;
+
+		tcopy = strdup(topics);
+		for (t = strtok_r(tcopy, ",", &save); t && k < MAX_TOPICS;
+		     t = strtok_r(NULL, ",", &save))
+			tlist[k++] = t;
+		mo.topics = tlist;
+	}
+	if (common.check_config) {
+		free(tcopy);
+		free(pos_topics);
+		printf("configuration OK\n");
+		return 0;
+	}
+	sig_init();
+	mo.kind = MSG_SUB;
+	mo.endpoint = sub;
+	mo.stop = sig_flag();
+	in = msg_open(&mo);
+	if (!in) {
+		free(tcopy);
+		free(pos_topics);
+		return 2;
+	}
+	while (!sig_stopping() && (!count || n < count)) {
+		int r = msg_recv(in, &m, 500);
+
+		if (r < 0) {
+			status = 1;
+			break;
+		}
+		if (r == 0)
+			continue;
+		check_counter(seen, &nseen, &m);
+		if (with_topic)
+			printf("{\"topic\":\"%s\",\"counter\":%" PRIu32 ",\"msg\":%s}\n",
+			       m.topic ? m.topic : "", m.counter, m.data);
+		else
+			printf("%s\n", m.data);
+		if (fflush(stdout) != 0) {
+			status = 1;
+			break;
+		}
+		n++;
+	}
+	msg_close(&in);
+	free(tcopy);
+	free(pos_topics);
+	if (fclose(stdout) != 0)
+		status = 1;
+	return status;
+}
