@@ -75,7 +75,8 @@ enum node_result { NODE_OK = 0, NODE_MISSING = 1, NODE_FAILED = -1 };
  * for up to --lag-wait. NODE_FAILED when stopping or the RPC client gave
  * up. */
 enum node_result node_hash(struct verifier *v, uint64_t n, char hash[67]);
-/* The same, waiting at most wait_ms (0: one question). */
+/* The same, waiting at most wait_ms (0: one question, and any failure
+ * but stopping is NODE_MISSING). */
 enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[67],
 				long long wait_ms);
 /* Fetch block n as a verified message into b (owned), as node_hash waits

@@ -245,7 +245,8 @@ enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[67],
 		if (rc < 0 && sig_stopping())
 			return NODE_FAILED;
 		if (waited >= wait_ms)
-			return rc > 0 ? NODE_MISSING : NODE_FAILED;
+			return rc > 0 || wait_ms == 0 ? NODE_MISSING
+						      : NODE_FAILED;
 		metric_inc(v->m.lag_waits);
 		log_at(LOG_DEBUG, LOGF(LF_I("height", (long long)n)),
 		       "node has no block %" PRIu64 " yet; waiting", n);
