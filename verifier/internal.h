@@ -2,6 +2,7 @@
 #ifndef VERIFIER_INTERNAL_H
 #define VERIFIER_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <libpq-fe.h>
@@ -40,6 +41,7 @@ struct verifier {
 	int have_audit_upto;  /* ... once there was one */
 	int depth;            /* nesting of place() (gap in a reorg ...) */
 	struct buf line;      /* scratch for emitted messages */
+	atomic_int ready;     /* read by the metrics thread (/ready) */
 };
 
 /* A block message, parsed and checked. text is owned when own is set. */

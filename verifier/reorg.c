@@ -215,7 +215,8 @@ static int deep_reorg(struct verifier *v, struct vblock *b, uint64_t anc,
  * not have its height (yet). If the node holds our tip, b's parent is not
  * canonical: b is stale (a queued block of a branch the node left) and is
  * dropped at once rather than waited for. If the node holds another block
- * at our tip's height, that block is the news: it is placed instead. 1
+ * at our tip's height, that block is the news: it is placed first, then
+ * b again. 1
  * when b was dealt with this way, 0 to wait for the node as usual, -1
  * when stopping. */
 static int stale_successor(struct verifier *v, struct vblock *b,
@@ -240,11 +241,16 @@ static int stale_successor(struct verifier *v, struct vblock *b,
 		return -1;
 	if (nr == NODE_MISSING)
 		return 0;
-	drop(v, b, "not on the node's chain; taking the node's block at the "
-	     "tip's height");
+	log_at(LOG_INFO, LOGF(LF_I("height", (long long)v->chain.tip),
+			      LF_S("hash", nbk.hash)),
+	       "the node replaced the tip at %" PRIu64 "; placing its block "
+	       "first", v->chain.tip);
 	rc = verifier_place(v, &nbk, reason);
 	vblock_release(&nbk);
-	return rc < 0 ? -1 : 1;
+	if (rc < 0)
+		return -1;
+	/* b may well extend the node's block: place it again */
+	return verifier_place(v, b, reason) < 0 ? -1 : 1;
 }
 
 static int resolve(struct verifier *v, struct vblock *b, const char *reason)

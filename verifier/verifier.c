@@ -271,9 +271,9 @@ static int handle(struct verifier *v, const char *text, size_t len)
 
 static int is_ready(void *arg)
 {
-	const struct verifier *v = arg;
+	struct verifier *v = arg;
 
-	return v->in != NULL;
+	return atomic_load(&v->ready);
 }
 
 static int run_loop(struct verifier *v)
@@ -410,6 +410,7 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 	v->in = msg_open(&mo);
 	if (!v->in)
 		return config_error(why, whylen, "cannot open --in '%s'", c->in);
+	atomic_store(&v->ready, 1);
 	return VERIFIER_EXIT_OK;
 }
 
@@ -417,6 +418,7 @@ static int teardown(struct verifier *v)
 {
 	int rc = 0;
 
+	atomic_store(&v->ready, 0);
 	msg_close(&v->in);
 	if (v->pub)
 		msg_close(&v->pub);
@@ -440,6 +442,7 @@ enum verifier_exit verifier_run(const struct verifier_cfg *cfg, char *why,
 	enum verifier_exit ex;
 
 	memset(&v, 0, sizeof(v));
+	atomic_init(&v.ready, 0);
 	v.cfg = cfg;
 	buf_init(&v.line, 0);
 	sig_init();

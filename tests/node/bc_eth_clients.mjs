@@ -3,11 +3,11 @@
 // received, and the orphaned blocks' logs come back with removed: true.
 //
 // env RPC_URL: a running anvil. The broadcaster is fed on stdin by a small
-// stand-in for the verifier (lib.mjs AnvilFeeder), or by the real
-// fetcher | verifier when BC_REAL_PIPELINE=1 and they are built.
+// stand-in for the verifier (lib.mjs AnvilFeeder), or, with BC_SUB set,
+// subscribes to the real verifier's PUB socket at BC_SUB.
 import { WebSocketProvider } from 'ethers';
 import { createPublicClient, webSocket } from 'viem';
-import { startBroadcaster, AnvilFeeder, rpc, assert, fail, waitFor, sleep } from './lib.mjs';
+import { startBroadcaster, AnvilFeeder, NodeView, rpc, assert, fail, waitFor, sleep } from './lib.mjs';
 
 const RPC = process.env.RPC_URL || fail('RPC_URL is not set');
 const PING_TOPIC = '0xfd8d0c1dc3ab254ec49463a1192bb2423b3b851adedec1aa94dcd362dc063c9d';
@@ -15,8 +15,8 @@ const RUNTIME = `0x36600b57346000526012565b6000356000525b337f${PING_TOPIC.slice(
 const INIT = `0x603b80600b6000396000f3${RUNTIME.slice(2)}`;
 
 const b = await startBroadcaster(['--ping-interval', '5s', '--pong-timeout', '10s'],
-	{ log: process.env.BC_LOG });
-const feeder = new AnvilFeeder(RPC, (m) => b.send(m));
+	{ log: process.env.BC_LOG, sub: process.env.BC_SUB });
+const feeder = process.env.BC_SUB ? new NodeView(RPC) : new AnvilFeeder(RPC, (m) => b.send(m));
 let feeding = true;
 const feedLoop = (async () => {
 	while (feeding) {
@@ -35,6 +35,12 @@ const deployed = await send({ data: INIT });
 const emitter = deployed.contractAddress;
 assert(emitter, 'the emitter contract was not deployed');
 await waitFor(() => feeder.tip >= Number(deployed.blockNumber), 'the feeder to catch up');
+// The broadcaster has seen the chain (its eth_blockNumber), so that the
+// clients' first eth_chainId is answered.
+await waitFor(async () => {
+	const r = await fetch(`${b.http}/ready`);
+	return r.status === 200;
+}, 'the broadcaster to be ready', 30000);
 
 // The clients.
 // ethers hands a log sent again with removed: true to the listeners of

@@ -35,7 +35,7 @@ export async function waitFor(fn, what, timeoutMs = 20000) {
 // Start the broadcaster reading NDJSON on stdin, on a free port.
 // Resolves to { proc, port, url, send(msg), lines, stop() }.
 export async function startBroadcaster(extra = [], opts = {}) {
-	const args = ['--sub', '-', '--listen', '127.0.0.1:0', ...extra];
+	const args = ['--sub', opts.sub || '-', '--listen', '127.0.0.1:0', ...extra];
 	const proc = spawn(path.join(BIN, 'broadcaster'), args, {
 		stdio: ['pipe', 'inherit', 'pipe'],
 		env: { ...process.env, ...(opts.env || {}) },
@@ -264,6 +264,27 @@ export class AnvilFeeder {
 			this.tip = n;
 		}
 		return out;
+	}
+}
+
+// The node's view only (heights and hashes), for tests where the real
+// fetcher | verifier feed the broadcaster: same fields as AnvilFeeder.
+export class NodeView {
+	constructor(rpcUrl) {
+		this.rpcUrl = rpcUrl;
+		this.hashes = new Map();
+		this.tip = -1;
+		this.chainId = 0;
+	}
+
+	async poll() {
+		if (!this.chainId) this.chainId = Number(await rpc(this.rpcUrl, 'eth_chainId'));
+		const head = Number(await rpc(this.rpcUrl, 'eth_blockNumber'));
+		for (let n = Math.max(0, head - 20); n <= head; n++) {
+			const b = await rpc(this.rpcUrl, 'eth_getBlockByNumber', [hex(n), false]);
+			if (b) this.hashes.set(n, b.hash);
+		}
+		this.tip = head;
 	}
 }
 

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# End to end: fetcher --follow --ws, verifier (--db, --pub), two writers on
+# ZeroMQ PUSH/PULL and the broadcaster on the verifier's PUB follow anvil
+# while it mines with traffic and reorgs of random depth 1..10 happen
+# (anvil_reorg, empty or with replacement transactions, and anvil_rollback).
+# Once settled, scripts/check-consistency finds no difference over 0..head,
+# and a WebSocket client subscribed to newHeads on the broadcaster received
+# every canonical block mined after it connected. Last, check-consistency
+# itself is shown to catch a tombstone, a gap, a wrong hash, a canonical
+# block above the head, missing transaction rows and missing logs.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/pipeline_lib.sh"
+
+[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
+	fail "cannot install the node clients"
+
+seed=${E2E_SEED:-$RANDOM}
+RANDOM=$seed
+echo "seed $seed (E2E_SEED=$seed to repeat)"
+
+anvil_start
+traffic_blocks 30
+new_db >/dev/null
+pl_init
+pl_start_all
+wait_until 90 pl_synced "the backfill of 0..$(pl_head) to be consistent"
+pl_alive_all
+echo "backfill consistent (${SECONDS}s)"
+
+# The WebSocket client connects once the backfill is in: blocks mined from
+# now on are live, and the broadcaster sends them.
+bg_run heads node "$ROOT/tests/node/e2e_heads.mjs" "ws://127.0.0.1:$PL_WS/v1/eth"
+# shellcheck disable=SC2016 # wait_until evaluates it
+wait_until 30 'grep -q "^# connected" "$T/heads.out"' "the WebSocket client to subscribe"
+h0=$(($(pl_head) + 1))
+
+# The pipeline sees a reorg when a block above its tip arrives (the
+# fetcher's head never moves back: docs/fetcher.md), so after each reorg or
+# rollback the chain grows past the highest head it had, as a real chain does.
+grow_past() {
+	local h
+	h=$(pl_head)
+	[ "$h" -le "$hmax" ] || hmax=$h
+	traffic_blocks $((hmax - h + 1 + RANDOM % 2))
+	hmax=$(pl_head)
+}
+reorgs=0 rollbacks=0 maxdepth=0 hmax=0
+for ((round = 0; round < 12; round++)); do
+	traffic_blocks $((RANDOM % 4 + 2))
+	hmax=$(pl_head)
+	depth=$((RANDOM % 10 + 1))
+	case $((RANDOM % 4)) in
+	0) pl_reorg "$depth" ;;
+	1 | 2) pl_reorg "$depth" txs ;;
+	3)
+		depth=$((RANDOM % 3 + 1))
+		rpc anvil_rollback "[$depth]" >/dev/null
+		rollbacks=$((rollbacks + 1))
+		;;
+	esac
+	grow_past
+	echo "round $round: depth $depth, head $hmax (${SECONDS}s)"
+	reorgs=$((reorgs + 1))
+	[ "$depth" -le "$maxdepth" ] || maxdepth=$depth
+	# every other round the next reorg lands while the pipeline is busy
+	if ((round % 2 == 0)); then
+		wait_until 60 pl_synced "the pipeline to follow a reorg of depth $depth (round $round)"
+	fi
+done
+traffic_blocks 3
+wait_until 90 pl_synced "the pipeline to settle at $(pl_head)"
+pl_alive_all
+head=$(pl_head)
+echo "anvil: $reorgs reorgs and rollbacks (deepest $maxdepth, $rollbacks rollbacks), head $head"
+
+out=$(pl_check) || fail "check-consistency: $out"
+echo "$out"
+case $out in "consistent: $((head + 1)) heights 0..$head") ;; *) fail "unexpected summary: $out" ;; esac
+n=$(psql_q "select count(*) from reorgs where chain_id = $PL_CHAIN")
+[ "$n" -ge 3 ] || fail "only $n reorgs recorded for $reorgs reorgs and $rollbacks rollbacks"
+n=$(psql_q "select count(*) from canonical_logs where chain_id = $PL_CHAIN")
+[ "$n" -gt 20 ] || fail "only $n canonical logs"
+
+# Every canonical block from h0 on reached the WebSocket client.
+want() {
+	psql_q "select number || ' 0x' || encode(hash, 'hex') from canonical
+		where chain_id = $PL_CHAIN and number >= $h0 order by 1"
+}
+missing() { comm -23 <(want | sort) <(grep -v '^#' "$T/heads.out" | sort -u); }
+for ((i = 0; i < 300; i++)); do
+	[ -n "$(missing)" ] || break
+	sleep 0.1
+done
+[ -z "$(missing)" ] ||
+	fail "the WebSocket client missed canonical blocks: $(missing | head -n 5 | tr '\n' ';') ($(grep -vc '^#' "$T/heads.out") headers received)"
+echo "WebSocket client: $(grep -vc '^#' "$T/heads.out") headers, every canonical block of $h0..$head"
+
+# check-consistency catches what it is for. Stop the pipeline first: the
+# verifier's audit would repair the damage.
+for s in fetcher verifier writer1 writer2 broadcaster heads; do bg_kill "$s"; done
+expect_diff() {
+	local what=$1 pattern=$2 out rc=0
+	out=$(pl_check 2>&1) || rc=$?
+	[ "$rc" = 1 ] || fail "check-consistency did not find $what (exit $rc): $out"
+	grep -q -- "$pattern" <<<"$out" || fail "check-consistency, $what: expected '$pattern' in: $out"
+}
+x=$((h0 + 2))
+hx=$(psql_q "select encode(hash, 'hex') from canonical where chain_id = $PL_CHAIN and number = $x")
+psql_q "update canonical set hash = null where chain_id = $PL_CHAIN and number = $x" >/dev/null
+expect_diff "a tombstone" "^height $x: tombstone"
+psql_q "update canonical set hash = '\\x$hx' where chain_id = $PL_CHAIN and number = $x" >/dev/null
+psql_q "update canonical set number = -number where chain_id = $PL_CHAIN and number = $x" >/dev/null
+expect_diff "a gap" "^height $x: gap"
+psql_q "update canonical set number = -number where chain_id = $PL_CHAIN and number = -$x" >/dev/null
+psql_q "update canonical set hash = (select hash from canonical where chain_id = $PL_CHAIN and number = $((x + 1)))
+	where chain_id = $PL_CHAIN and number = $x" >/dev/null
+expect_diff "a wrong hash" "^height $x: hash differs"
+psql_q "update canonical set hash = '\\x$hx' where chain_id = $PL_CHAIN and number = $x" >/dev/null
+psql_q "insert into canonical (chain_id, number, hash, seq) values ($PL_CHAIN, $((head + 5)), '\\x$hx', 1)" >/dev/null
+expect_diff "a block above the head" "^height $((head + 5)): above the head"
+psql_q "delete from canonical where chain_id = $PL_CHAIN and number = $((head + 5))" >/dev/null
+out=$(pl_check) || fail "check-consistency after the repairs: $out"
+y=$(psql_q "select b.number from canonical_blocks b where b.chain_id = $PL_CHAIN and b.number >= $h0
+	and b.tx_count > 0 order by b.number limit 1")
+psql_q "delete from transactions where chain_id = $PL_CHAIN and tx_index = 0 and block_hash =
+	(select hash from canonical where chain_id = $PL_CHAIN and number = $y)" >/dev/null
+expect_diff "a missing transaction" "^height $y: transaction rows differ"
+z=$(psql_q "select block_number from canonical_logs where chain_id = $PL_CHAIN order by block_number desc limit 1")
+psql_q "delete from logs where chain_id = $PL_CHAIN and block_hash =
+	(select hash from canonical where chain_id = $PL_CHAIN and number = $z)" >/dev/null
+out=$(pl_check --all 2>&1) && fail "check-consistency --all found nothing"
+grep -q "^height $z: log count differs" <<<"$out" || fail "check-consistency --all missed the logs of $z: $out"
+grep -q "^inconsistent: first difference at $y (2 differences)" <<<"$out" ||
+	fail "check-consistency --all summary: $out"
+rc=0
+"$ROOT/scripts/check-consistency" --rpc "$RPC" >/dev/null 2>&1 || rc=$?
+assert_eq 2 "$rc" "check-consistency without --db"
+pass

@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# Helpers for the whole-pipeline tests (60_e2e_reorgs, 61_chaos_short,
+# 62_tap) and scripts/chaos; sourced after tests/lib.sh (anvil_start and
+# new_db first). Every stage runs as its own bg_run process, so one can be
+# killed and started again:
+#
+#   fetcher --follow --ws --db  --PUSH-->  verifier --db --audit-interval 2s
+#   verifier --PUSH--> writer1 (--pub committed), writer2
+#   verifier --PUB-->  broadcaster, taps
+#
+#   pl_init            ports (PL_*), the schema
+#   pl_start NAME      start a stage: fetcher verifier writer1 writer2 broadcaster
+#   pl_start_all       all five
+#   pl_restart NAME [SIG]  kill it (default KILL) and start it again; the old
+#                      logs are kept as NAME.err.N
+#   pl_head            the node's head, decimal
+#   pl_check           scripts/check-consistency over 0..head (quiet)
+#   pl_synced          the committed watermark is the node's head and
+#                      pl_check finds no difference
+#   pl_logs_tail       the last lines of every stage's stderr (for fail)
+
+PL_CHAIN=31337
+PL_RESTARTS=0
+
+pl_init() {
+	PL_IN=$(free_port) PL_OUT=$(free_port) PL_PUB=$(free_port) PL_COMMIT=$(free_port)
+	PL_WS=$(free_port)
+	export PL_IN PL_OUT PL_PUB PL_COMMIT PL_WS
+	"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" ||
+		fail "writer --init-schema: $(cat "$T/init.err")"
+}
+
+pl_start() {
+	local name=$1
+	case $name in
+	fetcher)
+		bg_run fetcher "$BIN/fetcher" --rpc "$RPC" --follow --from 0 --db "$DB" \
+			--ws "ws://127.0.0.1:$ANVIL_PORT" --poll-interval 250ms --timeout 3s \
+			--out ">tcp://127.0.0.1:$PL_IN"
+		;;
+	verifier)
+		bg_run verifier "$BIN/verifier" --rpc "$RPC" --db "$DB" --start-block 0 \
+			--window 64 --audit-interval 2s --heartbeat-interval 1s --rpc-timeout 3s \
+			--lag-wait 5s --in "@tcp://127.0.0.1:$PL_IN" --out "@tcp://127.0.0.1:$PL_OUT" \
+			--pub "@tcp://127.0.0.1:$PL_PUB"
+		;;
+	writer1)
+		bg_run writer1 "$BIN/writer" --db "$DB" --start 0 --id writer1 \
+			--flush-interval 50ms --in ">tcp://127.0.0.1:$PL_OUT" \
+			--pub "@tcp://127.0.0.1:$PL_COMMIT"
+		;;
+	writer2)
+		bg_run writer2 "$BIN/writer" --db "$DB" --start 0 --id writer2 \
+			--flush-interval 50ms --in ">tcp://127.0.0.1:$PL_OUT"
+		;;
+	broadcaster)
+		bg_run broadcaster "$BIN/broadcaster" --sub "tcp://127.0.0.1:$PL_PUB" \
+			--listen "127.0.0.1:$PL_WS" --queue-depth 4096 --replay 1024
+		;;
+	*) fail "pl_start: unknown stage '$name'" ;;
+	esac
+}
+
+pl_start_all() {
+	local s
+	for s in verifier writer1 writer2 broadcaster fetcher; do pl_start "$s"; done
+}
+
+pl_restart() {
+	local name=$1 sig=${2:-KILL} f
+	bg_kill "$name" "$sig"
+	PL_RESTARTS=$((PL_RESTARTS + 1))
+	for f in "$T/$name.err" "$T/$name.out"; do
+		[ -f "$f" ] && mv "$f" "$f.$PL_RESTARTS"
+	done
+	pl_start "$name"
+}
+
+pl_head() {
+	printf '%d' "$(rpc eth_blockNumber | tr -d '"')"
+}
+
+pl_check() {
+	"$ROOT/scripts/check-consistency" --rpc "$RPC" --db "$DB" --chain-id "$PL_CHAIN" \
+		--from 0 --to head "$@"
+}
+
+pl_synced() {
+	local head
+	head=$(pl_head 2>/dev/null) || return 1
+	[ "$(psql_q "select blockpipe_watermark($PL_CHAIN, 0)" 2>/dev/null)" = "$head" ] &&
+		pl_check --quiet >/dev/null 2>&1
+}
+
+pl_logs_tail() {
+	local s
+	for s in fetcher verifier writer1 writer2 broadcaster; do
+		[ -f "$T/$s.err" ] || continue
+		echo "--- $s.err (tail)"
+		tail -n 5 "$T/$s.err"
+	done
+}
+
+# pl_alive_all: fail unless every stage is running
+pl_alive_all() {
+	local s
+	for s in fetcher verifier writer1 writer2 broadcaster; do
+		bg_alive "$s" || fail "$s exited unexpectedly: $(tail -n 5 "$T/$s.err" 2>/dev/null)"
+	done
+}
+
+PL_FROM=0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266
+PL_TO=0x70997970c51812dc3a010c7d01b50e0d17dc79c8
+
+# pl_reorg DEPTH [txs]: anvil_reorg of DEPTH blocks; with "txs", the new
+# branch carries replacement transactions (transfers and calls to the
+# traffic emitter, which log) in some of its blocks
+pl_reorg() {
+	local depth=$1 with=${2:-} txs="" i emitter=""
+	[ -f "$T/devnet/emitter" ] && emitter=$(<"$T/devnet/emitter")
+	if [ "$with" = txs ]; then
+		for ((i = 0; i < depth; i += 2)); do
+			[ -n "$txs" ] && txs+=","
+			txs+="[{\"from\":\"$PL_FROM\",\"to\":\"$PL_TO\",\"value\":\"0x$((i + 1))\"},$i]"
+			if [ -n "$emitter" ]; then
+				txs+=",[{\"from\":\"$PL_FROM\",\"to\":\"$emitter\",\"data\":\"0x\"},$i]"
+			fi
+		done
+	fi
+	rpc anvil_reorg "[$depth, [$txs]]" >/dev/null
+}
