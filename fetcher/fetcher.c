@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,28 @@ static void poll_head(struct fetcher *f)
 		f->head_inflight = 1;
 }
 
+/* Nothing in flight (a follower at the tip, retries waiting): sleep until
+ * the next poll, the next retry or a newHeads announcement, whichever
+ * comes first, instead of spinning. */
+static void idle(struct fetcher *f)
+{
+	long long now = now_ms(), wake = now + 200;
+	struct pollfd pfd = { .fd = f->heads ? heads_fd(f->heads) : -1,
+			      .events = POLLIN };
+
+	if (f->cfg->follow && f->next_poll < wake)
+		wake = f->next_poll;
+	for (uint64_t h = f->next_emit; h < f->next_submit; h++) {
+		const struct slot *s = slot_of(f, h);
+
+		if (s->state == SLOT_WAIT && s->retry_at < wake)
+			wake = s->retry_at;
+	}
+	if (wake <= now)
+		return;
+	poll(&pfd, 1, (int)(wake - now));
+}
+
 /* A host that does not resolve at start is a configuration error, not a
  * transient failure (a node that refuses connections may be restarting). */
 static int check_hosts(const char *urls)
@@ -510,7 +533,10 @@ enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
 		if (cfg->follow)
 			poll_head(&f);
 		schedule(&f);
-		rpc_client_run(f.rpc, f.heads ? 20 : 50);
+		if (rpc_pending(f.rpc) > 0)
+			rpc_client_run(f.rpc, f.heads ? 20 : 50);
+		else
+			idle(&f);
 		if (emit_ready(&f) < 0)
 			goto out;
 	}

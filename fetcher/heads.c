@@ -5,6 +5,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "json.h"
@@ -31,6 +33,7 @@ struct heads {
 	_Atomic uint64_t latest;
 	atomic_int fresh;
 	_Atomic uint64_t count;
+	int efd;            /* readable when a head arrived */
 };
 
 static void connect_now(lws_sorted_usec_list_t *sul);
@@ -87,6 +90,8 @@ static void on_message(struct heads *h, const char *text)
 			;
 		atomic_store(&h->fresh, 1);
 		atomic_fetch_add(&h->count, 1);
+		if (eventfd_write(h->efd, 1) < 0)
+			log_warn_errno("newHeads: cannot wake the fetcher");
 	} else if (json_get(v, "error")) {
 		log_warn("newHeads: subscription refused by '%s'", h->red);
 	} else if (json_get(v, "result") && !h->subscribed) {
@@ -186,6 +191,12 @@ struct heads *heads_start(const char *url)
 		return NULL;
 	}
 	h->tls = !strcmp(prot, "wss");
+	h->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (h->efd < 0) {
+		log_error_errno("newHeads: cannot create an eventfd");
+		free(h);
+		return NULL;
+	}
 	/* lws_parse_uri() leaves the path without its leading slash, or "/"
 	 * when there is none. */
 	snprintf(h->path, sizeof(h->path), "%s%s", h->path0[0] == '/' ? "" : "/",
@@ -200,19 +211,29 @@ struct heads *heads_start(const char *url)
 	h->ctx = lws_create_context(&info);
 	if (!h->ctx) {
 		log_error("newHeads: cannot create the WebSocket context");
+		close(h->efd);
 		free(h);
 		return NULL;
 	}
 	if (pthread_create(&h->thread, NULL, run, h)) {
 		lws_context_destroy(h->ctx);
+		close(h->efd);
 		free(h);
 		return NULL;
 	}
 	return h;
 }
 
+int heads_fd(const struct heads *h)
+{
+	return h->efd;
+}
+
 int heads_latest(struct heads *h, uint64_t *out)
 {
+	eventfd_t v;
+
+	(void)eventfd_read(h->efd, &v);
 	if (!atomic_exchange(&h->fresh, 0))
 		return 0;
 	*out = atomic_load(&h->latest);
@@ -235,6 +256,7 @@ void heads_stop(struct heads **hp)
 	pthread_join(h->thread, NULL);
 	lws_context_destroy(h->ctx);
 	buf_release(&h->rx);
+	close(h->efd);
 	free(h);
 	*hp = NULL;
 }

@@ -19,6 +19,10 @@ struct heads *heads_start(const char *url);
  * else 0. Thread-safe. */
 int heads_latest(struct heads *h, uint64_t *out);
 
+/* A descriptor that polls readable when a head arrived (an eventfd
+ * cleared by heads_latest), so an idle fetcher can sleep on it. */
+int heads_fd(const struct heads *h);
+
 /* Announcements received so far (for tests and metrics). */
 uint64_t heads_count(struct heads *h);
 

@@ -24,9 +24,11 @@ cleanup() {
 trap cleanup EXIT
 scripts/devnet start --port "$PORT" --dir "$TMP" >/dev/null
 RPC=http://127.0.0.1:$PORT
-"$BIN/fetcher" --rpc "$RPC" --from 0 --follow --poll-interval 100ms 2>"$TMP/fetcher.log" |
-	"$BIN/verifier" --rpc "$RPC" --state "$TMP/verifier.state" --pub "@tcp://127.0.0.1:$PUB" \
-		--heartbeat-interval 1s >/dev/null 2>"$TMP/verifier.log" &
+mkfifo "$TMP/blocks"
+"$BIN/fetcher" --rpc "$RPC" --from 0 --follow --poll-interval 100ms >"$TMP/blocks" 2>"$TMP/fetcher.log" &
+pids+=($!)
+"$BIN/verifier" --rpc "$RPC" --state "$TMP/verifier.state" --pub "@tcp://127.0.0.1:$PUB" \
+	--heartbeat-interval 1s <"$TMP/blocks" >/dev/null 2>"$TMP/verifier.log" &
 pids+=($!)
 RPC_URL=$RPC BC_SUB=tcp://127.0.0.1:$PUB BLOCKPIPE_BIN=$BIN BC_LOG=$TMP/broadcaster.log \
 	timeout 120 node tests/node/bc_eth_clients.mjs || {
