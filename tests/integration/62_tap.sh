@@ -4,7 +4,7 @@
 # is there with the right depth, ancestor and orphaned hashes; an unfiltered
 # tap (--with-topic) sees block, reorg and heartbeat topics with counters
 # that go up by one; a tap on writer1's --pub sees `committed` messages
-# whose watermark reaches the node's head; --count N exits after N.
+# whose watermark reaches the node's head (two writers, each with --pub); --count N exits after N.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/pipeline_lib.sh"
 
@@ -17,6 +17,7 @@ for s in verifier writer1 writer2 fetcher; do pl_start "$s"; done
 bg_run tapreorg "$BIN/tap" "tcp://127.0.0.1:$PL_PUB" reorg
 bg_run tapall "$BIN/tap" --with-topic -s "tcp://127.0.0.1:$PL_PUB"
 bg_run tapcommit "$BIN/tap" --topics=committed "tcp://127.0.0.1:$PL_COMMIT"
+bg_run tapcommit2 "$BIN/tap" "tcp://127.0.0.1:$PL_COMMIT2" committed
 wait_until 60 pl_synced "the pipeline to hold 0..$(pl_head)"
 # SUB sockets join late (ZeroMQ slow joiner): a heartbeat proves they listen
 # shellcheck disable=SC2016 # wait_until evaluates it
@@ -67,15 +68,21 @@ assert_eq "$(jq -c . "$T/tapreorg.out")" "$(jq -c 'select(.topic == "reorg") | .
 jq -s -e '[.[] | .msg.seq] as $s | [range(1; $s | length) | $s[.] > $s[. - 1]] | all' "$T/tapall.out" >/dev/null ||
 	fail "seq does not increase across topics"
 
-# committed: writer1's watermark reaches the head
+# committed: each writer reports the watermark after its own commits, so
+# the highest watermark the two report reaches the head
 head=$(pl_head)
 # shellcheck disable=SC2016 # wait_until evaluates it
-wait_until 30 'jq -s -e --argjson h "$head" "any(.[]; .watermark == \$h)" "$T/tapcommit.out" >/dev/null' \
-	"a committed message with watermark $head"
-jq -s -e 'any(.[]; .type != "committed" or .writer != "writer1")' "$T/tapcommit.out" >/dev/null &&
-	fail "unexpected message on the committed tap: $(head -n 1 "$T/tapcommit.out")"
-jq -s -e 'all(.[]; .from <= .to and .blocks >= 1 and .chain_id == 31337)' "$T/tapcommit.out" >/dev/null ||
-	fail "malformed committed messages: $(head -n 2 "$T/tapcommit.out")"
+wait_until 30 'cat "$T/tapcommit.out" "$T/tapcommit2.out" |
+	jq -s -e --argjson h "$head" "any(.[]; .watermark == \$h)" >/dev/null' \
+	"a committed message with watermark $head (writer1: $(jq -c '[.from, .to, .watermark]' "$T/tapcommit.out" | tr '\n' ' '), writer2: $(jq -c '[.from, .to, .watermark]' "$T/tapcommit2.out" | tr '\n' ' '))"
+for w in 1 2; do
+	f=$T/tapcommit.out
+	[ "$w" = 1 ] || f=$T/tapcommit2.out
+	jq -s -e --arg w "writer$w" 'any(.[]; .type != "committed" or .writer != $w)' "$f" >/dev/null &&
+		fail "unexpected message on writer$w's committed tap: $(head -n 1 "$f")"
+	jq -s -e 'length > 0 and all(.[]; .from <= .to and .blocks >= 1 and .chain_id == 31337)' "$f" >/dev/null ||
+		fail "missing or malformed committed messages of writer$w: $(head -n 2 "$f")"
+done
 
 # --count: two heartbeats, then exit 0; the long options take their value
 # as the next word as well (`tap --sub ENDPOINT TOPIC`, as docs/operations.md

@@ -5,7 +5,7 @@
 # killed and started again:
 #
 #   fetcher --follow --ws --db  --PUSH-->  verifier --db --audit-interval 2s
-#   verifier --PUSH--> writer1 (--pub committed), writer2
+#   verifier --PUSH--> writer1, writer2 (each --pub: committed)
 #   verifier --PUB-->  broadcaster, taps
 #
 #   pl_init            ports (PL_*), the schema
@@ -24,8 +24,8 @@ PL_RESTARTS=0
 
 pl_init() {
 	PL_IN=$(free_port) PL_OUT=$(free_port) PL_PUB=$(free_port) PL_COMMIT=$(free_port)
-	PL_WS=$(free_port)
-	export PL_IN PL_OUT PL_PUB PL_COMMIT PL_WS
+	PL_WS=$(free_port) PL_COMMIT2=$(free_port)
+	export PL_IN PL_OUT PL_PUB PL_COMMIT PL_COMMIT2 PL_WS
 	"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" ||
 		fail "writer --init-schema: $(cat "$T/init.err")"
 }
@@ -51,7 +51,8 @@ pl_start() {
 		;;
 	writer2)
 		bg_run writer2 "$BIN/writer" --db "$DB" --start 0 --id writer2 \
-			--flush-interval 50ms --in ">tcp://127.0.0.1:$PL_OUT"
+			--flush-interval 50ms --in ">tcp://127.0.0.1:$PL_OUT" \
+			--pub "@tcp://127.0.0.1:$PL_COMMIT2"
 		;;
 	broadcaster)
 		bg_run broadcaster "$BIN/broadcaster" --sub "tcp://127.0.0.1:$PL_PUB" \
