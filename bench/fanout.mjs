@@ -64,6 +64,7 @@ if (process.argv[2] === 'worker') {
 	const RATE = Number(process.env.RATE || 10);
 	const WORKERS = Number(process.env.WORKERS || 2);
 	const b = await startBroadcaster(['--conn-rate', '0', '--max-connections', String(CLIENTS + 100)]);
+	console.error(`fanout: broadcaster on port ${b.port}, forking ${WORKERS} workers`);
 	const chain = new FakeChain({ txs: 10, logs: 1 });
 	b.send(chain.heartbeat());
 	const workers = [];
@@ -71,6 +72,9 @@ if (process.argv[2] === 'worker') {
 	for (let w = 0; w < WORKERS; w++) {
 		const n = Math.floor(CLIENTS / WORKERS) + (w < CLIENTS % WORKERS ? 1 : 0);
 		const p = fork(fileURLToPath(import.meta.url), ['worker', b.url, String(n)], { stdio: 'inherit' });
+		p.on('exit', (code, sig) => {
+			if (code || sig) console.error(`fanout: worker ${p.pid} exited (${code ?? sig})`);
+		});
 		workers.push(new Promise((res) => p.on('message', (m) => { if (m.type === 'ready') res({ p, open: m.open }); })));
 	}
 	const ws = await Promise.all(workers);

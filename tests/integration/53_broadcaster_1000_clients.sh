@@ -1,16 +1,12 @@
 #!/usr/bin/env bash
 # 1000 concurrent WebSocket clients (channel and eth_subscribe), each
 # receiving every block in order.
-set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
-BIN=${BLOCKPIPE_BIN:-$ROOT/bin}
-[ -x "$BIN/broadcaster" ] || { echo "FAIL: $BIN/broadcaster not built"; exit 1; }
-[ -d tests/node/node_modules/ws ] || scripts/deps --node-clients
-# 1000 sockets on each side, in one shell: raise the descriptor limit.
+. "$(dirname "$0")/../lib.sh"
+[ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
+[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
+	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
+# 1000 sockets on each side: raise the descriptor limit.
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-LOG=$(mktemp "${TMPDIR:-/tmp}/bc-many.XXXXXX")
-trap 'rm -f "$LOG"' EXIT
-CLIENTS=${CLIENTS:-1000} BLOCKPIPE_BIN=$BIN BC_LOG=$LOG timeout 120 node tests/node/bc_many.mjs || {
-	echo "--- broadcaster log (tail)"; tail -n 30 "$LOG"; exit 1
-}
+CLIENTS=${CLIENTS:-1000} BLOCKPIPE_BIN=$BIN BC_LOG=$T/broadcaster.log node "$ROOT/tests/node/bc_many.mjs" ||
+	{ tail -n 30 "$T/broadcaster.log" >&2; fail "1000 clients"; }
+pass

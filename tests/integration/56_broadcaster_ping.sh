@@ -1,14 +1,10 @@
 #!/usr/bin/env bash
 # Ping and pong: a client that answers no ping is dropped after the pong
 # timeout, one that answers stays.
-set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
-BIN=${BLOCKPIPE_BIN:-$ROOT/bin}
-[ -x "$BIN/broadcaster" ] || { echo "FAIL: $BIN/broadcaster not built"; exit 1; }
-[ -d tests/node/node_modules/ws ] || scripts/deps --node-clients
-LOG=$(mktemp "${TMPDIR:-/tmp}/bc-ping.XXXXXX")
-trap 'rm -f "$LOG"' EXIT
-BLOCKPIPE_BIN=$BIN BC_LOG=$LOG timeout 120 node tests/node/bc_ping.mjs || {
-	echo "--- broadcaster log (tail)"; tail -n 30 "$LOG"; exit 1
-}
+. "$(dirname "$0")/../lib.sh"
+[ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
+[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
+	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
+BLOCKPIPE_BIN=$BIN BC_LOG=$T/broadcaster.log node "$ROOT/tests/node/bc_ping.mjs" ||
+	{ tail -n 30 "$T/broadcaster.log" >&2; fail "ping/pong"; }
+pass
