@@ -52,16 +52,16 @@ if (process.argv[2] === 'worker') {
 	process.send({ type: 'ready', open: socks.filter((s) => s.readyState === 1).length });
 	process.on('message', (m) => {
 		if (m.type === 'report') {
-			process.send({ type: 'report', lat, msgs, cpu: process.cpuUsage() });
 			for (const s of socks) s.terminate();
-			setTimeout(() => process.exit(0), 100);
+			// A large report: exit only once it is written to the channel.
+			process.send({ type: 'report', lat, msgs, cpu: process.cpuUsage() }, () => process.exit(0));
 		}
 	});
 } else {
 	const { startBroadcaster, FakeChain, sleep, waitFor } = await import('../tests/node/lib.mjs');
 	const CLIENTS = Number(process.env.CLIENTS || 1000);
-	const BLOCKS = Number(process.env.BLOCKS || 50);
-	const RATE = Number(process.env.RATE || 10);
+	const BLOCKS = Number(process.env.BLOCKS || 30);
+	const RATE = Number(process.env.RATE || 2);
 	const WORKERS = Number(process.env.WORKERS || 2);
 	const b = await startBroadcaster(['--conn-rate', '0', '--max-connections', String(CLIENTS + 100)]);
 	console.error(`fanout: broadcaster on port ${b.port}, forking ${WORKERS} workers`);
@@ -96,8 +96,17 @@ if (process.argv[2] === 'worker') {
 		const due = start + ((i + 1) * 1000) / RATE;
 		if (due > Date.now()) await sleep(due - Date.now());
 	}
-	await sleep(2000);
-	const feedMs = Date.now() - start - 2000;
+	// Let the broadcaster finish (its delivery counter reaches every
+	// client and block), at most 30 s.
+	const want = open * BLOCKS;
+	const delivered = async () => {
+		const t = await (await fetch(`${b.http}/metrics`)).text();
+		return Number((t.match(/^broadcaster_delivery_seconds_count (\d+)/m) || [])[1] || 0);
+	};
+	const endBy = Date.now() + 30000;
+	while (Date.now() < endBy && (await delivered()) < want) await sleep(100);
+	await sleep(500);
+	const feedMs = Date.now() - start;
 	const bcCpu = cpuOf(b.proc.pid) - bcCpu0;
 	const reports = await Promise.all(ws.map(({ p }) => new Promise((res) => {
 		p.on('message', (m) => { if (m.type === 'report') res(m); });

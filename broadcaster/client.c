@@ -49,7 +49,7 @@ void client_ws_open(struct client *c, struct bc_server *srv, struct lws *wsi,
 	buf_init(&c->rx, (size_t)srv->cfg->max_message);
 	buf_init(&c->out, 0);
 	c->pos = ring_head(srv->ring);
-	c->last_progress_ms = bc_now_ms();
+	c->last_progress_ms = c->last_rx_ms = bc_now_ms();
 	lws_get_peer_simple(wsi, c->ip, sizeof(c->ip));
 	c->next = srv->clients;
 	if (srv->clients)
@@ -123,6 +123,23 @@ void client_close(struct client *c, int code, const char *reason,
 	/* A client that never reads never becomes writable: drop it
 	 * after a grace period without the close frame. */
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_REASON_BASE + 1, 3);
+}
+
+void client_check_alive(struct client *c, int64_t now)
+{
+	const struct broadcaster_cfg *cfg = c->srv->cfg;
+	int64_t idle = now - c->last_rx_ms;
+
+	if (c->closing)
+		return;
+	if (idle >= cfg->pong_timeout_ms) {
+		log_at(LOG_INFO, LOGF(LF_S("client", c->ip), LF_I("idle_ms", idle)),
+		       "client silent past the pong timeout: closing");
+		client_close(c, 4002, "pong timeout", DR_PONG_TIMEOUT);
+	} else if (idle >= cfg->ping_interval_ms && !c->ping_sent) {
+		c->ping_due = 1;
+		lws_callback_on_writable(c->wsi);
+	}
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -677,8 +694,10 @@ struct frame_out {
 	enum frame_type type;
 };
 
+/* The next frame owed within ev at or after the cursor. With consume the
+ * cursor moves past it; without, it stops on it (a peek). */
 static int chan_next(struct client *c, const struct bc_event *ev,
-		     struct frame_out *o)
+		     struct frame_out *o, int consume)
 {
 	uint32_t nsteps = 2 + (uint32_t)ev->nlogs;
 
@@ -711,14 +730,14 @@ static int chan_next(struct client *c, const struct bc_event *ev,
 				continue;
 			*o = (struct frame_out){ &l->chan, NULL, FT_NEWLOG };
 		}
-		c->step++;
+		c->step += (uint32_t)consume;
 		return 1;
 	}
 	return 0;
 }
 
 static int eth_next(struct client *c, const struct bc_event *ev, uint64_t pos,
-		    struct frame_out *o)
+		    struct frame_out *o, int consume)
 {
 	if (c->phase == 0) {
 		for (; ev->kind == EV_BLOCK && c->si < c->nslots; c->si++) {
@@ -729,7 +748,7 @@ static int eth_next(struct client *c, const struct bc_event *ev, uint64_t pos,
 				continue;
 			*o = (struct frame_out){ &ev->eth_head, s->id,
 						 FT_NEWHEADS };
-			c->si++;
+			c->si += (uint32_t)consume;
 			return 1;
 		}
 		c->phase = 1;
@@ -746,17 +765,18 @@ static int eth_next(struct client *c, const struct bc_event *ev, uint64_t pos,
 			    pos < s->from_pos || !filter_match(&s->filter, &l->key))
 				continue;
 			*o = (struct frame_out){ &l->eth, s->id, FT_LOGS };
-			c->si++;
+			c->si += (uint32_t)consume;
 			return 1;
 		}
 	}
 	return 0;
 }
 
-/* The next frame owed, advancing the read position past it. 0 when none,
- * -1 when the position fell out of the ring. */
+/* The next frame owed, advancing the read position past it (consume) or
+ * onto it (a peek: it stays owed). 0 when none, -1 when the position fell
+ * out of the ring. */
 static int next_frame(struct client *c, struct frame_out *o,
-		      const struct bc_event **evp)
+		      const struct bc_event **evp, int consume)
 {
 	struct ring *ring = c->srv->ring;
 
@@ -770,8 +790,8 @@ static int next_frame(struct client *c, struct frame_out *o,
 
 		if (!ev)
 			return -1;
-		got = c->mode == CM_CHAN ? chan_next(c, ev, o) :
-					   eth_next(c, ev, c->pos, o);
+		got = c->mode == CM_CHAN ? chan_next(c, ev, o, consume) :
+					   eth_next(c, ev, c->pos, o, consume);
 		if (got) {
 			*evp = ev;
 			return 1;
@@ -840,6 +860,18 @@ int client_on_writable(struct client *c)
 				 strlen(c->close_reason));
 		return -1;
 	}
+	if (c->ping_due) {
+		/* A payload: lws reports an empty pong to no callback. */
+		unsigned char ping[LWS_PRE + 4] = { 0 };
+
+		memcpy(ping + LWS_PRE, "bp", 2);
+		c->ping_due = 0;
+		c->ping_sent = 1;
+		if (lws_write(c->wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
+			return -1;
+		lws_callback_on_writable(c->wsi);
+		return 0;
+	}
 	if (c->ctl_head) {
 		struct ctl_msg *m = c->ctl_head;
 
@@ -858,7 +890,7 @@ int client_on_writable(struct client *c)
 		lws_callback_on_writable(c->wsi);
 		return 0;
 	}
-	r = next_frame(c, &o, &ev);
+	r = next_frame(c, &o, &ev, 1);
 	if (r < 0) {
 		client_notify(c); /* out of the ring: overflow */
 		return 0;
@@ -894,7 +926,9 @@ int client_on_writable(struct client *c)
 	}
 	if (r < 0)
 		return -1;
-	if (c->pos < ring_head(c->srv->ring))
+	/* Skip what is not for this client now, so that a writable
+	 * callback is asked for only when a frame is owed. */
+	if (next_frame(c, &o, &ev, 0) != 0)
 		lws_callback_on_writable(c->wsi);
 	return 0;
 }

@@ -35,8 +35,8 @@ static const char *const ft_names[FT__COUNT] = {
 	"reply",
 };
 static const char *const dr_names[DR__COUNT] = {
-	"overflow", "write_timeout", "too_large", "flood", "shutdown",
-	"closed_by_peer_or_lws",
+	"overflow", "write_timeout", "pong_timeout", "too_large", "flood",
+	"shutdown", "closed_by_peer_or_lws",
 };
 static const char *const rj_names[RJ__COUNT] = {
 	"max_connections", "rate", "origin", "path",
@@ -299,6 +299,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 			      (client_subscribed(c) &&
 			       c->pos < ring_head(srv->ring));
 
+		client_check_alive(c, now);
 		if (!pending || c->closing) {
 			c->last_progress_ms = now;
 			continue;
@@ -366,9 +367,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_CLOSED:
 		client_ws_close(c);
 		return 0;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (c->srv) {
+			c->last_rx_ms = bc_now_ms();
+			c->ping_sent = 0;
+		}
+		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		if (!c->srv || c->closing)
 			return 0;
+		c->last_rx_ms = bc_now_ms();
+		c->ping_sent = 0;
 		if (lws_is_first_fragment(wsi)) {
 			buf_reset(&c->rx);
 			c->rx_binary = lws_frame_is_binary(wsi);
@@ -492,13 +501,11 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	};
 	struct bc_server srv;
 	struct lws_context_creation_info info;
-	lws_retry_bo_t retry;
 	char host[128];
 	int port, rc = 1, logs = LLL_ERR;
 	int64_t deadline = 0;
 
 	memset(&srv, 0, sizeof(srv));
-	memset(&retry, 0, sizeof(retry));
 	memset(&info, 0, sizeof(info));
 	srv.cfg = cfg;
 	srv.chain_id = (uint64_t)cfg->chain_id;
@@ -528,8 +535,6 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 		logs |= LLL_WARN | LLL_NOTICE;
 	lws_set_log_level(logs, lws_log_emit);
 
-	retry.secs_since_valid_ping = (uint16_t)(cfg->ping_interval_ms / 1000);
-	retry.secs_since_valid_hangup = (uint16_t)(cfg->pong_timeout_ms / 1000);
 	info.port = port;
 	info.iface = host[0] && strcmp(host, "*") && strcmp(host, "0.0.0.0") ?
 		     host : NULL;
@@ -539,7 +544,9 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 		       LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
 	if (!strchr(host, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	info.retry_and_idle_policy = &retry;
+	/* No retry_and_idle_policy: lws would keep a timer per connection
+	 * in a sorted list (O(n) inserts), which cost half the delivery
+	 * time at 10000 clients; the tick pings idle clients instead. */
 	info.timeout_secs = (unsigned int)((cfg->header_timeout_ms + 999) / 1000);
 	info.timeout_secs_ah_idle = info.timeout_secs;
 	/* fd_limit_per_thread stays 0: below the process's descriptor

@@ -25,8 +25,8 @@ enum frame_type {
 };
 
 enum disc_reason {
-	DR_OVERFLOW, DR_WRITE_TIMEOUT, DR_TOO_LARGE, DR_FLOOD, DR_SHUTDOWN,
-	DR_CLOSED, DR__COUNT
+	DR_OVERFLOW, DR_WRITE_TIMEOUT, DR_PONG_TIMEOUT, DR_TOO_LARGE, DR_FLOOD,
+	DR_SHUTDOWN, DR_CLOSED, DR__COUNT
 };
 
 enum reject_reason {
@@ -145,6 +145,8 @@ struct client {
 	int close_code;
 	const char *close_reason;
 	int64_t last_progress_ms;
+	int64_t last_rx_ms; /* anything from the client, pongs included */
+	int ping_due, ping_sent;
 };
 
 /* client.c */
@@ -159,6 +161,8 @@ int client_on_writable(struct client *c);
 int client_subscribed(const struct client *c);
 /* After a push: check the lag, ask for a writable callback. */
 void client_notify(struct client *c);
+/* Ping an idle client, close one silent past the pong timeout. */
+void client_check_alive(struct client *c, int64_t now);
 /* Close with a code and reason (sent when the socket takes it). */
 void client_close(struct client *c, int code, const char *reason,
 		  enum disc_reason why);
