@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "block.h"
@@ -26,6 +27,8 @@
 #include "rpc.h"
 #include "sig.h"
 #include "banned.h"
+
+#define RECENT 128
 
 enum slot_state { SLOT_FREE, SLOT_INFLIGHT, SLOT_DONE, SLOT_WAIT };
 
@@ -59,10 +62,17 @@ struct fetcher {
 	int inflight;         /* batch requests out */
 	unsigned int seed;
 	int failed;
+	/* The hashes emitted at the last heights, to notice a block replaced
+	 * at a height already emitted (a reorg that does not move the head). */
+	struct {
+		uint64_t number;
+		char hash[67];
+	} recent[RECENT];
+	int refetching;
 	struct {
 		struct metric *blocks, *txs, *height, *head, *lag_blocks;
 		struct metric *lag_seconds, *retries, *not_found, *invalid;
-		struct metric *emit_latency;
+		struct metric *emit_latency, *replaced;
 	} m;
 };
 
@@ -239,6 +249,8 @@ static int emit_ready(struct fetcher *f)
 			return log_error_errno("cannot write block %llu",
 					       (unsigned long long)s->number);
 		}
+		f->recent[s->number % RECENT].number = s->number;
+		memcpy(f->recent[s->number % RECENT].hash, s->info.hash, 67);
 		metric_inc(f->m.blocks);
 		metric_add(f->m.txs, (double)s->info.tx_count);
 		metric_set(f->m.height, (double)s->number);
@@ -256,39 +268,90 @@ static int emit_ready(struct fetcher *f)
 	}
 }
 
+static void refetch_done(void *arg, enum block_status st, struct buf *msg,
+			 const struct block_info *info, const char *why)
+{
+	struct fetcher *f = arg;
+
+	f->refetching = 0;
+	if (st != BLOCK_OK) {
+		log_debug("refetch failed: %s", why ? why : "not found");
+		return;
+	}
+	if (msg_send(f->out, "block", msg->data, msg->len) < 0) {
+		if (!sig_stopping())
+			log_error_errno("cannot write block %llu",
+					(unsigned long long)info->number);
+		f->failed = 1;
+		return;
+	}
+	f->recent[info->number % RECENT].number = info->number;
+	memcpy(f->recent[info->number % RECENT].hash, info->hash, 67);
+	metric_inc(f->m.replaced);
+}
+
+/* The node's block at height n is hash: if we emitted another block
+ * there, the chain was reorganised without its head moving on (a sibling
+ * replaced the tip). Emit the new block again, out of order: the
+ * verifier takes it from there (walk-back, new branch, orphans). */
+static void check_replaced(struct fetcher *f, uint64_t n, const char *hash)
+{
+	const char *had = f->recent[n % RECENT].hash;
+
+	if (f->refetching || n >= f->next_emit ||
+	    f->recent[n % RECENT].number != n || !*had || !json_is_hex_len(hash, 32) ||
+	    !strcasecmp(had, hash))
+		return;
+	log_at(LOG_INFO, LOGF(LF_U("height", n), LF_S("old", had), LF_S("new", hash)),
+	       "block %llu was replaced: emitting the new one",
+	       (unsigned long long)n);
+	if (block_fetch(f->bf, n, 1, refetch_done, f) == 0)
+		f->refetching = 1;
+}
+
 static void head_done(void *arg, const struct rpc_result *res, size_t n)
 {
 	struct fetcher *f = arg;
-	char num[24];
+	struct buf copy = BUF_INIT;
+	char err[128];
+	yajl_val hdr = NULL;
+	const char *hash;
 	uint64_t h;
 
 	f->head_inflight = 0;
 	if (n != 1 || res[0].status != RPC_OK)
 		return;
-	if (res[0].result_len < 4 || res[0].result_len - 2 >= sizeof(num) ||
-	    res[0].result[0] != '"') {
-		log_warn("eth_blockNumber answered '%.*s', not a quantity",
-			 (int)(res[0].result_len > 60 ? 60 : res[0].result_len),
-			 res[0].result);
+	if (buf_add(&copy, res[0].result, res[0].result_len) < 0)
 		return;
-	}
-	memcpy(num, res[0].result + 1, res[0].result_len - 2);
-	num[res[0].result_len - 2] = '\0';
-	if (json_hex_u64(num, &h) < 0) {
-		log_warn("eth_blockNumber answered '%s', not a quantity", num);
-		return;
+	hdr = json_parse(copy.data, err, sizeof(err));
+	hash = json_get_str(hdr, "hash");
+	if (json_get_u64(hdr, "number", &h) < 0 || !json_is_hex_len(hash, 32)) {
+		log_warn("the node's latest block answer is not a header: '%.60s'",
+			 copy.data);
+		metric_inc(f->m.invalid);
+		goto out;
 	}
 	set_head(f, h);
+	check_replaced(f, h, hash);
+out:
+	yajl_tree_free(hdr);
+	buf_release(&copy);
 }
 
+/* The head comes from polling the latest header (its number and hash: a
+ * replaced tip shows in the hash) and, with --ws, from newHeads. */
 static void poll_head(struct fetcher *f)
 {
-	static const struct rpc_call call = { "eth_blockNumber", "[]", -1 };
+	static const struct rpc_call call = { "eth_getBlockByNumber",
+					      "[\"latest\",false]", -1 };
 	long long now = now_ms();
-	uint64_t h;
+	uint64_t h, last;
+	char hash[67];
 
-	if (f->heads && heads_latest(f->heads, &h))
+	if (f->heads && heads_latest(f->heads, &h, &last, hash)) {
 		set_head(f, h);
+		check_replaced(f, last, hash);
+	}
 	if (f->head_inflight || now < f->next_poll)
 		return;
 	f->next_poll = now + f->cfg->poll_ms;
@@ -383,6 +446,9 @@ static void init_metrics(struct fetcher *f)
 				       "block fetches retried", NULL);
 	f->m.not_found = metrics_counter(m, "fetcher_not_found_total",
 					 "block fetches answered null (not there yet)", NULL);
+	f->m.replaced = metrics_counter(m, "fetcher_replaced_total",
+					"blocks emitted again because the node replaced them "
+					"at a height already emitted", NULL);
 	f->m.invalid = metrics_counter(m, "fetcher_invalid_total",
 				       "block fetches with an error or inconsistent answer", NULL);
 }
@@ -537,7 +603,7 @@ enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
 			rpc_client_run(f.rpc, f.heads ? 20 : 50);
 		else
 			idle(&f);
-		if (emit_ready(&f) < 0)
+		if (emit_ready(&f) < 0 || f.failed)
 			goto out;
 	}
 	if (sig_stopping()) {

@@ -34,6 +34,9 @@ struct heads {
 	atomic_int fresh;
 	_Atomic uint64_t count;
 	int efd;            /* readable when a head arrived */
+	pthread_mutex_t lock; /* guards the last announcement */
+	uint64_t last_number;
+	char last_hash[67];
 };
 
 static void connect_now(lws_sorted_usec_list_t *sul);
@@ -85,6 +88,13 @@ static void on_message(struct heads *h, const char *text)
 	result = json_get(params, "result");
 	if (result && json_get_u64(result, "number", &n) == 0) {
 		uint64_t cur = atomic_load(&h->latest);
+		const char *hash = json_get_str(result, "hash");
+
+		pthread_mutex_lock(&h->lock);
+		h->last_number = n;
+		snprintf(h->last_hash, sizeof(h->last_hash), "%s",
+			 json_is_hex_len(hash, 32) ? hash : "");
+		pthread_mutex_unlock(&h->lock);
 
 		while (n > cur && !atomic_compare_exchange_weak(&h->latest, &cur, n))
 			;
@@ -202,6 +212,7 @@ struct heads *heads_start(const char *url)
 	snprintf(h->path, sizeof(h->path), "%s%s", h->path0[0] == '/' ? "" : "/",
 		 h->path0);
 	h->backoff_ms = 250;
+	pthread_mutex_init(&h->lock, NULL);
 	buf_init(&h->rx, HEADS_MAX_MSG);
 	lws_set_log_level(LLL_ERR, NULL);
 	memset(&info, 0, sizeof(info));
@@ -229,14 +240,22 @@ int heads_fd(const struct heads *h)
 	return h->efd;
 }
 
-int heads_latest(struct heads *h, uint64_t *out)
+int heads_latest(struct heads *h, uint64_t *out, uint64_t *last_number,
+		 char last_hash[67])
 {
 	eventfd_t v;
 
 	(void)eventfd_read(h->efd, &v);
 	if (!atomic_exchange(&h->fresh, 0))
 		return 0;
-	*out = atomic_load(&h->latest);
+	if (out)
+		*out = atomic_load(&h->latest);
+	pthread_mutex_lock(&h->lock);
+	if (last_number)
+		*last_number = h->last_number;
+	if (last_hash)
+		memcpy(last_hash, h->last_hash, 67);
+	pthread_mutex_unlock(&h->lock);
 	return 1;
 }
 
@@ -257,6 +276,7 @@ void heads_stop(struct heads **hp)
 	lws_context_destroy(h->ctx);
 	buf_release(&h->rx);
 	close(h->efd);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 	*hp = NULL;
 }

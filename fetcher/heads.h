@@ -15,9 +15,12 @@ struct heads;
  * when the URL is invalid or the thread cannot start. */
 struct heads *heads_start(const char *url);
 
-/* 1 and the highest head announced when one arrived since the last call,
- * else 0. Thread-safe. */
-int heads_latest(struct heads *h, uint64_t *out);
+/* 1 when a head arrived since the last call, else 0. *out receives the
+ * highest head announced; last_number and last_hash the most recent
+ * announcement (a replacement at the same height shows there). Either
+ * may be NULL. Thread-safe. */
+int heads_latest(struct heads *h, uint64_t *out, uint64_t *last_number,
+		 char last_hash[67]);
 
 /* A descriptor that polls readable when a head arrived (an eventfd
  * cleared by heads_latest), so an idle fetcher can sleep on it. */

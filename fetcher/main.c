@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 		{ "out", 'o', "FETCHER_OUT", CFG_STR, &cfg.out, "-", 0, 0, "ENDPOINT",
 		  "'-' for stdout, or a ZeroMQ PUSH endpoint (@bind or >connect)", false },
 		{ "poll-interval", 'p', "FETCHER_POLL_INTERVAL", CFG_DURATION, &cfg.poll_ms,
-		  "1s", 10, 3600000, "DUR", "eth_blockNumber polling interval (250ms, 1s)", false },
+		  "1s", 10, 3600000, "DUR", "polling interval of the latest header (250ms, 1s)", false },
 		{ "rpc", 'r', "BLOCKPIPE_RPC_URL", CFG_STR, &cfg.rpc, NULL, 0, 0, "URLS",
 		  "node JSON-RPC URL(s), comma-separated for failover", false },
 		{ "timeout", 't', "FETCHER_TIMEOUT", CFG_DURATION, &cfg.timeout_ms, "10s",

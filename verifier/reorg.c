@@ -162,8 +162,11 @@ static int deep_reorg(struct verifier *v, struct vblock *b, uint64_t anc,
 	memset(&r, 0, sizeof(r));
 	r.ancestor = anc;
 	r.have_ancestor = have_anc;
-	if (have_anc && held_hash(v, anc, r.ancestor_hash) != 0 &&
-	    node_hash(v, anc, r.ancestor_hash) != NODE_OK)
+	/* The node's hash at the ancestor, not ours: below the start block
+	 * (or the anchor) we never verified what we hold, and the node may
+	 * have replaced it too (two reorgs in a row at the anchor). */
+	if (have_anc && node_hash(v, anc, r.ancestor_hash) != NODE_OK &&
+	    held_hash(v, anc, r.ancestor_hash) != 0)
 		r.ancestor_hash[0] = '\0';
 	r.old_tip = old_tip;
 	r.new_tip = b->number;
@@ -183,8 +186,12 @@ static int deep_reorg(struct verifier *v, struct vblock *b, uint64_t anc,
 	if (emit_reorg(v, &r) < 0)
 		return -1;
 	if (have_anc) {
+		char held[67];
+
 		chain_truncate(&v->chain, anc);
-		if (chain_empty(&v->chain) && r.ancestor_hash[0])
+		if (r.ancestor_hash[0] &&
+		    (chain_empty(&v->chain) || held_hash(v, anc, held) != 0 ||
+		     strcasecmp(held, r.ancestor_hash) != 0))
 			chain_reset(&v->chain, anc, r.ancestor_hash);
 	} else {
 		v->chain.count = 0;

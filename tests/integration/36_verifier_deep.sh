@@ -13,6 +13,8 @@ v_pipeline p --rpc "$V_RPC" --from 0 --follow --poll-interval 100ms \
 OUT=$V_TMP/p.out
 v_wait_until 60 "blocks 5..30" v_synced "$OUT" 5
 v_rpc anvil_reorg "[20, [[$(v_tx_obj 3), 0]]]" >/dev/null
+# The fetcher notices the replaced tip (30) by itself; block 31 may or may
+# not be mined by the time the verifier resolves the reorg.
 v_mine 1
 v_wait_until 60 "the stream after the deep reorg" v_synced "$OUT" 5
 jq -e -s 'map(select(.type == "block" and .number < 5)) | length == 0' "$OUT" >/dev/null ||
@@ -20,7 +22,7 @@ jq -e -s 'map(select(.type == "block" and .number < 5)) | length == 0' "$OUT" >/
 msg=$(jq -c 'select(.type == "reorg")' "$OUT")
 [ "$(wc -l <<<"$msg")" -eq 1 ] || v_fail "expected one reorg message: $msg"
 jq -e '.deep == true and .ancestor.number == 4 and .invalidate_from == 5 and
-	.invalidate_to == 30 and .new_tip.number == 31 and
+	.invalidate_to == 30 and (.new_tip.number == 30 or .new_tip.number == 31) and
 	[.orphaned[].number] == [23, 24, 25, 26, 27, 28, 29, 30]' <<<"$msg" >/dev/null ||
 	v_fail "deep reorg message is wrong: $msg"
 grep -q '"msg":"DEEP REORG' "$V_TMP/p.verifier.err" || v_fail "the deep reorg was not logged loudly"
