@@ -54,6 +54,23 @@ static void check_counter(struct seen *seen, size_t *nseen, const struct msg *m)
 	seen[i].next = m->counter + 1;
 }
 
+/* Does option word w take the next word as its value? (-s/-n/-t and
+ * their long forms, and --log-level; not the --opt=value forms) */
+static int takes_value(const char *w)
+{
+	static const char *const longs[] = { "--sub", "--count", "--topics",
+					     "--log-level", NULL };
+
+	if (w[0] != '-')
+		return 0;
+	if (w[1] != '-')
+		return w[1] && strchr("snt", w[1]) && !w[2];
+	for (int k = 0; longs[k]; k++)
+		if (!strcmp(w, longs[k]))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *sub = NULL, *topics = NULL;
@@ -86,8 +103,7 @@ int main(int argc, char **argv)
 	if (!args)
 		return 1;
 	for (int i = 0; i < argc; i++) {
-		if (i > 0 && argv[i][0] != '-' && !(argv[i - 1][0] == '-' &&
-		    argv[i - 1][1] != '-' && strchr("snt", argv[i - 1][1]))) {
+		if (i > 0 && argv[i][0] != '-' && !takes_value(argv[i - 1])) {
 			if (!sub) {
 				sub = argv[i];
 			} else {
