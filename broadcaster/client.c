@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 #include <time.h>
 
 #include "events.h"
@@ -50,8 +48,6 @@ void client_ws_open(struct client *c, struct bc_server *srv, struct lws *wsi,
 	c->mode = mode;
 	buf_init(&c->rx, (size_t)srv->cfg->max_message);
 	buf_init(&c->out, 0);
-	buf_init(&c->pend, 0);
-	c->fd = (int)lws_get_socket_fd(wsi);
 	c->pos = ring_head(srv->ring);
 	c->last_progress_ms = c->last_rx_ms = bc_now_ms();
 	lws_get_peer_simple(wsi, c->ip, sizeof(c->ip));
@@ -101,7 +97,6 @@ void client_ws_close(struct client *c)
 	}
 	buf_release(&c->rx);
 	buf_release(&c->out);
-	buf_release(&c->pend);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -808,28 +803,6 @@ static int next_frame(struct client *c, struct frame_out *o,
 	return 0;
 }
 
-/* The eth_subscription notification for o into c->out, after EV_PRE
- * bytes of headroom. */
-static int splice_eth(struct client *c, const struct frame_out *o)
-{
-	static const char pre[] = "{\"jsonrpc\":\"2.0\",\"method\":"
-		"\"eth_subscription\",\"params\":{\"subscription\":\"";
-	static const char mid[] = "\",\"result\":";
-
-	buf_reset(&c->out);
-	if (buf_grow(&c->out, EV_PRE + sizeof(pre) + 34 + sizeof(mid) +
-		     o->f->len + 2) < 0)
-		return -1;
-	memset(c->out.data, 0, EV_PRE);
-	c->out.len = EV_PRE;
-	buf_add(&c->out, pre, sizeof(pre) - 1);
-	buf_add(&c->out, o->sub_id, 34);
-	buf_add(&c->out, mid, sizeof(mid) - 1);
-	buf_add(&c->out, o->f->data, o->f->len);
-	buf_add(&c->out, "}}", 2);
-	return 0;
-}
-
 static int write_frame(struct client *c, char *p, size_t n,
 		       enum frame_type t)
 {
@@ -842,16 +815,14 @@ static int write_frame(struct client *c, char *p, size_t n,
 	return 0;
 }
 
-/* Check the client's lag after a push: 0 when it is to be written to,
- * -1 when it is closing or owed nothing. */
-static int check_lag(struct client *c)
+void client_notify(struct client *c)
 {
 	struct bc_server *srv = c->srv;
 	uint64_t from = c->pos > c->replay_end ? c->pos : c->replay_end;
 	uint64_t lag = ring_lag(srv->ring, from);
 
 	if (c->closing || !client_subscribed(c))
-		return -1;
+		return;
 	if (lag > (uint64_t)srv->cfg->queue_depth ||
 	    c->pos < ring_tail(srv->ring)) {
 		if (srv->cfg->drop_on_overflow) {
@@ -870,162 +841,10 @@ static int check_lag(struct client *c)
 			       "client too slow: disconnecting");
 			client_close(c, 4000, "queue overflow: client too slow",
 				     DR_OVERFLOW);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-void client_notify(struct client *c)
-{
-	if (check_lag(c) == 0)
-		lws_callback_on_writable(c->wsi);
-}
-
-int client_push(struct client *c)
-{
-	if (check_lag(c) < 0)
-		return 0;
-	/* Write at once (client_write_direct) when nothing is queued before
-	 * the frame: a writable callback costs a change of the client's
-	 * poll events (set, then cleared after the write) and a poll(2)
-	 * over every descriptor, a large part of the delivery time at
-	 * 10000 clients. */
-	if (c->ping_due || c->ctl_head || lws_partial_buffered(c->wsi)) {
-		lws_callback_on_writable(c->wsi);
-		return 0;
-	}
-	return 1;
-}
-
-void client_write_direct(struct client *c)
-{
-	struct frame_out o;
-	const struct bc_event *ev = NULL;
-	unsigned char hdr[10];
-	const char *p;
-	size_t n, hl, total;
-	struct iovec iov[2];
-	struct msghdr mh;
-	ssize_t w;
-	int r;
-
-	c->dw_state = DW_NONE;
-	c->dw_latency_ms = -1;
-	r = next_frame(c, &o, &ev, 1);
-	if (r <= 0) {
-		c->dw_state = r < 0 ? DW_OUT_OF_RING : DW_NONE;
-		return;
-	}
-	if (ev->emitted_at && c->observed != c->pos + 1) {
-		int64_t d = bc_now_ms() - ev->emitted_at;
-
-		c->dw_latency_ms = d > 0 ? d : 0;
-		c->observed = c->pos + 1;
-	}
-	if (o.sub_id) {
-		if (splice_eth(c, &o) < 0) {
-			c->dw_state = DW_ERROR;
 			return;
 		}
-		p = c->out.data + EV_PRE;
-		n = c->out.len - EV_PRE;
-	} else {
-		p = o.f->data;
-		n = o.f->len;
 	}
-	/* A server's frame: FIN and text, unmasked (RFC 6455 5.2). */
-	hdr[0] = 0x81;
-	if (n < 126) {
-		hdr[1] = (unsigned char)n;
-		hl = 2;
-	} else if (n < 65536) {
-		hdr[1] = 126;
-		hdr[2] = (unsigned char)(n >> 8);
-		hdr[3] = (unsigned char)n;
-		hl = 4;
-	} else {
-		hdr[1] = 127;
-		for (int i = 0; i < 8; i++)
-			hdr[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-		hl = 10;
-	}
-	iov[0] = (struct iovec){ hdr, hl };
-	iov[1] = (struct iovec){ (void *)(uintptr_t)p, n };
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = iov;
-	mh.msg_iovlen = 2;
-	total = hl + n;
-	do
-		w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (w < 0 && errno == EINTR);
-	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-		c->dw_state = DW_ERROR;
-		return;
-	}
-	if (w < 0)
-		w = 0;
-	c->dw_type = o.type;
-	c->dw_len = n;
-	c->dw_state = DW_SENT;
-	if ((size_t)w == total)
-		return;
-	/* The socket took part of it: keep the rest for lws to send
-	 * before anything else (client_finish_direct). */
-	c->dw_state = DW_PARTIAL;
-	buf_reset(&c->pend);
-	if (buf_grow(&c->pend, EV_PRE + total - (size_t)w) < 0) {
-		c->dw_state = DW_ERROR;
-		return;
-	}
-	memset(c->pend.data, 0, EV_PRE);
-	c->pend.len = EV_PRE;
-	if ((size_t)w < hl) {
-		buf_add(&c->pend, hdr + w, hl - (size_t)w);
-		buf_add(&c->pend, p, n);
-	} else {
-		buf_add(&c->pend, p + ((size_t)w - hl), total - (size_t)w);
-	}
-}
-
-void client_finish_direct(struct client *c)
-{
-	struct frame_out o;
-	const struct bc_event *ev = NULL;
-
-	switch (c->dw_state) {
-	case DW_NONE:
-		return;
-	case DW_OUT_OF_RING:
-		client_notify(c); /* overflow */
-		return;
-	case DW_ERROR:
-		/* Not inside this client's callback: have lws close it. */
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
-				LWS_TO_KILL_ASYNC);
-		return;
-	case DW_SENT:
-	case DW_PARTIAL:
-		break;
-	}
-	c->last_progress_ms = bc_now_ms();
-	if (c->dw_latency_ms >= 0)
-		metric_observe(c->srv->m.latency,
-			       (double)c->dw_latency_ms / 1000);
-	metric_inc(c->srv->m.sent[c->dw_type]);
-	metric_add(c->srv->m.bytes, (double)c->dw_len);
-	if (c->dw_state == DW_PARTIAL) {
-		/* Raw bytes: lws sends what the socket takes, keeps the rest
-		 * ahead of any later frame, and asks for POLLOUT. */
-		if (lws_write(c->wsi, (unsigned char *)c->pend.data + EV_PRE,
-			      c->pend.len - EV_PRE, LWS_WRITE_RAW) < 0)
-			lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
-					LWS_TO_KILL_ASYNC);
-		buf_reset(&c->pend);
-		return;
-	}
-	if (next_frame(c, &o, &ev, 0) != 0)
-		lws_callback_on_writable(c->wsi);
+	lws_callback_on_writable(c->wsi);
 }
 
 int client_on_writable(struct client *c)
@@ -1085,8 +904,21 @@ int client_on_writable(struct client *c)
 		c->observed = c->pos + 1;
 	}
 	if (o.sub_id) {
-		if (splice_eth(c, &o) < 0)
+		static const char pre[] = "{\"jsonrpc\":\"2.0\",\"method\":"
+			"\"eth_subscription\",\"params\":{\"subscription\":\"";
+		static const char mid[] = "\",\"result\":";
+
+		buf_reset(&c->out);
+		if (buf_grow(&c->out, EV_PRE + sizeof(pre) + 34 + sizeof(mid) +
+			     o.f->len + 2) < 0)
 			return -1;
+		memset(c->out.data, 0, EV_PRE);
+		c->out.len = EV_PRE;
+		buf_add(&c->out, pre, sizeof(pre) - 1);
+		buf_add(&c->out, o.sub_id, 34);
+		buf_add(&c->out, mid, sizeof(mid) - 1);
+		buf_add(&c->out, o.f->data, o.f->len);
+		buf_add(&c->out, "}}", 2);
 		r = write_frame(c, c->out.data + EV_PRE, c->out.len - EV_PRE,
 				o.type);
 	} else {

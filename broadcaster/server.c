@@ -238,80 +238,6 @@ static int http_writable(struct client *c, struct lws *wsi)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-/* ---- writing at once, on two threads ------------------------------------ */
-
-/* Below this many clients one thread writes them all. */
-#define FAN_MIN 256
-
-static void *fan_main(void *arg)
-{
-	struct bc_server *srv = arg;
-	uint64_t seen = 0;
-
-	pthread_mutex_lock(&srv->fan_lock);
-	for (;;) {
-		while (srv->fan_gen == seen && !srv->fan_stop)
-			pthread_cond_wait(&srv->fan_go, &srv->fan_lock);
-		if (srv->fan_stop)
-			break;
-		seen = srv->fan_gen;
-		pthread_mutex_unlock(&srv->fan_lock);
-		for (size_t i = srv->fan_from; i < srv->fan_to; i++)
-			client_write_direct(srv->batch[i]);
-		pthread_mutex_lock(&srv->fan_lock);
-		srv->fan_done_gen = seen;
-		pthread_cond_signal(&srv->fan_done);
-	}
-	pthread_mutex_unlock(&srv->fan_lock);
-	return NULL;
-}
-
-/* Write srv->batch: the second half on the fan thread, the first here. */
-static void fan_write(struct bc_server *srv)
-{
-	size_t half = srv->nbatch / 2;
-	uint64_t gen;
-
-	if (!srv->fan_started || srv->nbatch < FAN_MIN) {
-		for (size_t i = 0; i < srv->nbatch; i++)
-			client_write_direct(srv->batch[i]);
-		return;
-	}
-	pthread_mutex_lock(&srv->fan_lock);
-	srv->fan_from = half;
-	srv->fan_to = srv->nbatch;
-	gen = ++srv->fan_gen;
-	pthread_cond_signal(&srv->fan_go);
-	pthread_mutex_unlock(&srv->fan_lock);
-	for (size_t i = 0; i < half; i++)
-		client_write_direct(srv->batch[i]);
-	pthread_mutex_lock(&srv->fan_lock);
-	while (srv->fan_done_gen != gen)
-		pthread_cond_wait(&srv->fan_done, &srv->fan_lock);
-	pthread_mutex_unlock(&srv->fan_lock);
-}
-
-static void fan_start(struct bc_server *srv)
-{
-	if (pthread_create(&srv->fan_thread, NULL, fan_main, srv) == 0)
-		srv->fan_started = 1;
-	else
-		log_warn("cannot start the second writer thread: writing on "
-			 "one");
-}
-
-static void fan_stop(struct bc_server *srv)
-{
-	if (!srv->fan_started)
-		return;
-	pthread_mutex_lock(&srv->fan_lock);
-	srv->fan_stop = 1;
-	pthread_cond_signal(&srv->fan_go);
-	pthread_mutex_unlock(&srv->fan_lock);
-	pthread_join(srv->fan_thread, NULL);
-	srv->fan_started = 0;
-}
-
 /* ---- events from the input thread --------------------------------------- */
 
 static void take_events(struct bc_server *srv)
@@ -343,26 +269,10 @@ static void take_events(struct bc_server *srv)
 	}
 	if (!pushed || srv->stopping)
 		return;
-	srv->nbatch = 0;
-	for (struct client *c = srv->clients; c; c = c->next) {
-		if (!client_push(c))
-			continue;
-		if (srv->nbatch == srv->batch_cap) {
-			size_t cap = srv->batch_cap ? 2 * srv->batch_cap : 1024;
-			struct client **nb = realloc(srv->batch, cap * sizeof(*nb));
-
-			if (!nb) {
-				lws_callback_on_writable(c->wsi);
-				continue;
-			}
-			srv->batch = nb;
-			srv->batch_cap = cap;
-		}
-		srv->batch[srv->nbatch++] = c;
+	for (struct client *c = srv->clients, *nx; c; c = nx) {
+		nx = c->next;
+		client_notify(c);
 	}
-	fan_write(srv);
-	for (size_t i = 0; i < srv->nbatch; i++)
-		client_finish_direct(srv->batch[i]);
 }
 
 /* ---- housekeeping ------------------------------------------------------- */
@@ -601,9 +511,6 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	srv.chain_id = (uint64_t)cfg->chain_id;
 	pthread_mutex_init(&srv.qlock, NULL);
 	pthread_cond_init(&srv.qcond, NULL);
-	pthread_mutex_init(&srv.fan_lock, NULL);
-	pthread_cond_init(&srv.fan_go, NULL);
-	pthread_cond_init(&srv.fan_done, NULL);
 	if (parse_listen(cfg->listen, host, sizeof(host), &port) < 0) {
 		log_error("invalid --listen address '%s': want HOST:PORT",
 			  cfg->listen);
@@ -656,7 +563,6 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 			      LF_I("port", srv.vh ?
 				   lws_get_vhost_listen_port(srv.vh) : port)),
 	       "listening");
-	fan_start(&srv);
 	if (input_start(&srv) < 0)
 		goto out;
 	lws_sul_schedule(srv.ctx, 0, &srv.tick, on_tick, TICK_US);
@@ -679,7 +585,6 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	rc = 0;
 out:
 	input_stop(&srv);
-	fan_stop(&srv);
 	if (srv.ctx) {
 		lws_sul_cancel(&srv.tick);
 		lws_context_destroy(srv.ctx);
@@ -692,9 +597,5 @@ out:
 	free(srv.rate);
 	pthread_mutex_destroy(&srv.qlock);
 	pthread_cond_destroy(&srv.qcond);
-	pthread_mutex_destroy(&srv.fan_lock);
-	pthread_cond_destroy(&srv.fan_go);
-	pthread_cond_destroy(&srv.fan_done);
-	free(srv.batch);
 	return rc;
 }

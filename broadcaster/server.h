@@ -87,20 +87,6 @@ struct bc_server {
 	volatile sig_atomic_t input_failed;
 	pthread_t input_thread;
 	int input_started;
-
-	/* After a push, the clients written at once (client_push), and a
-	 * second thread that writes half of them while the service thread
-	 * writes the other half: the kernel's send path is most of the
-	 * delivery time, and it runs on both cores this way. */
-	struct client **batch;
-	size_t nbatch, batch_cap;
-	pthread_mutex_t fan_lock;
-	pthread_cond_t fan_go, fan_done;
-	size_t fan_from, fan_to;
-	uint64_t fan_gen, fan_done_gen;
-	int fan_stop;
-	pthread_t fan_thread;
-	int fan_started;
 };
 
 enum client_mode { CM_HTTP, CM_ETH, CM_CHAN };
@@ -142,12 +128,6 @@ struct client {
 	struct ctl_msg *ctl_head, *ctl_tail;
 	size_t nctl;
 	struct buf out; /* eth_subscription frames, EV_PRE headroom first */
-	struct buf pend; /* a direct write's unsent rest, EV_PRE first */
-	int fd;
-	enum { DW_NONE, DW_SENT, DW_PARTIAL, DW_ERROR, DW_OUT_OF_RING } dw_state;
-	enum frame_type dw_type;
-	size_t dw_len;
-	int64_t dw_latency_ms; /* -1: not timed */
 
 	/* Read position in the ring and in the event at it. */
 	uint64_t pos;
@@ -179,20 +159,8 @@ int client_on_message(struct client *c);
 int client_on_writable(struct client *c);
 /* Has the client anything of interest in the ring? */
 int client_subscribed(const struct client *c);
-/* Check the lag, ask for a writable callback. */
+/* After a push: check the lag, ask for a writable callback. */
 void client_notify(struct client *c);
-/* After a push to the ring, service thread: check the lag; 1 when the
- * client's next frame is to be written at once (its socket has nothing
- * queued), then client_write_direct() and client_finish_direct() do it;
- * 0 when a writable callback was asked for or nothing is owed. */
-int client_push(struct client *c);
-/* Write the client's next frame on its socket, not through lws. Safe on
- * another thread while the service thread waits: it touches only c, the
- * ring (read) and c's socket. Leaves the outcome in c->dw_*. */
-void client_write_direct(struct client *c);
-/* Service thread, after client_write_direct(): metrics, the rest of a
- * partial write to lws, a close on error, the next writable callback. */
-void client_finish_direct(struct client *c);
 /* Ping an idle client, close one silent past the pong timeout. */
 void client_check_alive(struct client *c, int64_t now);
 /* Close with a code and reason (sent when the socket takes it). */
