@@ -144,6 +144,13 @@ stop:
 bench: all
 	@bench/run
 
+# libFuzzer targets of tests/fuzz/ (clang), FUZZ_SECONDS a target after
+# the reproducers of tests/fuzz/regress/ are replayed.
+FUZZ_SECONDS ?= 20
+.PHONY: fuzz
+fuzz:
+	@tests/fuzz/run $(FUZZ_SECONDS)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/blockpipe
 	install -m 755 $(PROGS:%=$(BINDIR)/%) $(DESTDIR)$(PREFIX)/bin/

@@ -52,7 +52,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/blockpipe-test-$TEST_NAME.XXXXXX")
 ANVIL=${ANVIL:-$ROOT/var/npm/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil}
 PING_TOPIC=0xfd8d0c1dc3ab254ec49463a1192bb2423b3b851adedec1aa94dcd362dc063c9d
 TEST_PG_DIR=$ROOT/var/test-pg
-TEST_PG_PORT=5439
+TEST_PG_PORT=${BLOCKPIPE_TEST_PG_PORT:-5439}
 export ROOT BIN T TEST_NAME PING_TOPIC
 
 declare -A _BG_PID=()
