@@ -155,6 +155,7 @@ struct walk {
 	yajl_handle h;
 	const char *buf;
 	size_t len;
+	int completing; /* in yajl_complete_parse(): offsets are not ours */
 	int depth;      /* containers open */
 	int obj_depth;  /* depth of the objects whose members we report */
 	int is_array;
@@ -170,6 +171,11 @@ struct walk {
 
 static size_t w_off(struct walk *w)
 {
+	/* yajl_complete_parse() lexes a last token (a number at the very end
+	 * of the input) from a buffer of its own, and reports offsets into
+	 * that: such a token ends where our input ends. */
+	if (w->completing)
+		return w->len;
 	return yajl_get_bytes_consumed(w->h);
 }
 
@@ -332,8 +338,10 @@ int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 	if (!w.h)
 		return -1;
 	st = yajl_parse(w.h, (const unsigned char *)buf, len);
-	if (st == yajl_status_ok)
+	if (st == yajl_status_ok) {
+		w.completing = 1;
 		st = yajl_complete_parse(w.h);
+	}
 	if (st == yajl_status_client_canceled && w.stop) {
 		rc = w.stop;
 	} else if (st != yajl_status_ok) {

@@ -778,6 +778,34 @@ START_TEST(test_gen_roundtrip)
 }
 END_TEST
 
+/* Found by fuzz_msg: a document cut off right after a number made the
+ * walker hand its callback a span outside the input (yajl lexes that last
+ * number in yajl_complete_parse, from a buffer of its own). */
+static const char *const cut_after_number[] = {
+	"{\"a\":1", "{\"type\":\"heartbeat\",\"time\":1", "[{\"n\":12345",
+	"{\"a\":-1.5e3",
+};
+
+static int span_inside_cb(void *arg, const struct json_member *m)
+{
+	const char *buf = arg;
+	size_t len = strlen(buf);
+
+	ck_assert(m->val >= buf && m->val <= buf + len);
+	ck_assert(m->vallen <= (size_t)(buf + len - m->val));
+	return 0;
+}
+
+START_TEST(test_members_cut_after_number)
+{
+	const char *in = cut_after_number[_i];
+	char err[128];
+
+	ck_assert_int_eq(json_members(in, strlen(in), span_inside_cb, (void *)in,
+				      err, sizeof(err)), -1);
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -793,6 +821,8 @@ static Suite *json_suite(void)
 			    sizeof(hex_len) / sizeof(*hex_len));
 	suite_add_tcase(s, th);
 
+	tcase_add_loop_test(tt, test_members_cut_after_number, 0,
+			    sizeof(cut_after_number) / sizeof(*cut_after_number));
 	tcase_add_test(tt, test_parse);
 	tcase_add_test(tt, test_get);
 	tcase_add_loop_test(tt, test_get_u64, 0, sizeof(get_u64) / sizeof(*get_u64));
