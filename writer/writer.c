@@ -514,6 +514,17 @@ static void *committer(void *arg)
 
 /* Wait for the committer to be idle (reading nothing meanwhile), then
  * give it the batch. 0, or -1 when the committer gave up. */
+/* Is the committer waiting for work? */
+static int committer_idle(struct writer *w)
+{
+	int idle;
+
+	pthread_mutex_lock(&w->mu);
+	idle = !w->busy;
+	pthread_mutex_unlock(&w->mu);
+	return idle;
+}
+
 static int hand_over(struct writer *w)
 {
 	struct batch empty;
@@ -643,15 +654,22 @@ int writer_run(const struct writer_cfg *cfg)
 	started = 1;
 	log_info("writer %s reading %s", w.id, cfg->in);
 
+	/* Group commit: while the committer works, messages gather (up to
+	 * --batch, or --flush-interval of waiting); when it is idle and the
+	 * input pauses, what is held is committed at once, so a block at the
+	 * tip reaches PostgreSQL without waiting for the interval. */
 	while (!sig_stopping()) {
 		struct msg m;
-		int timeout = 1000, r;
+		int timeout = 1000, r, idle_committer = 0;
 
 		if (w.batch.n) {
 			long long left = w.batch_started_ms +
 					 cfg->flush_interval_ms - now_ms();
 
-			timeout = left > 0 ? (int)(left < 1000 ? left : 1000) : 0;
+			idle_committer = committer_idle(&w);
+			timeout = left > 0 ? (int)(left < 5 ? left : 5) : 0;
+			if (idle_committer)
+				timeout = 0;
 		}
 		r = msg_recv(w.in, &m, timeout);
 		if (r < 0) {
@@ -662,6 +680,7 @@ int writer_run(const struct writer_cfg *cfg)
 			handle(&w, &m);
 		if (w.batch.n &&
 		    (w.batch.n >= (size_t)cfg->batch ||
+		     (r == 0 && idle_committer) ||
 		     now_ms() - w.batch_started_ms >= cfg->flush_interval_ms) &&
 		    hand_over(&w) < 0) {
 			rc = 1;
