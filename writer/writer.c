@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ struct writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int busy, quit, gave_up; /* under mu */
+	atomic_int db_up;        /* /ready: connected to PostgreSQL */
 	PGconn *conn;
 	int ever_connected;
 	struct msg_io *in, *pub;
@@ -157,10 +159,19 @@ static struct chain *chain_get(struct writer *w, uint64_t chain_id)
 
 static void disconnect(struct writer *w)
 {
+	atomic_store(&w->db_up, 0);
 	if (w->conn) {
 		PQfinish(w->conn);
 		w->conn = NULL;
 	}
+}
+
+/* /ready: 200 while the writer holds a working connection. */
+static int db_ready(void *arg)
+{
+	struct writer *w = arg;
+
+	return atomic_load(&w->db_up);
 }
 
 /* Connect, apply the schema, prepare the session. 0 or -1 (logged). */
@@ -180,6 +191,7 @@ static int connect_db(struct writer *w)
 		log_info("reconnected to PostgreSQL");
 	}
 	w->ever_connected = 1;
+	atomic_store(&w->db_up, 1);
 	return 0;
 }
 
@@ -605,6 +617,7 @@ int writer_run(const struct writer_cfg *cfg)
 	if (!w.metrics)
 		return log_error("out of memory"), 1;
 	setup_metrics(&w);
+	metrics_set_ready(w.metrics, db_ready, &w);
 	if (cfg->metrics_addr && metrics_serve(w.metrics, cfg->metrics_addr) < 0) {
 		rc = 1;
 		goto out;
