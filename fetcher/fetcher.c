@@ -615,6 +615,13 @@ enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
 			 (unsigned long long)f.target);
 	}
 out:
+	/* Requests still out end now (the stop flag makes the client fail
+	 * them), so their callbacks run and free what they hold. */
+	if (f.rpc && rpc_pending(f.rpc) > 0) {
+		sig_request_stop();
+		while (rpc_pending(f.rpc) > 0)
+			rpc_client_run(f.rpc, 100);
+	}
 	heads_stop(&f.heads);
 	if (f.out && msg_close(&f.out) < 0 && rc == FETCHER_OK) {
 		log_error_errno("cannot flush the output");
