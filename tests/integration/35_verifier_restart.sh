@@ -23,7 +23,7 @@ v_pipeline b --rpc "$V_RPC" --from 8 --follow --poll-interval 100ms \
 	-- --rpc "$V_RPC" --state "$STATE"
 cat "$V_TMP/a.out" >"$V_TMP/all.out"
 v_wait_until 60 "blocks 8..15" v_synced "$V_TMP/b.out" 8
-v_rpc anvil_reorg '[2, []]' >/dev/null
+v_rpc anvil_reorg "[2, [[$(v_tx_obj 4), 0]]]" >/dev/null
 v_mine 1
 v_wait_until 60 "the reorg after the restart" v_synced "$V_TMP/b.out" 8
 v_stop b.verifier || v_fail "verifier exit status $? on SIGTERM"

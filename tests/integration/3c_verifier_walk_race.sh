@@ -26,7 +26,7 @@ sleep 1
 v_rpc anvil_reorg "[6, [[$(v_tx_obj 2), 0]]]" >/dev/null
 v_mine 1
 sleep 1
-v_rpc anvil_reorg "[3, []]" >/dev/null
+v_rpc anvil_reorg "[3, [[$(v_tx_obj 5), 1]]]" >/dev/null
 v_mine 2
 v_wait_until 90 "the stream to settle on the node's chain" v_synced "$OUT" 0
 v_seq_increasing "$OUT" || v_fail "seq does not strictly increase"
