@@ -51,6 +51,9 @@ v_wait_until 60 "a heartbeat with tip 3" \
 	grep -q '^heartbeat [0-9]* {"type":"heartbeat".*"prog":"verifier".*"tip":{"number":3,' "$T/tap.out"
 # the tap joined late (slow joiner): blocks and a reorg from now on
 v_mine 2
+# the pipeline must have emitted 4 and 5 before they are replaced, or
+# there is no reorg to see
+v_wait_until 60 "blocks 0..5" v_synced "$T/p.out" 0
 v_rpc anvil_reorg "[2, [[$(v_tx_obj 4), 0]]]" >/dev/null
 v_mine 1
 v_wait_until 60 "the stream to follow" v_synced "$T/p.out" 0
