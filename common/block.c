@@ -390,8 +390,6 @@ static void fetch_receipts_one_by_one(struct block_fetcher *bf,
 	r->ntx = txs->u.array.len;
 	if (r->ntx == 0) {
 		yajl_tree_free(tree);
-		r->remaining = 1;
-		r->remaining--;
 		rcpt_req_complete(r);
 		return;
 	}
@@ -419,8 +417,6 @@ static void fetch_receipts_one_by_one(struct block_fetcher *bf,
 					      params[i], (int64_t)number };
 	}
 	if (r->failed) {
-		r->remaining = 1;
-		r->remaining--;
 		rcpt_req_complete(r);
 		r = NULL;
 		goto out;

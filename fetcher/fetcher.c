@@ -72,7 +72,7 @@ struct fetcher {
 	struct {
 		struct metric *blocks, *txs, *height, *head, *lag_blocks;
 		struct metric *lag_seconds, *retries, *not_found, *invalid;
-		struct metric *emit_latency, *replaced;
+		struct metric *replaced;
 	} m;
 };
 
@@ -143,15 +143,8 @@ static void block_done(void *arg, uint64_t number, enum block_status st,
 }
 
 
-static void batch_block_done(void *arg, uint64_t number, enum block_status st,
-			     struct buf *msg, const struct block_info *info,
-			     const char *why)
-{
-	block_done(arg, number, st, msg, info, why);
-}
-
-/* Count requests: the block module calls back once per block, so track
- * batches by their first height's slot. */
+/* Ask for heights first..first+count-1 in one batch; the block module
+ * calls back once per height. */
 static int submit(struct fetcher *f, uint64_t first, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
@@ -164,7 +157,7 @@ static int submit(struct fetcher *f, uint64_t first, size_t count)
 		s->state = SLOT_INFLIGHT;
 	}
 	if (block_fetch_batch(f->bf, first, count, is_live(f, first),
-			      batch_block_done, f) < 0) {
+			      block_done, f) < 0) {
 		for (size_t i = 0; i < count; i++)
 			slot_of(f, first + i)->state = SLOT_WAIT;
 		return log_error("out of memory submitting blocks %llu..%llu",
