@@ -351,40 +351,19 @@ static PGresult *query_rows(PGconn *conn, const char *sql, int nparams,
 	return r;
 }
 
-enum db_status db_missing_heights(PGconn *conn, uint64_t chain_id,
-				  uint64_t from, uint64_t to, size_t max,
-				  uint64_t **out, size_t *n)
+/* *out = calloc(rows, size), or DB_FATAL with a log line. */
+static enum db_status alloc_rows(PGresult *r, size_t size, void **out)
 {
-	char a[24], b[24], c[24], d[24];
-	const char *p[4] = { a, b, c, d };
-	enum db_status s;
-	PGresult *r;
-	int rows;
+	int rows = PQntuples(r);
 
 	*out = NULL;
-	*n = 0;
-	u64s(a, sizeof(a), chain_id);
-	u64s(b, sizeof(b), from);
-	u64s(c, sizeof(c), to);
-	u64s(d, sizeof(d), max);
-	r = query_rows(conn, "SELECT h FROM blockpipe_missing_heights($1, $2, $3)"
-		       " AS h LIMIT $4", 4, p, &s);
-	if (!r)
-		return s;
-	rows = PQntuples(r);
-	if (rows > 0) {
-		*out = calloc((size_t)rows, sizeof(**out));
-		if (!*out) {
-			PQclear(r);
-			log_error("out of memory");
-			return DB_FATAL;
-		}
-	}
-	for (int i = 0; i < rows; i++)
-		(*out)[i] = strtoull(PQgetvalue(r, i, 0), NULL, 10);
-	*n = (size_t)rows;
-	PQclear(r);
-	return DB_OK;
+	if (rows <= 0)
+		return DB_OK;
+	*out = calloc((size_t)rows, size);
+	if (*out)
+		return DB_OK;
+	log_error("out of memory");
+	return DB_FATAL;
 }
 
 enum db_status db_canonical_range(PGconn *conn, uint64_t chain_id,
@@ -395,53 +374,133 @@ enum db_status db_canonical_range(PGconn *conn, uint64_t chain_id,
 	const char *p[3] = { a, b, c };
 	enum db_status s;
 	PGresult *r;
-	int rows;
+	void *mem;
 
 	*out = NULL;
 	*n = 0;
 	u64s(a, sizeof(a), chain_id);
 	u64s(b, sizeof(b), from);
 	u64s(c, sizeof(c), to);
-	r = query_rows(conn, "SELECT number, COALESCE('0x' || encode(hash, 'hex'),"
-		       " ''), seq FROM canonical WHERE chain_id = $1 AND number"
-		       " BETWEEN $2 AND $3 ORDER BY number", 3, p, &s);
+	r = query_rows(conn, "SELECT c.number, COALESCE('0x' || encode(c.hash,"
+		       " 'hex'), ''), COALESCE('0x' || encode(b.parent_hash,"
+		       " 'hex'), ''), c.seq FROM canonical c LEFT JOIN blocks b"
+		       " ON b.chain_id = c.chain_id AND b.hash = c.hash"
+		       " WHERE c.chain_id = $1 AND c.number BETWEEN $2 AND $3"
+		       " ORDER BY c.number", 3, p, &s);
 	if (!r)
 		return s;
-	rows = PQntuples(r);
-	if (rows > 0) {
-		*out = calloc((size_t)rows, sizeof(**out));
-		if (!*out) {
-			PQclear(r);
-			log_error("out of memory");
-			return DB_FATAL;
-		}
-	}
-	for (int i = 0; i < rows; i++) {
+	s = alloc_rows(r, sizeof(**out), &mem);
+	*out = mem;
+	for (int i = 0; s == DB_OK && i < PQntuples(r); i++) {
 		struct db_canonical *e = &(*out)[i];
 
 		e->number = strtoull(PQgetvalue(r, i, 0), NULL, 10);
 		snprintf(e->hash, sizeof(e->hash), "%s", PQgetvalue(r, i, 1));
-		e->seq = strtoull(PQgetvalue(r, i, 2), NULL, 10);
+		snprintf(e->parent, sizeof(e->parent), "%s",
+			 PQgetvalue(r, i, 2));
+		e->seq = strtoull(PQgetvalue(r, i, 3), NULL, 10);
+		*n = (size_t)i + 1;
 	}
-	*n = (size_t)rows;
 	PQclear(r);
-	return DB_OK;
+	return s;
 }
 
-enum db_status db_canonical_tip(PGconn *conn, uint64_t chain_id,
-				int64_t *out)
+enum db_status db_audit(PGconn *conn, uint64_t chain_id, uint64_t start,
+			uint64_t from, uint64_t to, size_t max,
+			struct db_audit_row **out, size_t *n)
 {
-	char a[24];
-	const char *p[1] = { a };
-	int isnull;
+	char a[24], b[24], c[24], d[24], e[24];
+	const char *p[5] = { a, b, c, d, e };
+	enum db_status s;
+	PGresult *r;
+	void *mem;
+
+	*out = NULL;
+	*n = 0;
+	u64s(a, sizeof(a), chain_id);
+	u64s(b, sizeof(b), start);
+	u64s(c, sizeof(c), from);
+	u64s(d, sizeof(d), to);
+	u64s(e, sizeof(e), max);
+	r = query_rows(conn, "SELECT number, COALESCE('0x' || encode(hash,"
+		       " 'hex'), ''), problem FROM blockpipe_audit($1, $2, $3,"
+		       " $4) LIMIT $5", 5, p, &s);
+	if (!r)
+		return s;
+	s = alloc_rows(r, sizeof(**out), &mem);
+	*out = mem;
+	for (int i = 0; s == DB_OK && i < PQntuples(r); i++) {
+		struct db_audit_row *w = &(*out)[i];
+
+		w->number = strtoull(PQgetvalue(r, i, 0), NULL, 10);
+		snprintf(w->hash, sizeof(w->hash), "%s", PQgetvalue(r, i, 1));
+		w->missing = !strcmp(PQgetvalue(r, i, 2), "missing");
+		*n = (size_t)i + 1;
+	}
+	PQclear(r);
+	return s;
+}
+
+enum db_status db_record_reorg(PGconn *conn, uint64_t chain_id,
+			       const struct db_reorg *r)
+{
+	char v[9][24];
+	const char *p[16];
+	enum db_status s;
+	PGresult *res;
+
+	u64s(v[0], sizeof(v[0]), chain_id);
+	u64s(v[1], sizeof(v[1]), r->seq);
+	u64s(v[2], sizeof(v[2]), r->ancestor);
+	u64s(v[3], sizeof(v[3]), r->old_tip);
+	u64s(v[4], sizeof(v[4]), r->new_tip);
+	u64s(v[5], sizeof(v[5]), r->depth);
+	u64s(v[6], sizeof(v[6]), r->invalidate_from);
+	u64s(v[7], sizeof(v[7]), r->invalidate_to);
+	snprintf(v[8], sizeof(v[8]), "%lld", r->at_ms);
+	p[0] = v[0];
+	p[1] = v[1];
+	p[2] = r->have_ancestor ? v[2] : NULL;
+	p[3] = r->ancestor_hash;
+	p[4] = v[3];
+	p[5] = r->old_tip_hash;
+	p[6] = v[4];
+	p[7] = r->new_tip_hash;
+	p[8] = v[5];
+	p[9] = r->orphaned_json;
+	p[10] = v[6];
+	p[11] = v[7];
+	p[12] = r->deep ? "t" : "f";
+	p[13] = r->below_finalized ? "t" : "f";
+	p[14] = r->repair ? "t" : "f";
+	p[15] = v[8];
+	res = query_rows(conn, "SELECT blockpipe_record_reorg($1, $2, $3, $4,"
+			 " $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+			 " $16)", 16, p, &s);
+	PQclear(res);
+	return s;
+}
+
+enum db_status db_lock_held(PGconn *conn, int32_t classid, int32_t objid,
+			    int *held)
+{
+	char a[16], b[16];
+	const char *p[2] = { a, b };
+	int64_t v;
 	enum db_status s;
 
-	u64s(a, sizeof(a), chain_id);
-	s = db_query_i64(conn, "SELECT max(number) FROM canonical"
-			 " WHERE chain_id = $1 AND hash IS NOT NULL", 1, p, out,
-			 &isnull);
-	if (s == DB_OK && isnull)
-		*out = -1;
+	snprintf(a, sizeof(a), "%d", (int)classid);
+	snprintf(b, sizeof(b), "%d", (int)objid);
+	/* The two-int form of an advisory lock shows as classid, objid and
+	 * objsubid 2 in pg_locks (objid as an oid: the int's bits). */
+	s = db_query_i64(conn, "SELECT count(*) FROM pg_locks"
+			 " WHERE locktype = 'advisory' AND granted"
+			 " AND pid = pg_backend_pid() AND objsubid = 2"
+			 " AND classid = ($1::int::bigint & 4294967295)::text::oid"
+			 " AND objid = ($2::int::bigint & 4294967295)::text::oid",
+			 2, p, &v, NULL);
+	if (s == DB_OK)
+		*held = v > 0;
 	return s;
 }
 

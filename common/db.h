@@ -14,7 +14,7 @@
 
 /* The version db_apply_schema() records in schema_version. Bump it when
  * writer/schema.sql changes in a way an older database must receive. */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 /* The text of writer/schema.sql, NUL-terminated (generated at build time
  * into build/common/schema_sql.c). */
@@ -87,17 +87,13 @@ enum db_status db_watermark(PGconn *conn, uint64_t chain_id, uint64_t start,
 enum db_status db_next_epoch(PGconn *conn, uint64_t chain_id,
 			     uint64_t *epoch);
 
-/* blockpipe_missing_heights(chain, from, to): *out is malloc'd (free(3)
- * it), *n its length; at most max heights are returned. */
-enum db_status db_missing_heights(PGconn *conn, uint64_t chain_id,
-				  uint64_t from, uint64_t to, size_t max,
-				  uint64_t **out, size_t *n);
-
 /* One row of the canonical table. hash is "0x" + 64 hex digits, or ""
- * for a tombstone. */
+ * for a tombstone; parent is the parent hash of the block row it points
+ * to, or "" when that row is missing (or for a tombstone). */
 struct db_canonical {
 	uint64_t number;
 	char hash[67];
+	char parent[67];
 	uint64_t seq;
 };
 
@@ -107,10 +103,48 @@ enum db_status db_canonical_range(PGconn *conn, uint64_t chain_id,
 				  uint64_t from, uint64_t to,
 				  struct db_canonical **out, size_t *n);
 
-/* The highest canonical height with a (non-null) hash, or -1 when the
- * chain has none. */
-enum db_status db_canonical_tip(PGconn *conn, uint64_t chain_id,
-				int64_t *out);
+/* A height blockpipe_audit() found wrong: its canonical block is missing,
+ * or its parent link to the height below is broken. hash as in struct
+ * db_canonical. */
+struct db_audit_row {
+	uint64_t number;
+	char hash[67];
+	int missing; /* 1: no block; 0: a broken parent link */
+};
+
+/* blockpipe_audit(chain, start, from, to), at most max rows: *out is
+ * malloc'd (free(3) it), *n its length. */
+enum db_status db_audit(PGconn *conn, uint64_t chain_id, uint64_t start,
+			uint64_t from, uint64_t to, size_t max,
+			struct db_audit_row **out, size_t *n);
+
+/* A reorg (or a repair) as blockpipe_record_reorg() records it: one
+ * `reorgs` row and tombstones with its seq over invalidate_from..to.
+ * Hashes are "0x..." or "" (NULL); orphaned_json is the JSON array of
+ * {number, hash} objects. */
+struct db_reorg {
+	uint64_t seq;
+	int have_ancestor;
+	uint64_t ancestor;
+	const char *ancestor_hash;
+	uint64_t old_tip;
+	const char *old_tip_hash;
+	uint64_t new_tip;
+	const char *new_tip_hash;
+	uint64_t depth;
+	const char *orphaned_json;
+	uint64_t invalidate_from, invalidate_to;
+	int deep, below_finalized, repair;
+	long long at_ms;
+};
+
+enum db_status db_record_reorg(PGconn *conn, uint64_t chain_id,
+			       const struct db_reorg *r);
+
+/* Does this connection hold the session advisory lock (classid, objid)?
+ * *held is 1 when it does. A lost connection is DB_CONN. */
+enum db_status db_lock_held(PGconn *conn, int32_t classid, int32_t objid,
+			    int *held);
 
 /* pg_try_advisory_lock(classid, objid) for the session (e.g. one verifier
  * per chain: classid = DB_LOCK_VERIFIER, objid = chain id). *got is 1

@@ -22,6 +22,19 @@ struct verifier_metrics {
 	struct metric *stale, *old_blocks, *below_start, *tip, *seq;
 	struct metric *walkback_calls, *lag_waits, *dropped;
 	struct metric *bad_json, *bad_fields, *bad_type, *bad_chain;
+	struct metric *audit_links, *repairs, *repaired_heights;
+	struct metric *audit_heights, *lock_checks, *lock_lost, *epochs;
+};
+
+/* The audit's bookkeeping (audit.c, docs/verifier.md "Audit"). */
+struct audit_state {
+	uint64_t upto;        /* tip at the previous audit ... */
+	int have_upto;        /* ... once there was one */
+	uint64_t dirty_lo;    /* lowest height emitted since that audit */
+	int have_dirty;
+	uint64_t pending_lo;  /* lowest height emitted before it, to check */
+	int have_pending;
+	uint64_t sweep;       /* the full pass: next height it checks */
 };
 
 struct verifier {
@@ -37,8 +50,9 @@ struct verifier {
 	uint64_t chain_id;
 	uint64_t start;       /* lowest height the verifier cares about */
 	int have_start;       /* start known (flag, or the first block) */
-	uint64_t audit_upto;  /* tip at the previous audit ... */
-	int have_audit_upto;  /* ... once there was one */
+	struct audit_state audit;
+	long long lock_ok_at; /* clock_mono_ms() when the lock was confirmed */
+	int lock_lost;        /* stop emitting until the lock is taken again */
 	int depth;            /* nesting of place() (gap in a reorg ...) */
 	struct buf line;      /* scratch for emitted messages */
 	atomic_int ready;     /* read by the metrics thread (/ready) */
@@ -89,11 +103,11 @@ enum node_result node_block(struct verifier *v, uint64_t n, int live,
 			    struct vblock *b);
 /* Sleep ms, waking early when asked to stop. 0, or -1 when stopping. */
 int nap(long long ms);
-long long now_ms(void);
 
 /* emit.c */
 int emit_block(struct verifier *v, const struct vblock *b,
 	       const char *reason);
+struct db_canonical;
 struct reorg_info {
 	uint64_t ancestor;
 	int have_ancestor;          /* false: below genesis / unknown */
@@ -103,12 +117,32 @@ struct reorg_info {
 	char new_tip_hash[67];
 	int deep;
 	int below_finalized;
+	int repair;                 /* the audit's: recorded, not sent */
 	uint64_t invalidate_from, invalidate_to;
+	/* The orphaned blocks, when the caller knows them (a repair: the
+	 * database's wrong pointers); NULL: the window's hashes of
+	 * invalidate_from..old_tip, and the database's below the window. */
+	const struct db_canonical *orphans;
+	size_t norphans;
 };
-/* Emit the reorg message; the orphaned list is the window's heights
- * invalidate_from..old_tip that it still holds. */
+/* Record the reorg in the database (with --db: its `reorgs` row and
+ * tombstones, before anything is sent), then emit the reorg message
+ * (not for a repair). 0, or -1 when it could not be recorded or sent
+ * (nothing was sent then). */
 int emit_reorg(struct verifier *v, const struct reorg_info *r);
 int emit_heartbeat(struct verifier *v);
+
+/* verifier.c: with --db, confirm the verifier still holds its advisory
+ * lock when the last confirmation is older than max_age_ms (0: now).
+ * 0, or -1 with v->lock_lost set: nothing may be emitted. */
+int verifier_lock_check(struct verifier *v, long long max_age_ms);
+
+/* audit.c: check the database's canonical chain (docs/verifier.md) and
+ * repair what is missing or wrong. 0, or -1 when the verifier must stop
+ * or lost its lock. */
+int verifier_audit(struct verifier *v);
+/* Note that a message about heights from..: the next audits check it. */
+void audit_note(struct verifier *v, uint64_t from);
 
 /* reorg.c: place one verified block (incoming, or fetched for a gap, a
  * reorg or an audit) on the chain, resolving what it reveals. 0, or -1

@@ -51,7 +51,11 @@ int main(int argc, char **argv)
 	struct cfg_opt opts[] = {
 		{ "audit-interval", 0, "VERIFIER_AUDIT_INTERVAL", CFG_DURATION,
 		  &c.audit_ms, "30s", 100, 86400000, "DURATION",
-		  "how often to ask the database for missing heights", false },
+		  "how often to audit the database's canonical chain", false },
+		{ "audit-sweep", 0, "VERIFIER_AUDIT_SWEEP", CFG_INT,
+		  &c.audit_sweep, "10000", 0, 10000000, "N",
+		  "heights of the full pass each audit checks (0: none)",
+		  false },
 		{ "chain-id", 0, "BLOCKPIPE_CHAIN_ID", CFG_INT, &c.chain_id,
 		  "0", 0, 0x7fffffffffffffffLL, "N",
 		  "refuse to start unless the node's chain id is N (0: any)",
@@ -85,6 +89,9 @@ int main(int argc, char **argv)
 		{ "start-block", 0, "BLOCKPIPE_START_BLOCK", CFG_INT,
 		  &c.start_block, NULL, 0, 0x7fffffffffffffffLL, "N",
 		  "nothing below N is emitted or orphaned", false },
+		{ "standby", 0, "VERIFIER_STANDBY", CFG_BOOL, &c.standby, "0",
+		  0, 0, NULL, "with --db: wait for the lock while another "
+		  "verifier holds it, instead of exiting", false },
 		{ "state", 0, "VERIFIER_STATE", CFG_STR, &c.state, NULL, 0, 0,
 		  "FILE", "keep the seq epoch in FILE (without --db)", false },
 		{ "window", 'w', "VERIFIER_WINDOW", CFG_INT, &c.window, "256",
@@ -117,6 +124,9 @@ int main(int argc, char **argv)
 		c.db = NULL;
 	if (c.state && !*c.state)
 		c.state = NULL;
+	if (c.standby && !c.db)
+		return cfg_fail(&prog, "--standby waits for the database's "
+				"lock: it needs --db");
 	if (c.db && c.state)
 		return cfg_fail(&prog, "--db and --state both keep the epoch: "
 				"give one");

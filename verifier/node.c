@@ -18,14 +18,6 @@
 /* Attempts at a block whose hash does not verify before giving up on it. */
 #define REFETCH_TRIES 5
 
-long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int nap(long long ms)
 {
 	while (ms > 0 && !sig_stopping()) {

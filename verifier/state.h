@@ -14,18 +14,31 @@
 
 #include <stdint.h>
 
+/* The counter's last value in an epoch: the next message opens a new
+ * epoch. */
+#define SEQ_COUNTER_MAX UINT64_C(0xffffffff)
+
+/* Where a new epoch comes from when the counter runs out: 0 with the new
+ * epoch (greater than every one before) in *epoch, or -1. */
+typedef int (*seq_renew_fn)(void *arg, uint64_t *epoch);
+
 struct seq_state {
 	uint64_t epoch;   /* 0 in clock mode */
 	uint64_t counter; /* messages stamped in this epoch */
 	uint64_t last;    /* last seq handed out */
 	int clock;        /* clock mode */
+	seq_renew_fn renew;
+	void *renew_arg;
 };
 
-/* Epoch mode (the epoch from the database or a state file). */
-void seq_init_epoch(struct seq_state *s, uint64_t epoch);
+/* Epoch mode (the epoch from the database or a state file). renew is
+ * asked for the next epoch when the counter passes SEQ_COUNTER_MAX. */
+void seq_init_epoch(struct seq_state *s, uint64_t epoch, seq_renew_fn renew,
+		    void *renew_arg);
 /* Clock mode. */
 void seq_init_clock(struct seq_state *s);
-/* The next seq. */
+/* The next seq; 0 (never a valid seq) when the counter ran out and no new
+ * epoch could be had (logged). seq never goes backwards. */
 uint64_t seq_next(struct seq_state *s);
 
 /* Read the epoch kept in path (a missing file counts as epoch 0), add

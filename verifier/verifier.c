@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "block.h"
+#include "clock.h"
 #include "db.h"
 #include "internal.h"
 #include "log.h"
@@ -16,8 +17,10 @@
 #include "sig.h"
 #include "banned.h"
 
-/* Heights asked of blockpipe_missing_heights() per audit. */
-#define AUDIT_MAX 1000
+/* How often the advisory lock is confirmed while the input is quiet. */
+#define LOCK_CHECK_MS 1000
+/* How long a verifier that lost its lock tries to take it back. */
+#define RELOCK_WAIT_MS 60000
 
 static const double depth_bounds[] = { 1, 2, 3, 5, 10, 20, 50, 100, 256,
 				       1000 };
@@ -80,6 +83,22 @@ static void metrics_setup(struct verifier *v)
 			 "reason=\"type\"");
 	x->bad_chain = CL("bad_input_total", "input rejected",
 			  "reason=\"chain\"");
+	x->audit_links = C("audit_broken_links_total",
+			   "canonical blocks whose parent link the audit found "
+			   "broken");
+	x->repairs = C("repairs_total",
+		       "ranges of wrong canonical pointers the audit replaced");
+	x->repaired_heights = C("repaired_heights_total",
+				"heights whose wrong canonical pointer the "
+				"audit replaced");
+	x->audit_heights = C("audit_heights_total",
+			     "heights the audit checked in the database");
+	x->lock_checks = C("lock_checks_total",
+			   "confirmations of the advisory lock");
+	x->lock_lost = C("lock_lost_total",
+			 "times the advisory lock was found lost");
+	x->epochs = C("epochs_total", "epochs opened (start, counter overflow, "
+		      "lock taken again)");
 #undef C
 #undef CL
 #undef G
@@ -117,33 +136,122 @@ static int db_open_locked(struct verifier *v)
 	return got ? 0 : 1;
 }
 
-/* After a lost connection: connect again and take the lock back. -1 when
- * that fails or another verifier took over meanwhile. */
-static int db_recover(struct verifier *v)
+static int new_epoch(void *arg, uint64_t *epoch)
 {
-	int rc;
+	struct verifier *v = arg;
 
-	log_warn("database connection lost; reconnecting");
-	for (int i = 0; i < 5 && !sig_stopping(); i++) {
-		rc = db_open_locked(v);
-		if (rc == 0)
-			return 0;
-		if (rc == 1)
-			return log_error("another verifier took the lock for "
-					 "chain %" PRIu64 " while the database "
-					 "was away; stopping", v->chain_id);
-		nap(1000LL << i);
+	if (!v->db) {
+		if (!v->cfg->state || state_next_epoch(v->cfg->state, epoch) < 0)
+			return -1;
+	} else if (db_next_epoch(v->db, v->chain_id, epoch) != DB_OK) {
+		return -1;
 	}
+	metric_inc(v->m.epochs);
+	return 0;
+}
+
+int verifier_lock_check(struct verifier *v, long long max_age_ms)
+{
+	enum db_status st;
+	int held = 0;
+
+	if (!v->db)
+		return 0;
+	if (v->lock_lost)
+		return -1;
+	if (max_age_ms > 0 && clock_mono_ms() - v->lock_ok_at < max_age_ms)
+		return 0;
+	metric_inc(v->m.lock_checks);
+	st = db_lock_held(v->db, DB_LOCK_VERIFIER,
+			  (int32_t)(uint32_t)v->chain_id, &held);
+	if (st == DB_OK && held) {
+		v->lock_ok_at = clock_mono_ms();
+		return 0;
+	}
+	v->lock_lost = 1;
+	metric_inc(v->m.lock_lost);
+	log_at(LOG_ERROR, LOGF(LF_U("chain_id", v->chain_id)),
+	       "%s: the verifier no longer holds the advisory lock for chain %"
+	       PRIu64 "; it emits nothing until it takes the lock again",
+	       st == DB_OK ? "lock not held" : "database connection lost",
+	       v->chain_id);
 	return -1;
 }
 
+static int load_window(struct verifier *v);
+
+/* At start: take the lock; with --standby wait for it (and for the
+ * database) until it is free. 0, 1 another verifier holds it, -1. */
+static int take_lock(struct verifier *v)
+{
+	long long said = 0;
+
+	for (;;) {
+		int rc = db_open_locked(v);
+
+		if (rc == 0 || !v->cfg->standby)
+			return rc;
+		if (clock_mono_ms() - said > 60000) {
+			log_info("standby: %s for chain %" PRIu64 "; waiting",
+				 rc == 1 ? "another verifier holds the lock"
+					 : "the database is unreachable",
+				 v->chain_id);
+			said = clock_mono_ms();
+		}
+		if (nap(1000) < 0)
+			return -1;
+	}
+}
+
+/* After the lock was lost (the connection broke, PostgreSQL restarted):
+ * connect again and take the lock back, then open a new epoch (another
+ * verifier may have emitted meanwhile) and reload the window from the
+ * database. -1 when another verifier holds the lock (logged: stop) or
+ * the database stays away. */
+static int relock(struct verifier *v)
+{
+	long long until = clock_mono_ms() + RELOCK_WAIT_MS;
+	uint64_t epoch;
+
+	for (int i = 0; !sig_stopping(); i++) {
+		int rc = db_open_locked(v);
+
+		if (rc == 1)
+			return log_error("another verifier holds the lock for "
+					 "chain %" PRIu64 "; stopping",
+					 v->chain_id);
+		if (rc == 0 && new_epoch(v, &epoch) == 0) {
+			seq_init_epoch(&v->seq, epoch, new_epoch, v);
+			v->chain.count = 0;
+			memset(&v->audit, 0, sizeof(v->audit));
+			if (load_window(v) == 0) {
+				v->lock_lost = 0;
+				v->lock_ok_at = clock_mono_ms();
+				log_at(LOG_WARN, LOGF(LF_U("epoch", epoch)),
+				       "advisory lock for chain %" PRIu64
+				       " taken again; window reloaded",
+				       v->chain_id);
+				return 0;
+			}
+		}
+		if (clock_mono_ms() > until)
+			break;
+		nap(i < 3 ? 500LL << i : 5000);
+	}
+	return sig_stopping() ? -1
+			      : log_error("cannot take the advisory lock back: "
+					  "the database stays unreachable");
+}
+
 /* The window from the canonical table: the heights just below the
- * resume point. */
+ * resume point, trusted only as far down as their parent links hold
+ * (a broken link means a message was lost there: the audit repairs it,
+ * and the node decides which side is right). */
 static int load_window(struct verifier *v)
 {
 	uint64_t resume, from;
 	struct db_canonical *rows = NULL;
-	size_t n = 0;
+	size_t n = 0, lo;
 
 	if (db_resume_height(v->db, v->chain_id, v->start, &resume) != DB_OK)
 		return -1;
@@ -157,21 +265,30 @@ static int load_window(struct verifier *v)
 	if (db_canonical_range(v->db, v->chain_id, from, resume - 1, &rows,
 			       &n) != DB_OK)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!rows[i].hash[0] ||
-		    (!chain_empty(&v->chain) &&
-		     rows[i].number != v->chain.tip + 1)) {
-			v->chain.count = 0;
-			if (!rows[i].hash[0])
-				continue;
-		}
+	/* the linked run that ends at the top */
+	lo = n;
+	while (lo > 0 && rows[lo - 1].hash[0] && rows[lo - 1].parent[0] &&
+	       (lo == n || (rows[lo].number == rows[lo - 1].number + 1 &&
+			    !strcasecmp(rows[lo].parent, rows[lo - 1].hash))))
+		lo--;
+	if (lo > 0 && lo < n)
+		log_at(LOG_WARN, LOGF(LF_I("height", (long long)rows[lo].number),
+				      LF_S("parent_hash", rows[lo].parent),
+				      LF_S("below", rows[lo - 1].hash)),
+		       "the database's canonical chain is broken below %" PRIu64
+		       ": the window starts there; the audit repairs the rest",
+		       rows[lo].number);
+	v->chain.count = 0;
+	for (size_t i = lo; i < n; i++)
 		chain_push(&v->chain, rows[i].number, rows[i].hash);
-	}
 	free(rows);
 	if (!chain_empty(&v->chain)) {
 		metric_set(v->m.tip, (double)v->chain.tip);
-		v->audit_upto = v->chain.tip;
-		v->have_audit_upto = 1;
+		/* audit what was loaded at once: its writers are gone */
+		v->audit.upto = v->chain.tip;
+		v->audit.have_upto = 1;
+		v->audit.pending_lo = from;
+		v->audit.have_pending = 1;
 		log_at(LOG_INFO, LOGF(LF_I("from", (long long)chain_lo(&v->chain)),
 				      LF_I("tip", (long long)v->chain.tip),
 				      LF_S("hash", chain_get(&v->chain,
@@ -179,69 +296,6 @@ static int load_window(struct verifier *v)
 		       "window loaded from the database");
 	}
 	return 0;
-}
-
-/* Heights missing in the database below what we emitted before the last
- * audit: fetch and emit them again. */
-static int audit(struct verifier *v)
-{
-	uint64_t upto = v->audit_upto, *hs = NULL, head = 0;
-	size_t n = 0;
-	enum db_status st;
-	int rc = 0;
-
-	if (chain_empty(&v->chain))
-		return 0;
-	if (!v->have_audit_upto) {
-		/* what this run emitted is audited from the next time on, so
-		 * writers have had an audit interval to commit it */
-		v->audit_upto = v->chain.tip;
-		v->have_audit_upto = 1;
-		return 0;
-	}
-	if (upto > v->chain.tip)
-		upto = v->chain.tip;
-	v->audit_upto = v->chain.tip;
-	if (upto < v->start)
-		return 0;
-	metric_inc(v->m.audit_runs);
-	st = db_missing_heights(v->db, v->chain_id, v->start, upto, AUDIT_MAX,
-				&hs, &n);
-	if (st == DB_CONN)
-		return db_recover(v);
-	if (st != DB_OK)
-		return 0; /* logged; try again next time */
-	if (n)
-		log_at(LOG_WARN, LOGF(LF_I("missing", (long long)n),
-				      LF_I("first", (long long)hs[0]),
-				      LF_I("upto", (long long)upto)),
-		       "audit: heights missing in the database; emitting them "
-		       "again");
-	/* heights the node does not have (it rolled back, or lags) are left
-	 * for later rather than waited for here */
-	if (n && block_head(v->rpc, &head) < 0)
-		n = 0;
-	for (size_t i = 0; i < n && rc == 0 && hs[i] <= head; i++) {
-		struct vblock f;
-		const char *held = chain_get(&v->chain, hs[i]);
-		enum node_result nr = node_block(v, hs[i], 0, &f);
-
-		if (nr == NODE_FAILED) {
-			rc = -1;
-			break;
-		}
-		if (nr == NODE_MISSING)
-			continue;
-		if (held && strcasecmp(held, f.hash)) {
-			rc = verifier_place(v, &f, "audit");
-		} else {
-			metric_inc(v->m.audit_repairs);
-			rc = emit_block(v, &f, "audit");
-		}
-		vblock_release(&f);
-	}
-	free(hs);
-	return rc;
 }
 
 static int handle(struct verifier *v, const char *text, size_t len)
@@ -276,40 +330,51 @@ static int is_ready(void *arg)
 	return atomic_load(&v->ready);
 }
 
+/* A step of the loop failed: when the lock was lost, take it back and
+ * go on; otherwise stop. 0 to go on, -1 to stop. */
+static int recover(struct verifier *v)
+{
+	if (sig_stopping() || !v->lock_lost)
+		return -1;
+	return relock(v);
+}
+
 static int run_loop(struct verifier *v)
 {
 	const struct verifier_cfg *c = v->cfg;
-	long long next_hb = now_ms() + c->heartbeat_ms;
-	long long next_audit = now_ms(); /* audit at start too */
+	long long next_hb = clock_mono_ms() + c->heartbeat_ms;
+	long long next_audit = clock_mono_ms(); /* audit at start too */
 
 	while (!sig_stopping()) {
 		struct msg m;
-		long long now = now_ms(), wait = next_hb - now;
+		long long now = clock_mono_ms(), wait = next_hb - now;
 		int rc;
 
 		if (v->db && next_audit - now < wait)
 			wait = next_audit - now;
 		if (wait < 0)
 			wait = 0;
-		if (wait > 1000)
-			wait = 1000;
+		if (wait > LOCK_CHECK_MS)
+			wait = LOCK_CHECK_MS;
 		rc = msg_recv(v->in, &m, (int)wait);
 		if (rc < 0) {
 			if (msg_is_stdio(v->in))
 				log_info("end of input");
 			return msg_is_stdio(v->in) ? 0 : -1;
 		}
-		if (rc == 1 && handle(v, m.data, m.len) < 0)
+		if (rc == 1 && handle(v, m.data, m.len) < 0 && recover(v) < 0)
 			return sig_stopping() ? 0 : -1;
-		now = now_ms();
+		if (verifier_lock_check(v, LOCK_CHECK_MS) < 0 && recover(v) < 0)
+			return sig_stopping() ? 0 : -1;
+		now = clock_mono_ms();
 		if (now >= next_hb) {
 			emit_heartbeat(v);
 			next_hb = now + c->heartbeat_ms;
 		}
 		if (v->db && now >= next_audit) {
-			if (audit(v) < 0)
+			if (verifier_audit(v) < 0 && recover(v) < 0)
 				return sig_stopping() ? 0 : -1;
-			next_audit = now_ms() + c->audit_ms;
+			next_audit = clock_mono_ms() + c->audit_ms;
 		}
 	}
 	return 0;
@@ -364,21 +429,24 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 	}
 
 	if (c->db) {
-		int rc = db_open_locked(v);
+		int rc = take_lock(v);
 
+		if (rc < 0 && sig_stopping())
+			return VERIFIER_EXIT_OK;
 		if (rc == 1)
 			return config_error(why, whylen, "another verifier "
 					    "holds the lock for chain %" PRIu64,
 					    v->chain_id);
 		if (rc < 0 || db_apply_schema(v->db) < 0 ||
-		    db_next_epoch(v->db, v->chain_id, &epoch) != DB_OK ||
-		    load_window(v) < 0)
+		    new_epoch(v, &epoch) < 0 || load_window(v) < 0)
 			return VERIFIER_EXIT_FAILED;
-		seq_init_epoch(&v->seq, epoch);
+		seq_init_epoch(&v->seq, epoch, new_epoch, v);
+		v->audit.sweep = v->start;
+		v->lock_ok_at = clock_mono_ms();
 	} else if (c->state) {
-		if (state_next_epoch(c->state, &epoch) < 0)
+		if (new_epoch(v, &epoch) < 0)
 			return VERIFIER_EXIT_FAILED;
-		seq_init_epoch(&v->seq, epoch);
+		seq_init_epoch(&v->seq, epoch, new_epoch, v);
 	} else {
 		seq_init_clock(&v->seq);
 	}

@@ -23,6 +23,8 @@ struct verifier_cfg {
 	long long audit_ms;
 	long long rpc_timeout_ms;
 	long long lag_wait_ms;    /* how long to wait for a lagging node */
+	long long audit_sweep;    /* heights of the full pass per audit */
+	bool standby;             /* wait for the lock instead of exit 2 */
 	bool no_verify_hash;
 	bool check_config;        /* set up, report, and stop */
 };

@@ -600,13 +600,19 @@ static int decode_reorg(struct dec *d, yajl_val root, struct wmsg *m)
 {
 	uint64_t anc_n, tip_n = 0, old_n, from, to, depth, emitted;
 	const char *anc_h, *tip_h = NULL, *old_h = NULL;
-	yajl_val orph, tip;
+	yajl_val orph, tip, anc;
 	struct buf oj = BUF_INIT;
 	int present;
 
-	if (get_point(d, json_get(root, "ancestor"), "message.ancestor",
-		      &anc_n, &anc_h, 0) < 0)
+	anc = json_get(root, "ancestor");
+	/* null: a deep reorg that reached below block 0 (docs/protocol.md) */
+	if (anc && YAJL_IS_NULL(anc)) {
+		anc_n = 0;
+		anc_h = NULL;
+	} else if (get_point(d, anc, "message.ancestor", &anc_n, &anc_h,
+			     0) < 0) {
 		return -1;
+	}
 	tip = json_get(root, "new_tip");
 	if (tip && !YAJL_IS_NULL(tip) &&
 	    get_point(d, tip, "message.new_tip", &tip_n, &tip_h, 1) < 0)
@@ -664,8 +670,13 @@ static int decode_reorg(struct dec *d, yajl_val root, struct wmsg *m)
 	row_begin(d, &m->rows[WT_REORGS]);
 	col_u64(d, m->chain_id);
 	col_u64(d, m->seq);
-	col_u64(d, anc_n);
-	col_bytea(d, anc_h);
+	if (anc_h) {
+		col_u64(d, anc_n);
+		col_bytea(d, anc_h);
+	} else {
+		col_null(d);
+		col_null(d);
+	}
 	col_u64(d, old_n);
 	if (old_h)
 		col_bytea(d, old_h);

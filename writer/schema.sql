@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS canonical (
 CREATE TABLE IF NOT EXISTS reorgs (
 	chain_id        bigint NOT NULL,
 	seq             bigint NOT NULL,
-	ancestor_number bigint NOT NULL,
+	ancestor_number bigint,
 	ancestor_hash   bytea,
 	old_tip         bigint NOT NULL,
 	old_tip_hash    bytea,
@@ -118,6 +118,10 @@ CREATE TABLE IF NOT EXISTS reorgs (
 	at              timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (chain_id, seq)
 );
+-- Version 2: a deep reorg below block 0 has no ancestor; a repair (the
+-- verifier's audit replacing pointers the database got wrong) is marked.
+ALTER TABLE reorgs ALTER COLUMN ancestor_number DROP NOT NULL;
+ALTER TABLE reorgs ADD COLUMN IF NOT EXISTS repair boolean NOT NULL DEFAULT false;
 
 -- The verifier's epoch (seq = epoch << 32 | counter), one row a chain.
 CREATE TABLE IF NOT EXISTS verifier_epochs (
@@ -175,7 +179,8 @@ RETURNS bigint LANGUAGE sql STABLE AS $$
 $$;
 
 -- Heights in [from_h, to_h] without a canonical block (tombstones, holes,
--- pointers to a missing block row): what the verifier's audit refetches.
+-- pointers to a missing block row). Kept for tools; the verifier's audit
+-- asks blockpipe_audit, which also checks the links.
 CREATE OR REPLACE FUNCTION blockpipe_missing_heights(p_chain bigint, from_h bigint, to_h bigint)
 RETURNS SETOF bigint LANGUAGE sql STABLE AS $$
 	SELECT g FROM generate_series(from_h, to_h) AS g
@@ -184,6 +189,60 @@ RETURNS SETOF bigint LANGUAGE sql STABLE AS $$
 		JOIN blocks b ON b.chain_id = c.chain_id AND b.hash = c.hash
 		WHERE c.chain_id = p_chain AND c.number = g)
 	ORDER BY g
+$$;
+
+-- The verifier's audit of [p_from, p_to] (docs/verifier.md): every height
+-- whose canonical block is missing (no row, a tombstone, a pointer to a
+-- block row that is not there) or whose block's parent_hash is not the
+-- canonical hash one height below (checked above p_start, where the
+-- height below has a canonical hash). One index lookup per height and
+-- table: the cost grows with the range asked, never with the chain.
+CREATE OR REPLACE FUNCTION blockpipe_audit(p_chain bigint, p_start bigint,
+					   p_from bigint, p_to bigint)
+RETURNS TABLE (number bigint, hash bytea, problem text)
+LANGUAGE sql STABLE AS $$
+	SELECT g, c.hash, CASE WHEN b.hash IS NULL THEN 'missing' ELSE 'link' END
+	FROM generate_series(greatest(p_from, p_start), p_to) AS g
+	LEFT JOIN canonical c ON c.chain_id = p_chain AND c.number = g
+	LEFT JOIN blocks b ON b.chain_id = p_chain AND b.hash = c.hash
+	LEFT JOIN canonical p ON p.chain_id = p_chain AND p.number = g - 1
+	WHERE b.hash IS NULL
+	   OR (g > p_start AND p.hash IS NOT NULL AND b.parent_hash <> p.hash)
+	ORDER BY g
+$$;
+
+-- 0x-hex text to bytea; NULL or '' stays NULL.
+CREATE OR REPLACE FUNCTION blockpipe_hex(p text)
+RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p IS NULL OR p = '' THEN NULL
+	       ELSE decode(substr(p, 3), 'hex') END
+$$;
+
+-- A reorg (or a repair) recorded by the verifier before it emits it: the
+-- `reorgs` row and the tombstones of [p_from, p_to] with its seq, exactly
+-- what a writer applies for the reorg message (so applying both, in any
+-- order, any number of times, gives the same rows).
+CREATE OR REPLACE FUNCTION blockpipe_record_reorg(
+	p_chain bigint, p_seq bigint, p_anc_n bigint, p_anc_h text,
+	p_old_tip bigint, p_old_tip_h text, p_new_n bigint, p_new_h text,
+	p_depth bigint, p_orphaned jsonb, p_from bigint, p_to bigint,
+	p_deep boolean, p_below_finalized boolean, p_repair boolean,
+	p_at_ms bigint)
+RETURNS void LANGUAGE sql VOLATILE AS $$
+	INSERT INTO reorgs (chain_id, seq, ancestor_number, ancestor_hash,
+			    old_tip, old_tip_hash, new_tip_number, new_tip_hash,
+			    depth, orphaned, invalidate_from, invalidate_to,
+			    deep, below_finalized, repair, at)
+	VALUES (p_chain, p_seq, p_anc_n, blockpipe_hex(p_anc_h), p_old_tip,
+		blockpipe_hex(p_old_tip_h), p_new_n, blockpipe_hex(p_new_h),
+		p_depth, p_orphaned, p_from, p_to, p_deep, p_below_finalized,
+		p_repair, to_timestamp(p_at_ms / 1000.0))
+	ON CONFLICT DO NOTHING;
+	INSERT INTO canonical AS c (chain_id, number, hash, seq)
+	SELECT p_chain, g, NULL, p_seq FROM generate_series(p_from, p_to) AS g
+	ORDER BY g
+	ON CONFLICT (chain_id, number) DO UPDATE
+	SET hash = NULL, seq = excluded.seq WHERE c.seq < excluded.seq;
 $$;
 
 -- Increment and return the verifier's epoch for a chain (1 the first time).
