@@ -221,14 +221,17 @@ $$;
 -- A reorg (or a repair) recorded by the verifier before it emits it: the
 -- `reorgs` row and the tombstones of [p_from, p_to] with its seq, exactly
 -- what a writer applies for the reorg message (so applying both, in any
--- order, any number of times, gives the same rows).
+-- order, any number of times, gives the same rows). SECURITY DEFINER: a
+-- verifier role needs EXECUTE on this function only, no write on the
+-- tables (docs/operations.md, roles); PUBLIC may not call it.
 CREATE OR REPLACE FUNCTION blockpipe_record_reorg(
 	p_chain bigint, p_seq bigint, p_anc_n bigint, p_anc_h text,
 	p_old_tip bigint, p_old_tip_h text, p_new_n bigint, p_new_h text,
 	p_depth bigint, p_orphaned jsonb, p_from bigint, p_to bigint,
 	p_deep boolean, p_below_finalized boolean, p_repair boolean,
 	p_at_ms bigint)
-RETURNS void LANGUAGE sql VOLATILE AS $$
+RETURNS void LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path FROM CURRENT AS $$
 	INSERT INTO reorgs (chain_id, seq, ancestor_number, ancestor_hash,
 			    old_tip, old_tip_hash, new_tip_number, new_tip_hash,
 			    depth, orphaned, invalidate_from, invalidate_to,
@@ -244,6 +247,9 @@ RETURNS void LANGUAGE sql VOLATILE AS $$
 	ON CONFLICT (chain_id, number) DO UPDATE
 	SET hash = NULL, seq = excluded.seq WHERE c.seq < excluded.seq;
 $$;
+REVOKE ALL ON FUNCTION blockpipe_record_reorg(bigint, bigint, bigint, text,
+	bigint, text, bigint, text, bigint, jsonb, bigint, bigint, boolean,
+	boolean, boolean, bigint) FROM PUBLIC;
 
 -- Increment and return the verifier's epoch for a chain (1 the first time).
 CREATE OR REPLACE FUNCTION blockpipe_next_epoch(p_chain bigint)
