@@ -214,6 +214,20 @@ static long long lag_delay(int i)
 	return d > 2000 ? 2000 : d;
 }
 
+/* A wait for a lagging node: debug at first, one info line once it has
+ * lasted a second (a stuck pipeline then says what it waits for). */
+static void lag_log(uint64_t n, long long waited, long long limit)
+{
+	if (waited < 1000 || waited - lag_delay(5) >= 1000)
+		log_at(LOG_DEBUG, LOGF(LF_I("height", (long long)n)),
+		       "node has no block %" PRIu64 " yet; waiting", n);
+	else
+		log_at(LOG_INFO, LOGF(LF_I("height", (long long)n),
+				      LF_I("waited_ms", waited),
+				      LF_I("limit_ms", limit)),
+		       "node has no block %" PRIu64 " yet; still waiting", n);
+}
+
 enum node_result node_hash(struct verifier *v, uint64_t n, char hash[67])
 {
 	return node_hash_wait(v, n, hash, v->cfg->lag_wait_ms);
@@ -240,8 +254,7 @@ enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[67],
 			return rc > 0 || wait_ms == 0 ? NODE_MISSING
 						      : NODE_FAILED;
 		metric_inc(v->m.lag_waits);
-		log_at(LOG_DEBUG, LOGF(LF_I("height", (long long)n)),
-		       "node has no block %" PRIu64 " yet; waiting", n);
+		lag_log(n, waited, wait_ms);
 		if (nap(lag_delay(i)) < 0)
 			return NODE_FAILED;
 		waited += lag_delay(i);
@@ -298,8 +311,7 @@ enum node_result node_block(struct verifier *v, uint64_t n, int live,
 			return NODE_MISSING;
 		}
 		metric_inc(v->m.lag_waits);
-		log_at(LOG_DEBUG, LOGF(LF_I("height", (long long)n)),
-		       "node has no block %" PRIu64 " yet; waiting", n);
+		lag_log(n, waited, v->cfg->lag_wait_ms);
 		if (nap(lag_delay(i)) < 0)
 			goto failed;
 		waited += lag_delay(i);
