@@ -15,11 +15,6 @@
 #include "sig.h"
 #include "banned.h"
 
-/* A lock confirmed this recently lets a message go without asking the
- * database again; the timer in verifier.c confirms it every second while
- * the input is quiet, so at the tip no message waits for the check. */
-#define LOCK_LEASE_MS 2000
-
 /* Send to the output and, when there is one, the PUB socket. */
 static int send_all(struct verifier *v, const char *topic, const char *data,
 		    size_t len)

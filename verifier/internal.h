@@ -132,6 +132,13 @@ struct reorg_info {
 int emit_reorg(struct verifier *v, const struct reorg_info *r);
 int emit_heartbeat(struct verifier *v);
 
+/* A message goes out only while the lock was confirmed less than this
+ * long ago (the timer in verifier.c confirms it four times a second while
+ * the input is quiet, so at the tip no message waits for the check), and
+ * a verifier that takes the lock waits this long before its first
+ * message: whoever held the lock before has stopped emitting by then. */
+#define LOCK_LEASE_MS 1000
+
 /* verifier.c: with --db, confirm the verifier still holds its advisory
  * lock when the last confirmation is older than max_age_ms (0: now).
  * 0, or -1 with v->lock_lost set: nothing may be emitted. */

@@ -18,7 +18,7 @@
 #include "banned.h"
 
 /* How often the advisory lock is confirmed while the input is quiet. */
-#define LOCK_CHECK_MS 1000
+#define LOCK_CHECK_MS 250
 /* How long a verifier that lost its lock tries to take it back. */
 #define RELOCK_WAIT_MS 60000
 
@@ -154,18 +154,19 @@ int verifier_lock_check(struct verifier *v, long long max_age_ms)
 {
 	enum db_status st;
 	int held = 0;
+	long long asked = clock_mono_ms();
 
 	if (!v->db)
 		return 0;
 	if (v->lock_lost)
 		return -1;
-	if (max_age_ms > 0 && clock_mono_ms() - v->lock_ok_at < max_age_ms)
+	if (max_age_ms > 0 && asked - v->lock_ok_at < max_age_ms)
 		return 0;
 	metric_inc(v->m.lock_checks);
 	st = db_lock_held(v->db, DB_LOCK_VERIFIER,
 			  (int32_t)(uint32_t)v->chain_id, &held);
 	if (st == DB_OK && held) {
-		v->lock_ok_at = clock_mono_ms();
+		v->lock_ok_at = asked; /* held since at least then */
 		return 0;
 	}
 	v->lock_lost = 1;
@@ -224,7 +225,7 @@ static int relock(struct verifier *v)
 			seq_init_epoch(&v->seq, epoch, new_epoch, v);
 			v->chain.count = 0;
 			memset(&v->audit, 0, sizeof(v->audit));
-			if (load_window(v) == 0) {
+			if (load_window(v) == 0 && nap(LOCK_LEASE_MS) == 0) {
 				v->lock_lost = 0;
 				v->lock_ok_at = clock_mono_ms();
 				log_at(LOG_WARN, LOGF(LF_U("epoch", epoch)),
@@ -433,6 +434,7 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 
 		if (rc < 0 && sig_stopping())
 			return VERIFIER_EXIT_OK;
+		v->lock_ok_at = clock_mono_ms(); /* taken: held since then */
 		if (rc == 1)
 			return config_error(why, whylen, "another verifier "
 					    "holds the lock for chain %" PRIu64,
@@ -442,7 +444,6 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 			return VERIFIER_EXIT_FAILED;
 		seq_init_epoch(&v->seq, epoch, new_epoch, v);
 		v->audit.sweep = v->start;
-		v->lock_ok_at = clock_mono_ms();
 	} else if (c->state) {
 		if (new_epoch(v, &epoch) < 0)
 			return VERIFIER_EXIT_FAILED;
@@ -478,6 +479,14 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 	v->in = msg_open(&mo);
 	if (!v->in)
 		return config_error(why, whylen, "cannot open --in '%s'", c->in);
+	if (c->db) {
+		/* a verifier that held the lock before us may still be within
+		 * its lease: let it run out before the first message */
+		long long left = v->lock_ok_at + LOCK_LEASE_MS - clock_mono_ms();
+
+		if (left > 0 && nap(left) < 0)
+			return VERIFIER_EXIT_OK;
+	}
 	atomic_store(&v->ready, 1);
 	return VERIFIER_EXIT_OK;
 }

@@ -264,7 +264,8 @@ SET search_path FROM CURRENT AS $$
 	VALUES (p_chain, p_seq, p_anc_n, blockpipe_hex(p_anc_h), p_old_tip,
 		blockpipe_hex(p_old_tip_h), p_new_n, blockpipe_hex(p_new_h),
 		p_depth, p_orphaned, p_from, p_to, p_deep, p_below_finalized,
-		p_repair, to_timestamp(p_at_ms / 1000.0))
+		p_repair, to_timestamp(p_at_ms / 1000)
+			  + (p_at_ms % 1000) * interval '1 millisecond')
 	ON CONFLICT DO NOTHING;
 	INSERT INTO canonical AS c (chain_id, number, hash, seq)
 	SELECT p_chain, g, NULL, p_seq FROM generate_series(p_from, p_to) AS g
