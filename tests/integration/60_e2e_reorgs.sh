@@ -8,7 +8,8 @@
 # and a WebSocket client subscribed to newHeads on the broadcaster received
 # every canonical block mined after it connected. Last, check-consistency
 # itself is shown to catch a tombstone, a gap, a wrong hash, a canonical
-# block above the head, missing transaction rows and missing logs.
+# block above the head, a wrong timestamp, parent hash, transaction value
+# and log data, missing transaction rows and missing logs.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/pipeline_lib.sh"
 
@@ -87,7 +88,7 @@ echo "anvil: $reorgs reorgs and rollbacks (deepest $maxdepth, $rollbacks rollbac
 
 out=$(pl_check) || fail "check-consistency: $out"
 echo "$out"
-case $out in "consistent: $((head + 1)) heights 0..$head") ;; *) fail "unexpected summary: $out" ;; esac
+[ "$out" = "consistent: $((head + 1)) heights 0..$head"$'\n'"differences: 0" ] || fail "unexpected summary: $out"
 n=$(psql_q "select count(*) from reorgs where chain_id = $PL_CHAIN")
 [ "$n" -ge 3 ] || fail "only $n reorgs recorded for $reorgs reorgs and $rollbacks rollbacks"
 n=$(psql_q "select count(*) from canonical_logs where chain_id = $PL_CHAIN")
@@ -131,19 +132,38 @@ psql_q "update canonical set hash = '\\x$hx' where chain_id = $PL_CHAIN and numb
 psql_q "insert into canonical (chain_id, number, hash, seq) values ($PL_CHAIN, $((head + 5)), '\\x$hx', 1)" >/dev/null
 expect_diff "a block above the head" "^height $((head + 5)): above the head"
 psql_q "delete from canonical where chain_id = $PL_CHAIN and number = $((head + 5))" >/dev/null
-out=$(pl_check) || fail "check-consistency after the repairs: $out"
+# contents, each undone after: a block's timestamp and parent hash, a
+# transaction's value, a log's data
 y=$(psql_q "select b.number from canonical_blocks b where b.chain_id = $PL_CHAIN and b.number >= $h0
 	and b.tx_count > 0 order by b.number limit 1")
+z=$(psql_q "select block_number from canonical_logs where chain_id = $PL_CHAIN order by block_number desc limit 1")
+inblock() { echo "chain_id = $PL_CHAIN and block_hash = (select hash from canonical where chain_id = $PL_CHAIN and number = $1)"; }
+hy="chain_id = $PL_CHAIN and hash = (select hash from canonical where chain_id = $PL_CHAIN and number = $y)"
+psql_q "update blocks set timestamp = timestamp + interval '1 second' where $hy" >/dev/null
+expect_diff "a wrong timestamp" "^height $y: block: timestamp differs"
+psql_q "update blocks set timestamp = timestamp - interval '1 second' where $hy" >/dev/null
+psql_q "update blocks set parent_hash = hash where $hy" >/dev/null
+expect_diff "a broken parent link" "^height $y: block: parent_hash differs"
+out=$(pl_check --no-recheck --all 2>&1) || true
+grep -q "^height $y: parent link broken" <<<"$out" || fail "check-consistency missed the broken parent link at $y: $out"
+psql_q "update blocks set parent_hash = (select hash from canonical where chain_id = $PL_CHAIN and number = $((y - 1))) where $hy" >/dev/null
+psql_q "update transactions set value = value + 1 where $(inblock "$y") and tx_index = 0" >/dev/null
+expect_diff "a wrong value" "^height $y: transaction 0x0: value differs"
+psql_q "update transactions set value = value - 1 where $(inblock "$y") and tx_index = 0" >/dev/null
+psql_q "update logs set data = data || '\\x00' where $(inblock "$z")" >/dev/null
+expect_diff "wrong log data" "^height $z: log 0x[0-9a-f]*: data differs"
+psql_q "update logs set data = substring(data from 1 for length(data) - 1) where $(inblock "$z")" >/dev/null
+out=$(pl_check) || fail "check-consistency after the repairs: $out"
 psql_q "delete from transactions where chain_id = $PL_CHAIN and tx_index = 0 and block_hash =
 	(select hash from canonical where chain_id = $PL_CHAIN and number = $y)" >/dev/null
 expect_diff "a missing transaction" "^height $y: transaction rows differ"
-z=$(psql_q "select block_number from canonical_logs where chain_id = $PL_CHAIN order by block_number desc limit 1")
 psql_q "delete from logs where chain_id = $PL_CHAIN and block_hash =
 	(select hash from canonical where chain_id = $PL_CHAIN and number = $z)" >/dev/null
 out=$(pl_check --all --no-recheck 2>&1) && fail "check-consistency --all found nothing"
 grep -q "^height $z: log count differs" <<<"$out" || fail "check-consistency --all missed the logs of $z: $out"
 grep -q "^inconsistent: first difference at $y (2 differences)" <<<"$out" ||
 	fail "check-consistency --all summary: $out"
+[ "${out##*$'\n'}" = "differences: 2" ] || fail "check-consistency --all: last line: $out"
 rc=0
 "$ROOT/scripts/check-consistency" --rpc "$RPC" >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "check-consistency without --db"
