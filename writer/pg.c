@@ -84,8 +84,10 @@ static enum db_status run(PGconn *conn, const char *sql, long long *rows,
 	return s;
 }
 
-static enum db_status copy_in(PGconn *conn, enum wt t, const struct buf *text,
-			      char *err, size_t errlen, char *sqlstate)
+/* COPY the rows of table t into w_<t> (temp) or, direct, into <t>. */
+static enum db_status copy_in(PGconn *conn, enum wt t, int direct,
+			      const struct buf *text, char *err, size_t errlen,
+			      char *sqlstate)
 {
 	char sql[512];
 	PGresult *r;
@@ -93,8 +95,8 @@ static enum db_status copy_in(PGconn *conn, enum wt t, const struct buf *text,
 	size_t off = 0;
 	const size_t chunk = (size_t)1 << 20;
 
-	snprintf(sql, sizeof(sql), "COPY w_%s (%s) FROM STDIN",
-		 batch_table_name(t), batch_columns(t));
+	snprintf(sql, sizeof(sql), "COPY %s%s (%s) FROM STDIN",
+		 direct ? "" : "w_", batch_table_name(t), batch_columns(t));
 	r = PQexec(conn, sql);
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		s = failed(conn, r, err, errlen, sqlstate);
@@ -131,6 +133,44 @@ static enum db_status copy_in(PGconn *conn, enum wt t, const struct buf *text,
 	return s;
 }
 
+/* Blocks, transactions and logs are content-addressed: in a backfill
+ * none of the batch's rows is there yet, and a COPY straight into the
+ * table is all it takes (about half the database's work of a COPY into a
+ * temporary table and an INSERT ... SELECT ... ON CONFLICT). A row that
+ * is there already (a block sent again, another writer's) makes that
+ * COPY fail with unique_violation: the savepoint is rolled back and the
+ * rows go the idempotent way, through w_<t> and ON CONFLICT DO NOTHING;
+ * *conflict then sends the batch's next tables that way at once. */
+static enum db_status write_rows(PGconn *conn, enum wt t,
+				 const struct buf *text, size_t nrows,
+				 int *conflict, long long *rows, char *err,
+				 size_t errlen, char *sqlstate)
+{
+	enum db_status s = DB_OK;
+
+	if (!*conflict) {
+		s = run(conn, "SAVEPOINT w_direct", NULL, err, errlen, sqlstate);
+		if (s == DB_OK)
+			s = copy_in(conn, t, 1, text, err, errlen, sqlstate);
+		if (s == DB_OK) {
+			*rows = (long long)nrows;
+			return run(conn, "RELEASE SAVEPOINT w_direct", NULL, err,
+				   errlen, sqlstate);
+		}
+		if (strcmp(sqlstate, "23505") || PQstatus(conn) != CONNECTION_OK)
+			return s;
+		*conflict = 1;
+		err[0] = sqlstate[0] = '\0';
+		s = run(conn, "ROLLBACK TO SAVEPOINT w_direct", NULL, err, errlen,
+			sqlstate);
+	}
+	if (s == DB_OK)
+		s = copy_in(conn, t, 0, text, err, errlen, sqlstate);
+	if (s == DB_OK)
+		s = run(conn, insert_sql[t], rows, err, errlen, sqlstate);
+	return s;
+}
+
 enum db_status pg_write(PGconn *conn, const struct batch *b, size_t from,
 			size_t to, struct pg_counts *counts, char *err,
 			size_t errlen, char *sqlstate)
@@ -139,6 +179,7 @@ enum db_status pg_write(PGconn *conn, const struct batch *b, size_t from,
 	struct buf text = BUF_INIT;
 	size_t nrows[WT_NTABLES];
 	enum db_status s;
+	int conflict = 0;
 
 	memset(counts, 0, sizeof(*counts));
 	err[0] = sqlstate[0] = '\0';
@@ -156,12 +197,18 @@ enum db_status pg_write(PGconn *conn, const struct batch *b, size_t from,
 			s = DB_FATAL;
 			break;
 		}
-		if (nrows[t])
-			s = copy_in(conn, (enum wt)t, &text, err, errlen,
+		if (!nrows[t])
+			continue;
+		if (t == WT_BLOCKS || t == WT_TRANSACTIONS || t == WT_LOGS)
+			s = write_rows(conn, (enum wt)t, &text, nrows[t],
+				       &conflict, &counts->rows[t], err, errlen,
+				       sqlstate);
+		else
+			s = copy_in(conn, (enum wt)t, 0, &text, err, errlen,
 				    sqlstate);
 	}
 	buf_release(&text);
-	for (int t = 0; s == DB_OK && t < WT_NTABLES; t++) {
+	for (int t = WT_REORGS; s == DB_OK && t < WT_NTABLES; t++) {
 		if (t == WT_CANONICAL && nrows[WT_REORGS]) {
 			s = run(conn, tombstone_sql, NULL, err, errlen,
 				sqlstate);
