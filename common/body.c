@@ -611,6 +611,7 @@ struct body_checker *body_checker_new(int recover_sender)
 	if (!c)
 		return NULL;
 	c->tx = tx;
+	c->tx.no_sighash = !recover_sender;
 	c->rc = rc;
 	if (recover_sender && !(c->sender = sender_new())) {
 		free(c);

@@ -3,19 +3,36 @@
 #include <string.h>
 
 #include "buf.h"
-#include "json.h"
 #include "rlp.h"
 #include "banned.h"
 
+/* Hex digit values plus one; 0 is not a digit. A table: data fields of
+ * big blocks are hundreds of kilobytes of hex. */
+static const uint8_t digit[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11,
+	['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static int hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (int)digit[(uint8_t)c] - 1;
+}
+
+/* 2n hex digits at s into n bytes. 0 or -1. */
+static int unhex(const char *s, size_t n, uint8_t *out)
+{
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned hi = digit[(uint8_t)s[2 * i]];
+		unsigned lo = digit[(uint8_t)s[2 * i + 1]];
+
+		bad |= (hi == 0) | (lo == 0);
+		out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
+	}
+	return bad ? -1 : 0;
 }
 
 static const char *hexstr(yajl_val v)
@@ -68,9 +85,11 @@ int jrlp_qty(struct buf *out, yajl_val v)
 
 int jrlp_bytes(yajl_val v, uint8_t *out, size_t width)
 {
-	if (!hexstr(v) || strlen(v->u.string) != 2 + 2 * width)
+	const char *s = hexstr(v);
+
+	if (!s || strlen(s) != 2 * width)
 		return -1;
-	return json_hex_bytes(v->u.string, out, width) == (long)width ? 0 : -1;
+	return unhex(s, width, out);
 }
 
 int jrlp_fixed(struct buf *out, yajl_val v, size_t width)
@@ -93,7 +112,6 @@ int jrlp_data(struct buf *out, yajl_val v, struct buf *scratch)
 {
 	const char *s = hexstr(v);
 	size_t n;
-	long got;
 
 	if (!s)
 		return -1;
@@ -101,12 +119,10 @@ int jrlp_data(struct buf *out, yajl_val v, struct buf *scratch)
 	if (n % 2)
 		return -1;
 	buf_reset(scratch);
-	if (buf_grow(scratch, n / 2) < 0)
+	if (buf_grow(scratch, n / 2) < 0 ||
+	    unhex(s, n / 2, (uint8_t *)scratch->data) < 0)
 		return -1;
-	got = json_hex_bytes(v->u.string, (uint8_t *)scratch->data, n / 2);
-	if (got < 0)
-		return -1;
-	return rlp_put_bytes(out, scratch->data, (size_t)got);
+	return rlp_put_bytes(out, scratch->data, n / 2);
 }
 
 int jrlp_fixed_list(struct buf *out, yajl_val v, size_t width,

@@ -139,6 +139,8 @@ static int legacy_sig(struct txenc *e, yajl_val tx)
 
 	if (json_get_u64(tx, "v", &v) < 0)
 		return -1;
+	if (e->no_sighash)
+		return rlp_put_uint(&e->fields, v);
 	if (v == 27 || v == 28) {
 		e->recid = (int)(v - 27);
 	} else if (v >= 35) {
@@ -165,13 +167,15 @@ static int typed_sig(struct txenc *e, yajl_val tx)
 	uint8_t t = (uint8_t)e->type;
 	uint64_t y;
 
-	buf_reset(&e->item);
-	if (rlp_put_list(&e->item, e->fields.data, e->fields.len) < 0)
-		return -1;
-	keccak256_init(&k);
-	keccak256_update(&k, &t, 1);
-	keccak256_update(&k, e->item.data, e->item.len);
-	keccak256_final(&k, e->sighash);
+	if (!e->no_sighash) {
+		buf_reset(&e->item);
+		if (rlp_put_list(&e->item, e->fields.data, e->fields.len) < 0)
+			return -1;
+		keccak256_init(&k);
+		keccak256_update(&k, &t, 1);
+		keccak256_update(&k, e->item.data, e->item.len);
+		keccak256_final(&k, e->sighash);
+	}
 	if (jrlp_qty(&e->fields, parity(tx)) < 0 ||
 	    json_hex_u64(YAJL_IS_STRING(parity(tx)) ? parity(tx)->u.string
 						     : NULL, &y) < 0 ||

@@ -12,7 +12,8 @@ static const struct cfg_prog prog = {
 	"verifier",
 	"[--in ENDPOINT] [--out ENDPOINT] [--pub ENDPOINT] --rpc URLS "
 	"[--db DSN --start-block N | --state FILE] [--window N] "
-	"[--chain-id N] [--no-verify-hash] [--metrics-addr ADDR] ...",
+	"[--chain-id N] [--no-verify-hash] [--no-verify-body] "
+	"[--metrics-addr ADDR] ...",
 	"Check parent-hash continuity and block hashes of the fetcher's block "
 	"messages, resolve reorgs and gaps against the node, and emit them "
 	"stamped with seq.",
@@ -69,9 +70,17 @@ int main(int argc, char **argv)
 		{ "metrics-addr", 0, "VERIFIER_METRICS_ADDR", CFG_STR,
 		  &c.metrics_addr, NULL, 0, 0, "ADDR",
 		  "serve /metrics, /health, /ready on ADDR", false },
+		{ "no-verify-body", 0, "VERIFIER_NO_VERIFY_BODY", CFG_BOOL,
+		  &c.no_verify_body, "0", 0, 0, NULL,
+		  "do not verify transactions, receipts and withdrawals against "
+		  "the header", false },
 		{ "no-verify-hash", 0, "VERIFIER_NO_VERIFY_HASH", CFG_BOOL,
 		  &c.no_verify_hash, "0", 0, 0, NULL,
 		  "do not recompute block hashes (non-standard headers)", false },
+		{ "no-verify-sender", 0, "VERIFIER_NO_VERIFY_SENDER", CFG_BOOL,
+		  &c.no_verify_sender, "0", 0, 0, NULL,
+		  "verify bodies without recovering each transaction's signer",
+		  false },
 		{ "out", 'o', "VERIFIER_OUT", CFG_STR, &c.out, "-", 0, 0,
 		  "ENDPOINT", "output: - (stdout) or a PUSH endpoint", false },
 		{ "pub", 0, "VERIFIER_PUB", CFG_STR, &c.pub, NULL, 0, 0,
