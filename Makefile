@@ -91,7 +91,8 @@ $(LIBCOMMON): $(COMMON_OBJ)
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(foreach p,$(PROGS),-I$(p)) -c -o $@ $<
+	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(foreach p,$(PROGS),-I$(p)) \
+		-DBLOCKPIPE_SRCDIR='"$(CURDIR)"' -c -o $@ $<
 
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(PROGS:%=$(BUILD)/lib%.a) $(LIBCOMMON)
 	@echo "  LINK    $@"

@@ -15,12 +15,12 @@
  * sequential across the block, the receipt's transactionHash, as many
  * receipts as transactions, contractAddress (creations only),
  * effectiveGasPrice (and a typed transaction's gasPrice), gasUsed =
- * the difference of cumulativeGasUsed, the last one the block's gasUsed.
+ * the difference of cumulativeGasUsed.
  *
  * The first failure found is reported, in this order: the message's
  * shape, the receipt count, then transaction by transaction (envelope,
  * hash, sender, the transaction's fields, the receipt's, its logs', its
- * bloom, gas), then the block's gasUsed, logsBloom, transactionsRoot,
+ * bloom, gas), then the block's logsBloom, transactionsRoot,
  * receiptsRoot and withdrawalsRoot. So a changed transaction field shows
  * as tx_hash, a changed log address or topic as logsBloom, a changed log
  * data or status as receiptsRoot.
