@@ -44,13 +44,13 @@ int body_metrics_setup(struct verifier *v)
 				      "verifier_body_verify_seconds_total",
 				      "time spent verifying bodies", NULL);
 	if (!c->no_verify_body) {
-		vb->checker = body_checker_new(!c->no_verify_sender);
+		vb->checker = body_checker_new(c->verify_sender);
 		if (!vb->checker)
 			return -1;
 	}
 	log_at(LOG_INFO, LOGF(LF_B("verify_body", !c->no_verify_body),
 			      LF_B("verify_sender", !c->no_verify_body &&
-						    !c->no_verify_sender)),
+						    c->verify_sender)),
 	       "body verification %s", c->no_verify_body ? "off" : "on");
 	return 0;
 }

@@ -25,7 +25,7 @@ struct verifier_cfg {
 	long long lag_wait_ms;    /* how long to wait for a lagging node */
 	bool no_verify_hash;
 	bool no_verify_body;      /* skip body verification (body.c) */
-	bool no_verify_sender;    /* body verification without recovering from */
+	bool verify_sender;       /* recover each transaction's signer too */
 	bool check_config;        /* set up, report, and stop */
 };
 
