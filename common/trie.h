@@ -24,8 +24,8 @@ struct trie_item {
 };
 
 /* Root of the trie holding items[0..n). Sorts items in place by key.
- * 0, or -1 when two keys are equal, a key is a prefix of another that
- * holds a value where a branch must go, or out of memory. */
+ * Keys are at most 64 bytes. 0, or -1 when two keys are equal, a key is
+ * longer, or out of memory. */
 int trie_root(struct trie_item *items, size_t n, uint8_t root[32]);
 
 /* Root of the ordered list of n values, value i at key RLP(i):

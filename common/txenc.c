@@ -44,26 +44,20 @@ static const struct field layouts[5][MAXF] = {
 /* accessList: [[address, [storageKey...]]...] */
 static int put_access(struct txenc *e, struct buf *out, yajl_val v)
 {
-	struct buf entry = BUF_INIT, list = BUF_INIT;
-	int rc = -1;
-
 	if (!v || !YAJL_IS_ARRAY(v))
-		goto fail;
+		return -1;
+	buf_reset(&e->list);
 	for (size_t i = 0; i < v->u.array.len; i++) {
 		yajl_val a = v->u.array.values[i];
 
-		buf_reset(&entry);
-		if (jrlp_fixed(&entry, json_get(a, "address"), 20) < 0 ||
-		    jrlp_fixed_list(&entry, json_get(a, "storageKeys"), 32,
+		buf_reset(&e->entry);
+		if (jrlp_fixed(&e->entry, json_get(a, "address"), 20) < 0 ||
+		    jrlp_fixed_list(&e->entry, json_get(a, "storageKeys"), 32,
 				    &e->scratch) < 0 ||
-		    rlp_put_list(&list, entry.data, entry.len) < 0)
-			goto fail;
+		    rlp_put_list(&e->list, e->entry.data, e->entry.len) < 0)
+			return -1;
 	}
-	rc = rlp_put_list(out, list.data, list.len);
-fail:
-	buf_release(&entry);
-	buf_release(&list);
-	return rc;
+	return rlp_put_list(out, e->list.data, e->list.len);
 }
 
 /* The signature's parity: yParity, or v where a node sends only that. */
@@ -75,31 +69,25 @@ static yajl_val parity(yajl_val obj)
 }
 
 /* authorizationList: [[chainId, address, nonce, yParity, r, s]...] */
-static int put_auth(struct buf *out, yajl_val v)
+static int put_auth(struct txenc *e, struct buf *out, yajl_val v)
 {
-	struct buf entry = BUF_INIT, list = BUF_INIT;
-	int rc = -1;
-
 	if (!v || !YAJL_IS_ARRAY(v))
-		goto fail;
+		return -1;
+	buf_reset(&e->list);
 	for (size_t i = 0; i < v->u.array.len; i++) {
 		yajl_val a = v->u.array.values[i];
 
-		buf_reset(&entry);
-		if (jrlp_qty(&entry, json_get(a, "chainId")) < 0 ||
-		    jrlp_fixed(&entry, json_get(a, "address"), 20) < 0 ||
-		    jrlp_qty(&entry, json_get(a, "nonce")) < 0 ||
-		    jrlp_qty(&entry, parity(a)) < 0 ||
-		    jrlp_qty(&entry, json_get(a, "r")) < 0 ||
-		    jrlp_qty(&entry, json_get(a, "s")) < 0 ||
-		    rlp_put_list(&list, entry.data, entry.len) < 0)
-			goto fail;
+		buf_reset(&e->entry);
+		if (jrlp_qty(&e->entry, json_get(a, "chainId")) < 0 ||
+		    jrlp_fixed(&e->entry, json_get(a, "address"), 20) < 0 ||
+		    jrlp_qty(&e->entry, json_get(a, "nonce")) < 0 ||
+		    jrlp_qty(&e->entry, parity(a)) < 0 ||
+		    jrlp_qty(&e->entry, json_get(a, "r")) < 0 ||
+		    jrlp_qty(&e->entry, json_get(a, "s")) < 0 ||
+		    rlp_put_list(&e->list, e->entry.data, e->entry.len) < 0)
+			return -1;
 	}
-	rc = rlp_put_list(out, list.data, list.len);
-fail:
-	buf_release(&entry);
-	buf_release(&list);
-	return rc;
+	return rlp_put_list(out, e->list.data, e->list.len);
 }
 
 static int put_field(struct txenc *e, const struct field *f, yajl_val tx)
@@ -119,7 +107,7 @@ static int put_field(struct txenc *e, const struct field *f, yajl_val tx)
 	case K_BLOBS:
 		return jrlp_fixed_list(&e->fields, v, 32, &e->scratch);
 	case K_AUTH:
-		return put_auth(&e->fields, v);
+		return put_auth(e, &e->fields, v);
 	}
 	return -1;
 }
@@ -239,4 +227,6 @@ void txenc_release(struct txenc *e)
 	buf_release(&e->fields);
 	buf_release(&e->scratch);
 	buf_release(&e->item);
+	buf_release(&e->entry);
+	buf_release(&e->list);
 }

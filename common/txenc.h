@@ -38,11 +38,11 @@ struct txenc {
 	uint8_t nonce[32];   /* big-endian */
 	int create;          /* "to" is null: a contract creation */
 	int no_sighash;      /* set by the caller: skip sighash, r, s, recid */
-	struct buf fields, scratch, item; /* work space */
+	struct buf fields, scratch, item, entry, list; /* work space */
 };
 
 #define TXENC_INIT { 0, BUF_INIT, { 0 }, { 0 }, { 0 }, { 0 }, 0, { 0 }, 0, \
-		     0, BUF_INIT, BUF_INIT, BUF_INIT }
+		     0, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT }
 
 enum txenc_status {
 	TXENC_OK = 0,
