@@ -6,8 +6,9 @@
 # transactions, receipts and withdrawals verify (no mismatch line; the
 # stream equals the node), also with --verify-sender. Then, on the last
 # fork's chain, a log's data altered in the pipe is caught as
-# receiptsRoot, fetched again and never emitted, and --no-verify-body lets
-# it through.
+# receiptsRoot (log line, verifier_body_mismatches_total{field=
+# "receiptsRoot"}), fetched again and never emitted, and --no-verify-body
+# lets it through.
 . "$(dirname "$0")/verifier_helpers.bash"
 
 FORKS="frontier homestead tangerine spuriousdragon byzantium constantinople
@@ -73,6 +74,25 @@ grep -q '"data":"0x01"' "$T/bad.out" && v_fail "the altered block was emitted"
 jq -c 'select(.number == 2) | [.reason, .hash]' "$T/bad.out" | grep -qx "\[\"refetch\",\"$h2\"\]" ||
 	v_fail "block 2 was not fetched again"
 v_matches_node "$T/bad.out" 0 || v_fail "stream differs from the node"
+# the counters, from a verifier that stays up (its input stays open)
+mkfifo "$T/feed"
+bg_run mv bash -c 'exec "$1/verifier" --rpc "$2" --metrics-addr 127.0.0.1:0 <"$3"' _ \
+	"$V_BIN" "$V_RPC" "$T/feed"
+exec 7>"$T/feed"
+cat "$T/bad.in" >&7
+v_wait_until 30 "the metrics port" grep -q 'serving metrics' "$T/mv.err"
+port=$(sed -n "s/.*serving metrics on '127.0.0.1:0' (port \([0-9]*\)).*/\1/p" "$T/mv.err" | head -n 1)
+[ -n "$port" ] || v_fail "the verifier does not say where its metrics are"
+scrape() { curl -sS "http://127.0.0.1:$port/metrics" >"$T/metrics" && grep -q "^verifier_bodies_verified_total [1-9]" "$T/metrics" && grep -q 'fetched again and verified' "$T/mv.err"; }
+v_wait_until 30 "the 4 blocks verified" scrape
+exec 7>&-
+grep -qx 'verifier_body_mismatches_total{field="receiptsRoot"} 1' "$T/metrics" ||
+	v_fail "receiptsRoot mismatch not counted: $(grep body_ "$T/metrics")"
+[ "$(grep -c '^verifier_body_mismatches_total{field="[a-zA-Z_]*"} 0$' "$T/metrics")" -eq 16 ] ||
+	v_fail "expected the 16 other fields at 0: $(grep body_mismatches "$T/metrics")"
+grep -qx 'verifier_bodies_verified_total 4' "$T/metrics" ||
+	v_fail "expected 4 bodies verified: $(grep bodies_verified "$T/metrics")"
+bg_wait mv || v_fail "verifier exit status $?"
 "$V_BIN/verifier" --rpc "$V_RPC" --no-verify-body <"$T/bad.in" >"$T/nv.out" 2>"$T/nv.verifier.err"
 grep -q '"data":"0x01"' "$T/nv.out" || v_fail "--no-verify-body did not pass the block through"
 grep -q '"msg":"body verification off"' "$T/nv.verifier.err" || v_fail "no 'body verification off' line"
