@@ -5,9 +5,7 @@
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 
-#include "buf.h"
 #include "keccak.h"
-#include "rlp.h"
 #include "banned.h"
 
 struct sender {
