@@ -11,7 +11,7 @@ PREFIX ?= /usr/local
 VERSION := 0.1.0
 
 CC ?= cc
-PKGS := libcurl yajl libpq libzmq libwebsockets libmicrohttpd nettle
+PKGS := libcurl yajl libpq libzmq libwebsockets libmicrohttpd nettle libsecp256k1
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wwrite-strings -fno-common
 OPT ?= -O2 -g
@@ -91,7 +91,8 @@ $(LIBCOMMON): $(COMMON_OBJ)
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(foreach p,$(PROGS),-I$(p)) -c -o $@ $<
+	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(foreach p,$(PROGS),-I$(p)) \
+		-DBLOCKPIPE_SRCDIR='"$(CURDIR)"' -c -o $@ $<
 
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(PROGS:%=$(BUILD)/lib%.a) $(LIBCOMMON)
 	@echo "  LINK    $@"

@@ -77,6 +77,7 @@ struct rpc_client {
 	uint64_t next_id;
 	uint64_t rng;
 	unsigned long completed; /* requests whose callback has run */
+	size_t first;            /* node new requests try first */
 	struct metric *inflight_gauge;
 	struct metric *retries;
 	int curl_inited;
@@ -721,7 +722,8 @@ static int start_request(struct rpc_client *c, struct rpc_req *r,
 {
 	CURL *e;
 
-	r->node = pick_node(c, r->attempts ? r->node + 1 : 0, now, &r->probe);
+	r->node = pick_node(c, r->attempts ? r->node + 1 : c->first, now,
+			    &r->probe);
 	e = c->npool ? c->pool[--c->npool] : curl_easy_init();
 	if (!e)
 		return log_error("cannot start request: out of memory");
@@ -1384,4 +1386,13 @@ size_t rpc_node_count(const struct rpc_client *c)
 const char *rpc_node_name(const struct rpc_client *c, size_t i)
 {
 	return i < c->nnodes ? c->nodes[i].name : NULL;
+}
+
+void rpc_prefer_next(struct rpc_client *c)
+{
+	if (c && c->nnodes > 1) {
+		c->first = (c->first + 1) % c->nnodes;
+		log_at(LOG_INFO, LOGF(LF_S("node", c->nodes[c->first].name)),
+		       "new requests go to another node first");
+	}
 }

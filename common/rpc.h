@@ -152,6 +152,12 @@ int rpc_parse_response(const char *body, size_t len, uint64_t first_id,
 /* Free what rpc_parse_response() allocated in res[0..n). */
 void rpc_results_release(struct rpc_result *res, size_t n);
 
+/* Send new requests to the next node of the list first (one whose
+ * breaker is closed, as always), from now on: after a node sent data
+ * that does not verify, the refetch asks another one. Nothing happens
+ * with a single node. */
+void rpc_prefer_next(struct rpc_client *c);
+
 /* Number of nodes, and the redacted URL of node i. */
 size_t rpc_node_count(const struct rpc_client *c);
 const char *rpc_node_name(const struct rpc_client *c, size_t i);

@@ -13,6 +13,7 @@
 #include "verifier.h"
 
 struct metric;
+struct vbody;
 
 struct verifier_metrics {
 	struct metric *verified, *emitted_blocks, *emitted_reorgs, *heartbeats;
@@ -55,6 +56,7 @@ struct verifier {
 	int lock_lost;        /* stop emitting until the lock is taken again */
 	int depth;            /* nesting of place() (gap in a reorg ...) */
 	struct buf line;      /* scratch for emitted messages */
+	struct vbody *body;   /* body verification (body.c) */
 	atomic_int ready;     /* read by the metrics thread (/ready) */
 };
 
@@ -76,11 +78,13 @@ enum inspect_result {
 	IN_OK = 0,
 	IN_SKIP,     /* bad input or another chain: logged, counted, dropped */
 	IN_MISMATCH, /* the header does not hash to the block's hash (or
-			cannot be hashed): fetch it again */
+			cannot be hashed), or the body does not verify:
+			fetch it again */
 };
 
-/* Parse a block message and, unless --no-verify-hash, recompute its hash.
- * b borrows text. */
+/* Parse a block message and, unless --no-verify-hash, recompute its hash;
+ * unless --no-verify-body, verify its body. On IN_MISMATCH the RPC
+ * client is asked to prefer another node. b borrows text. */
 enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 				   size_t len, struct vblock *b);
 
@@ -103,6 +107,16 @@ enum node_result node_block(struct verifier *v, uint64_t n, int live,
 			    struct vblock *b);
 /* Sleep ms, waking early when asked to stop. 0, or -1 when stopping. */
 int nap(long long ms);
+
+/* body.c: body verification (common/body.h). body_metrics_setup
+ * registers verifier_body_* and, unless --no-verify-body, makes the
+ * checker: 0, or -1 when out of memory. vbody_verify: 0 when the body of
+ * the block message text[0..len) verifies, -1 when it does not (logged
+ * and counted: the caller fetches the block again). */
+int body_metrics_setup(struct verifier *v);
+int vbody_verify(struct verifier *v, const struct vblock *b, const char *text,
+		 size_t len);
+void vbody_release(struct verifier *v);
 
 /* emit.c */
 int emit_block(struct verifier *v, const struct vblock *b,

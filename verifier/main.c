@@ -12,7 +12,8 @@ static const struct cfg_prog prog = {
 	"verifier",
 	"[--in ENDPOINT] [--out ENDPOINT] [--pub ENDPOINT] --rpc URLS "
 	"[--db DSN --start-block N | --state FILE] [--window N] "
-	"[--chain-id N] [--no-verify-hash] [--metrics-addr ADDR] ...",
+	"[--chain-id N] [--no-verify-hash] [--no-verify-body] "
+	"[--metrics-addr ADDR] ...",
 	"Check parent-hash continuity and block hashes of the fetcher's block "
 	"messages, resolve reorgs and gaps against the node, and emit them "
 	"stamped with seq.",
@@ -73,6 +74,10 @@ int main(int argc, char **argv)
 		{ "metrics-addr", 0, "VERIFIER_METRICS_ADDR", CFG_STR,
 		  &c.metrics_addr, NULL, 0, 0, "ADDR",
 		  "serve /metrics, /health, /ready on ADDR", false },
+		{ "no-verify-body", 0, "VERIFIER_NO_VERIFY_BODY", CFG_BOOL,
+		  &c.no_verify_body, "0", 0, 0, NULL,
+		  "do not verify transactions, receipts and withdrawals against "
+		  "the header", false },
 		{ "no-verify-hash", 0, "VERIFIER_NO_VERIFY_HASH", CFG_BOOL,
 		  &c.no_verify_hash, "0", 0, 0, NULL,
 		  "do not recompute block hashes (non-standard headers)", false },
@@ -94,6 +99,10 @@ int main(int argc, char **argv)
 		  "verifier holds it, instead of exiting", false },
 		{ "state", 0, "VERIFIER_STATE", CFG_STR, &c.state, NULL, 0, 0,
 		  "FILE", "keep the seq epoch in FILE (without --db)", false },
+		{ "verify-sender", 0, "VERIFIER_VERIFY_SENDER", CFG_BOOL,
+		  &c.verify_sender, "0", 0, 0, NULL,
+		  "also recover each transaction's signer to check 'from' "
+		  "(about 50 us a transaction)", false },
 		{ "window", 'w', "VERIFIER_WINDOW", CFG_INT, &c.window, "256",
 		  1, 1000000, "N", "recent heights held for reorg detection",
 		  false },

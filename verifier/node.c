@@ -12,6 +12,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "rpc.h"
 #include "sig.h"
 #include "banned.h"
 
@@ -127,11 +128,52 @@ static enum inspect_result skip(struct metric *m, uint64_t height,
 	return IN_SKIP;
 }
 
+/* The block's header hashes to its hash, and the message's number, hash
+ * and parent_hash are the block's. 0, or -1 (logged, counted). */
+static int check_header(struct verifier *v, const struct top *t,
+			const struct vblock *b)
+{
+	struct header_info hi;
+	char err[160];
+
+	if (header_inspect(t->block, t->block_len, &hi, err, sizeof(err)) < 0) {
+		metric_inc(v->m.hash_mismatch);
+		log_at(LOG_ERROR, LOGF(LF_I("height", (long long)b->number),
+				       LF_S("hash", b->hash),
+				       LF_S("error", err)),
+		       "cannot hash the header of block %" PRIu64 " (node sent "
+		       "corrupted data or the chain uses a non-standard header; "
+		       "--no-verify-hash disables this check)", b->number);
+		return -1;
+	}
+	if (hi.number != b->number || strcasecmp(hi.hash, b->hash) ||
+	    strcasecmp(hi.parent_hash, b->parent) ||
+	    strcasecmp(hi.computed, b->hash)) {
+		metric_inc(v->m.hash_mismatch);
+		log_at(LOG_ERROR, LOGF(LF_I("height", (long long)b->number),
+				       LF_S("hash", b->hash),
+				       LF_S("computed", hi.computed),
+				       LF_S("parent_hash", b->parent)),
+		       "block hash mismatch at height %" PRIu64 " (node sent "
+		       "corrupted data or the chain uses a non-standard header; "
+		       "--no-verify-hash disables this check)", b->number);
+		return -1;
+	}
+	return 0;
+}
+
+/* A block that does not verify is fetched again: from another node of
+ * the pool when there are several. */
+static enum inspect_result mismatch(struct verifier *v)
+{
+	rpc_prefer_next(v->rpc);
+	return IN_MISMATCH;
+}
+
 enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 				   size_t len, struct vblock *b)
 {
 	struct top t;
-	struct header_info hi;
 	char err[160];
 	uint64_t chain;
 	int rc;
@@ -177,32 +219,13 @@ enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 		return skip(v->m.bad_fields, b->number, "block message without "
 			    "'block'; dropped", "block");
 	b->live = t.live;
-	if (v->cfg->no_verify_hash)
-		return IN_OK;
-	if (header_inspect(t.block, t.block_len, &hi, err, sizeof(err)) < 0) {
-		metric_inc(v->m.hash_mismatch);
-		log_at(LOG_ERROR, LOGF(LF_I("height", (long long)b->number),
-				       LF_S("hash", b->hash),
-				       LF_S("error", err)),
-		       "cannot hash the header of block %" PRIu64 " (node sent "
-		       "corrupted data or the chain uses a non-standard header; "
-		       "--no-verify-hash disables this check)", b->number);
-		return IN_MISMATCH;
+	if (!v->cfg->no_verify_hash) {
+		if (check_header(v, &t, b) < 0)
+			return mismatch(v);
+		metric_inc(v->m.verified);
 	}
-	if (hi.number != b->number || strcasecmp(hi.hash, b->hash) ||
-	    strcasecmp(hi.parent_hash, b->parent) ||
-	    strcasecmp(hi.computed, b->hash)) {
-		metric_inc(v->m.hash_mismatch);
-		log_at(LOG_ERROR, LOGF(LF_I("height", (long long)b->number),
-				       LF_S("hash", b->hash),
-				       LF_S("computed", hi.computed),
-				       LF_S("parent_hash", b->parent)),
-		       "block hash mismatch at height %" PRIu64 " (node sent "
-		       "corrupted data or the chain uses a non-standard header; "
-		       "--no-verify-hash disables this check)", b->number);
-		return IN_MISMATCH;
-	}
-	metric_inc(v->m.verified);
+	if (!v->cfg->no_verify_body && vbody_verify(v, b, text, len) < 0)
+		return mismatch(v);
 	return IN_OK;
 }
 

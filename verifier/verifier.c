@@ -393,6 +393,8 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 	if (!v->metrics)
 		return log_error("out of memory"), VERIFIER_EXIT_FAILED;
 	metrics_setup(v);
+	if (body_metrics_setup(v) < 0)
+		return log_error("out of memory"), VERIFIER_EXIT_FAILED;
 	metrics_set_ready(v->metrics, is_ready, v);
 	if (c->metrics_addr && metrics_serve(v->metrics, c->metrics_addr) < 0)
 		return config_error(why, whylen, "cannot serve metrics on '%s'",
@@ -506,6 +508,7 @@ static int teardown(struct verifier *v)
 	if (v->db)
 		PQfinish(v->db);
 	v->db = NULL;
+	vbody_release(v);
 	metrics_destroy(&v->metrics);
 	chain_release(&v->chain);
 	buf_release(&v->line);

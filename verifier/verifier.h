@@ -26,6 +26,8 @@ struct verifier_cfg {
 	long long audit_sweep;    /* heights of the full pass per audit */
 	bool standby;             /* wait for the lock instead of exit 2 */
 	bool no_verify_hash;
+	bool no_verify_body;      /* skip body verification (body.c) */
+	bool verify_sender;       /* recover each transaction's signer too */
 	bool check_config;        /* set up, report, and stop */
 };
 

@@ -815,6 +815,52 @@ START_TEST(test_failover)
 }
 END_TEST
 
+/* rpc_prefer_next: new requests go to the next node first, and stay
+ * there; past the last it wraps; a single node (or none) is left alone. */
+START_TEST(test_prefer_next)
+{
+	struct srv a, b;
+	struct rpc_opts o;
+	struct rpc_client *c;
+	char urls[160], *out = NULL;
+
+	srv_start(&a, ACT_OK, NULL, 0);
+	srv_start(&b, ACT_OK, NULL, 0);
+	snprintf(urls, sizeof(urls), "%s,%s", a.url, b.url);
+	o = fast_opts(urls);
+	c = rpc_client_new(&o);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(sync_call(c, "[1]", &out, NULL), RPC_OK);
+	free(out);
+	ck_assert_int_eq(srv_requests(&a), 1);
+	ck_assert_int_eq(srv_requests(&b), 0);
+	rpc_prefer_next(c);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(sync_call(c, "[2]", &out, NULL), RPC_OK);
+		free(out);
+	}
+	ck_assert_int_eq(srv_requests(&a), 1);
+	ck_assert_int_eq(srv_requests(&b), 2);
+	rpc_prefer_next(c);
+	ck_assert_int_eq(sync_call(c, "[3]", &out, NULL), RPC_OK);
+	free(out);
+	ck_assert_int_eq(srv_requests(&a), 2);
+	ck_assert_int_eq(srv_requests(&b), 2);
+	rpc_client_destroy(&c);
+	rpc_prefer_next(NULL);
+
+	o = fast_opts(a.url);
+	c = rpc_client_new(&o);
+	rpc_prefer_next(c);
+	ck_assert_int_eq(sync_call(c, "[4]", &out, NULL), RPC_OK);
+	free(out);
+	ck_assert_int_eq(srv_requests(&a), 3);
+	rpc_client_destroy(&c);
+	srv_stop(&a);
+	srv_stop(&b);
+}
+END_TEST
+
 /* Node 1 always fails: after breaker_failures failures it is set aside
  * and node 2 takes every request. */
 START_TEST(test_breaker)
@@ -1015,6 +1061,7 @@ static Suite *rpc_suite(void)
 	tcase_add_test(e2e, test_429_retry_after);
 	tcase_add_test(e2e, test_timeout_then_ok);
 	tcase_add_test(e2e, test_failover);
+	tcase_add_test(e2e, test_prefer_next);
 	tcase_add_test(e2e, test_breaker);
 	tcase_add_test(e2e, test_breaker_half_open);
 	tcase_add_test(e2e, test_stop_flag);
