@@ -8,17 +8,326 @@
 #include "buf.h"
 #include "banned.h"
 
-yajl_val json_parse(const char *text, char *err, size_t errlen)
+/* ---- duplicate keys ---------------------------------------------------
+ *
+ * Two readers of one document must agree on what it says: with a key
+ * given twice, yajl's tree (json_get) sees the first and a member walk
+ * the last. Both refuse such an object, at any depth. Keys are compared
+ * as yajl hands them, unescaped ("a" and "\u0061" are one key), up to a
+ * NUL (the tree keeps keys as C strings: "a\u0000b" is "a" there), and
+ * case matters.
+ *
+ * Every open container has a frame; an object's keys go to one arena
+ * with their hash, searched linearly while the object is small and
+ * through an open-addressing index once it has more than KEYS_LINEAR. */
+#define KEYS_LINEAR 16
+
+struct kentry {
+	uint32_t hash;
+	uint32_t len;
+	size_t off;
+};
+
+struct kframe {
+	size_t e0;     /* first entry of this object */
+	size_t b0;     /* arena length when it opened */
+	size_t index;  /* arrays: elements begun */
+	int is_array;
+	uint32_t *tab; /* entry index + 1, 0 free; NULL while linear */
+	size_t tabcap;
+};
+
+struct keyset {
+	struct kentry *e;
+	size_t ne, cape;
+	char *b;
+	size_t nb, capb;
+	struct kframe *f;
+	size_t nf, capf;
+};
+
+static void ks_release(struct keyset *ks)
+{
+	for (size_t i = 0; i < ks->nf; i++)
+		free(ks->f[i].tab);
+	free(ks->e);
+	free(ks->b);
+	free(ks->f);
+	memset(ks, 0, sizeof(*ks));
+}
+
+static int grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+	void **p = pp;
+	size_t nc = *cap ? *cap : 16;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (nc < need)
+		nc *= 2;
+	np = realloc(*p, nc * size);
+	if (!np)
+		return -1;
+	*p = np;
+	*cap = nc;
+	return 0;
+}
+
+/* A container opens: the element it is in (when an array) begins. */
+static int ks_push(struct keyset *ks, int is_array)
+{
+	struct kframe *f;
+
+	if (ks->nf && ks->f[ks->nf - 1].is_array)
+		ks->f[ks->nf - 1].index++;
+	if (grow(&ks->f, &ks->capf, ks->nf + 1, sizeof(*ks->f)) < 0)
+		return -1;
+	f = &ks->f[ks->nf++];
+	*f = (struct kframe){ .e0 = ks->ne, .b0 = ks->nb,
+			      .is_array = is_array };
+	return 0;
+}
+
+static void ks_pop(struct keyset *ks)
+{
+	struct kframe *f;
+
+	if (!ks->nf)
+		return;
+	f = &ks->f[--ks->nf];
+	ks->ne = f->e0;
+	ks->nb = f->b0;
+	free(f->tab);
+	f->tab = NULL;
+}
+
+/* A scalar element of the current array begins. */
+static void ks_scalar(struct keyset *ks)
+{
+	if (ks->nf && ks->f[ks->nf - 1].is_array)
+		ks->f[ks->nf - 1].index++;
+}
+
+static uint32_t key_hash(const char *k, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)k[i]) * 16777619u;
+	return h;
+}
+
+static int ks_same(const struct keyset *ks, size_t i, uint32_t h,
+		   const char *k, size_t n)
+{
+	const struct kentry *e = &ks->e[i];
+
+	return e->hash == h && e->len == n && !memcmp(ks->b + e->off, k, n);
+}
+
+/* Index entries [e0, ne) of f in a table of cap slots (a power of 2). */
+static int ks_index(struct keyset *ks, struct kframe *f, size_t cap)
+{
+	uint32_t *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -1;
+	for (size_t i = f->e0; i < ks->ne; i++) {
+		size_t s = ks->e[i].hash & (cap - 1);
+
+		while (t[s])
+			s = (s + 1) & (cap - 1);
+		t[s] = (uint32_t)(i + 1);
+	}
+	free(f->tab);
+	f->tab = t;
+	f->tabcap = cap;
+	return 0;
+}
+
+/* Add key k to the innermost object: 0, 1 when it is there already, -1
+ * when out of memory. */
+static int ks_add(struct keyset *ks, const char *k, size_t n)
+{
+	struct kframe *f;
+	uint32_t h;
+	size_t count;
+	const char *nul = memchr(k, '\0', n);
+
+	if (!ks->nf)
+		return 0;
+	if (nul)
+		n = (size_t)(nul - k);
+	f = &ks->f[ks->nf - 1];
+	h = key_hash(k, n);
+	count = ks->ne - f->e0;
+	if (f->tab) {
+		for (size_t s = h & (f->tabcap - 1); f->tab[s];
+		     s = (s + 1) & (f->tabcap - 1))
+			if (ks_same(ks, f->tab[s] - 1, h, k, n))
+				return 1;
+	} else {
+		for (size_t i = f->e0; i < ks->ne; i++)
+			if (ks_same(ks, i, h, k, n))
+				return 1;
+	}
+	if (grow(&ks->e, &ks->cape, ks->ne + 1, sizeof(*ks->e)) < 0 ||
+	    grow(&ks->b, &ks->capb, ks->nb + n + 1, 1) < 0 || ks->ne >= UINT32_MAX)
+		return -1;
+	memcpy(ks->b + ks->nb, k, n);
+	ks->e[ks->ne++] = (struct kentry){ h, (uint32_t)n, ks->nb };
+	ks->nb += n;
+	count++;
+	if ((!f->tab && count > KEYS_LINEAR) ||
+	    (f->tab && count * 2 > f->tabcap)) {
+		size_t cap = f->tab ? f->tabcap * 2 : 4 * KEYS_LINEAR;
+
+		return ks_index(ks, f, cap);
+	}
+	if (f->tab) {
+		size_t s = h & (f->tabcap - 1);
+
+		while (f->tab[s])
+			s = (s + 1) & (f->tabcap - 1);
+		f->tab[s] = (uint32_t)ks->ne;
+	}
+	return 0;
+}
+
+/* Printable text of a key for messages: at most 48 bytes, control
+ * characters, quotes and backslashes as '?'. */
+static void key_text(struct buf *b, const char *k, size_t n)
+{
+	for (size_t i = 0; i < n && i < 48; i++) {
+		unsigned char c = (unsigned char)k[i];
+
+		buf_addch(b, c < 0x20 || c == 0x7f || c == '\'' || c == '"' ||
+				     c == '\\' ? '?' : (char)c);
+	}
+	if (n > 48)
+		buf_adds(b, "...");
+}
+
+/* "duplicate key 'k' in $.block.transactions[3]": the path of the
+ * innermost object, from the frames. */
+static void ks_dup_error(const struct keyset *ks, const char *k, size_t n,
+			 char *err, size_t errlen)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "duplicate key '");
+	key_text(&b, k, n);
+	buf_adds(&b, "' in $");
+	for (size_t i = 1; i < ks->nf && b.len < 200; i++) {
+		const struct kframe *up = &ks->f[i - 1];
+
+		if (up->is_array) {
+			buf_addf(&b, "[%zu]", up->index - 1);
+		} else if (ks->f[i].e0 > up->e0) {
+			const struct kentry *e = &ks->e[ks->f[i].e0 - 1];
+
+			buf_addch(&b, '.');
+			key_text(&b, ks->b + e->off, e->len);
+		}
+	}
+	if (err && errlen)
+		snprintf(err, errlen, "%s", b.data ? b.data : "duplicate key");
+	buf_release(&b);
+}
+
+/* Walk a tree without recursion (documents may nest deeply) and refuse
+ * an object with a key given twice. */
+static int tree_check(yajl_val root, char *err, size_t errlen)
+{
+	struct keyset ks = { 0 };
+	struct tstep {
+		yajl_val v;
+		size_t i;
+	} *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	if (!YAJL_IS_OBJECT(root) && !YAJL_IS_ARRAY(root))
+		return 0;
+	if (grow(&st, &cap, 1, sizeof(*st)) < 0 ||
+	    ks_push(&ks, YAJL_IS_ARRAY(root)) < 0)
+		goto oom;
+	st[n++] = (struct tstep){ root, 0 };
+	while (n) {
+		struct tstep *t = &st[n - 1];
+		yajl_val child;
+
+		if (YAJL_IS_OBJECT(t->v)) {
+			const char *k;
+			int r;
+
+			if (t->i == t->v->u.object.len)
+				goto up;
+			k = t->v->u.object.keys[t->i];
+			child = t->v->u.object.values[t->i++];
+			r = ks_add(&ks, k, strlen(k));
+			if (r > 0) {
+				ks_dup_error(&ks, k, strlen(k), err, errlen);
+				rc = JSON_DUPLICATE;
+				break;
+			}
+			if (r < 0)
+				goto oom;
+		} else {
+			if (t->i == t->v->u.array.len)
+				goto up;
+			child = t->v->u.array.values[t->i++];
+		}
+		if (YAJL_IS_OBJECT(child) || YAJL_IS_ARRAY(child)) {
+			if (grow(&st, &cap, n + 1, sizeof(*st)) < 0 ||
+			    ks_push(&ks, YAJL_IS_ARRAY(child)) < 0)
+				goto oom;
+			st[n++] = (struct tstep){ child, 0 };
+		} else {
+			ks_scalar(&ks);
+		}
+		continue;
+up:
+		ks_pop(&ks);
+		n--;
+	}
+	goto out;
+oom:
+	if (err && errlen)
+		snprintf(err, errlen, "out of memory");
+	rc = JSON_INVALID;
+out:
+	free(st);
+	ks_release(&ks);
+	return rc;
+}
+
+yajl_val json_parse_st(const char *text, char *err, size_t errlen,
+		       enum json_status *st)
 {
 	char e[256] = "";
 	yajl_val v = yajl_tree_parse(text, e, sizeof(e));
+	enum json_status s = JSON_OK;
 
-	if (!v && err && errlen) {
+	if (!v) {
 		/* yajl's message spans lines; keep the first. */
 		e[strcspn(e, "\n")] = '\0';
-		snprintf(err, errlen, "%s", *e ? e : "invalid JSON");
+		if (err && errlen)
+			snprintf(err, errlen, "%s", *e ? e : "invalid JSON");
+		s = JSON_INVALID;
+	} else if ((s = tree_check(v, err, errlen)) != JSON_OK) {
+		yajl_tree_free(v);
+		v = NULL;
 	}
+	if (st)
+		*st = s;
 	return v;
+}
+
+yajl_val json_parse(const char *text, char *err, size_t errlen)
+{
+	return json_parse_st(text, err, errlen, NULL);
 }
 
 yajl_val json_get(yajl_val obj, const char *key)
@@ -167,6 +476,9 @@ struct walk {
 	int stop;
 	json_member_fn fn;
 	void *arg;
+	struct keyset ks; /* every open container, for duplicate keys */
+	int failed;       /* JSON_DUPLICATE, or JSON_INVALID (no memory) */
+	char why[256];
 };
 
 static size_t w_off(struct walk *w)
@@ -210,6 +522,7 @@ static int w_scalar(struct walk *w, size_t toklen)
 	const char *end = w->buf + w_off(w);
 
 	(void)toklen;
+	ks_scalar(&w->ks);
 	if (w->in_value && w->depth == w->val_depth)
 		return w_emit(w, end);
 	if (w->is_array && w->depth == 1) {
@@ -247,14 +560,16 @@ static int cb_string(void *ctx, const unsigned char *s, size_t l)
 	return w_scalar(ctx, l);
 }
 
-static int cb_start(struct walk *w)
+static int cb_start(struct walk *w, int is_array)
 {
-	size_t off = w_off(w);
-
 	if (w->depth == 0 && w->obj_depth < 0)
 		w->is_array = 0;
 	w->depth++;
-	(void)off;
+	if (ks_push(&w->ks, is_array) < 0) {
+		w->failed = JSON_INVALID;
+		snprintf(w->why, sizeof(w->why), "out of memory");
+		return 0;
+	}
 	return 1;
 }
 
@@ -262,7 +577,8 @@ static int cb_start_map(void *ctx)
 {
 	struct walk *w = ctx;
 
-	cb_start(w);
+	if (!cb_start(w, 0))
+		return 0;
 	if (w->depth == 1) {
 		w->obj_depth = 1;
 		w->is_array = 0;
@@ -276,7 +592,8 @@ static int cb_start_array(void *ctx)
 {
 	struct walk *w = ctx;
 
-	cb_start(w);
+	if (!cb_start(w, 1))
+		return 0;
 	if (w->depth == 1) {
 		w->is_array = 1;
 		w->obj_depth = 2;
@@ -297,6 +614,7 @@ static int cb_end(void *ctx)
 	const char *end = w->buf + w_off(w);
 
 	w->depth--;
+	ks_pop(&w->ks);
 	if (w->in_value && w->depth == w->val_depth)
 		return w_emit(w, end);
 	if (w->is_array && w->depth == 1)
@@ -307,7 +625,17 @@ static int cb_end(void *ctx)
 static int cb_key(void *ctx, const unsigned char *k, size_t l)
 {
 	struct walk *w = ctx;
+	int r = ks_add(&w->ks, (const char *)k, l);
 
+	if (r != 0) {
+		w->failed = r > 0 ? JSON_DUPLICATE : JSON_INVALID;
+		if (r > 0)
+			ks_dup_error(&w->ks, (const char *)k, l, w->why,
+				     sizeof(w->why));
+		else
+			snprintf(w->why, sizeof(w->why), "out of memory");
+		return 0;
+	}
 	if (w->depth != w->obj_depth)
 		return 1;
 	/* yajl may hand keys with escapes from a scratch buffer that the
@@ -342,7 +670,11 @@ int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 		w.completing = 1;
 		st = yajl_complete_parse(w.h);
 	}
-	if (st == yajl_status_client_canceled && w.stop) {
+	if (st == yajl_status_client_canceled && w.failed) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", w.why);
+		rc = w.failed;
+	} else if (st == yajl_status_client_canceled && w.stop) {
 		rc = w.stop;
 	} else if (st != yajl_status_ok) {
 		if (err && errlen) {
@@ -361,6 +693,7 @@ int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 	}
 	yajl_free(w.h);
 	buf_release(&w.key);
+	ks_release(&w.ks);
 	return rc;
 }
 
@@ -391,7 +724,7 @@ int json_span(const char *buf, size_t len, const char *key,
 	int rc = json_members(buf, len, span_cb, &f, NULL, 0);
 
 	if (rc < 0)
-		return -1;
+		return rc;
 	if (!f.val)
 		return 1;
 	*val = f.val;
