@@ -20,7 +20,7 @@
  * Every open container has a frame; an object's keys go to one arena
  * with their hash, searched linearly while the object is small and
  * through an open-addressing index once it has more than KEYS_LINEAR. */
-#define KEYS_LINEAR 16
+#define KEYS_LINEAR 32
 
 struct kentry {
 	uint32_t hash;
@@ -33,7 +33,8 @@ struct kframe {
 	size_t b0;     /* arena length when it opened */
 	size_t index;  /* arrays: elements begun */
 	int is_array;
-	uint32_t *tab; /* entry index + 1, 0 free; NULL while linear */
+	int indexed;   /* tab holds this object's keys */
+	uint32_t *tab; /* entry index + 1, 0 free; kept for reuse */
 	size_t tabcap;
 };
 
@@ -44,11 +45,12 @@ struct keyset {
 	size_t nb, capb;
 	struct kframe *f;
 	size_t nf, capf;
+	size_t maxf; /* frames ever used (their tables are kept) */
 };
 
 static void ks_release(struct keyset *ks)
 {
-	for (size_t i = 0; i < ks->nf; i++)
+	for (size_t i = 0; i < ks->maxf; i++)
 		free(ks->f[i].tab);
 	free(ks->e);
 	free(ks->b);
@@ -83,9 +85,14 @@ static int ks_push(struct keyset *ks, int is_array)
 		ks->f[ks->nf - 1].index++;
 	if (grow(&ks->f, &ks->capf, ks->nf + 1, sizeof(*ks->f)) < 0)
 		return -1;
+	if (ks->nf == ks->maxf)
+		ks->f[ks->maxf++] = (struct kframe){ 0 };
 	f = &ks->f[ks->nf++];
-	*f = (struct kframe){ .e0 = ks->ne, .b0 = ks->nb,
-			      .is_array = is_array };
+	f->e0 = ks->ne;
+	f->b0 = ks->nb;
+	f->index = 0;
+	f->is_array = is_array;
+	f->indexed = 0;
 	return 0;
 }
 
@@ -98,8 +105,6 @@ static void ks_pop(struct keyset *ks)
 	f = &ks->f[--ks->nf];
 	ks->ne = f->e0;
 	ks->nb = f->b0;
-	free(f->tab);
-	f->tab = NULL;
 }
 
 /* A scalar element of the current array begins. */
@@ -109,12 +114,15 @@ static void ks_scalar(struct keyset *ks)
 		ks->f[ks->nf - 1].index++;
 }
 
-static uint32_t key_hash(const char *k, size_t n)
+/* FNV-1a of the key up to a NUL; *n becomes that length. */
+static uint32_t key_hash(const char *k, size_t *n)
 {
 	uint32_t h = 2166136261u;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++)
+	for (i = 0; i < *n && k[i]; i++)
 		h = (h ^ (unsigned char)k[i]) * 16777619u;
+	*n = i;
 	return h;
 }
 
@@ -129,10 +137,17 @@ static int ks_same(const struct keyset *ks, size_t i, uint32_t h,
 /* Index entries [e0, ne) of f in a table of cap slots (a power of 2). */
 static int ks_index(struct keyset *ks, struct kframe *f, size_t cap)
 {
-	uint32_t *t = calloc(cap, sizeof(*t));
+	uint32_t *t = f->tab;
 
-	if (!t)
-		return -1;
+	if (cap > f->tabcap) {
+		t = realloc(f->tab, cap * sizeof(*t));
+		if (!t)
+			return -1;
+		f->tab = t;
+		f->tabcap = cap;
+	}
+	cap = f->tabcap;
+	memset(t, 0, cap * sizeof(*t));
 	for (size_t i = f->e0; i < ks->ne; i++) {
 		size_t s = ks->e[i].hash & (cap - 1);
 
@@ -140,9 +155,7 @@ static int ks_index(struct keyset *ks, struct kframe *f, size_t cap)
 			s = (s + 1) & (cap - 1);
 		t[s] = (uint32_t)(i + 1);
 	}
-	free(f->tab);
-	f->tab = t;
-	f->tabcap = cap;
+	f->indexed = 1;
 	return 0;
 }
 
@@ -153,16 +166,13 @@ static int ks_add(struct keyset *ks, const char *k, size_t n)
 	struct kframe *f;
 	uint32_t h;
 	size_t count;
-	const char *nul = memchr(k, '\0', n);
 
 	if (!ks->nf)
 		return 0;
-	if (nul)
-		n = (size_t)(nul - k);
 	f = &ks->f[ks->nf - 1];
-	h = key_hash(k, n);
+	h = key_hash(k, &n);
 	count = ks->ne - f->e0;
-	if (f->tab) {
+	if (f->indexed) {
 		for (size_t s = h & (f->tabcap - 1); f->tab[s];
 		     s = (s + 1) & (f->tabcap - 1))
 			if (ks_same(ks, f->tab[s] - 1, h, k, n))
@@ -179,13 +189,13 @@ static int ks_add(struct keyset *ks, const char *k, size_t n)
 	ks->e[ks->ne++] = (struct kentry){ h, (uint32_t)n, ks->nb };
 	ks->nb += n;
 	count++;
-	if ((!f->tab && count > KEYS_LINEAR) ||
-	    (f->tab && count * 2 > f->tabcap)) {
-		size_t cap = f->tab ? f->tabcap * 2 : 4 * KEYS_LINEAR;
+	if ((!f->indexed && count > KEYS_LINEAR) ||
+	    (f->indexed && count * 2 > f->tabcap)) {
+		size_t cap = f->indexed ? f->tabcap * 2 : 4 * KEYS_LINEAR;
 
 		return ks_index(ks, f, cap);
 	}
-	if (f->tab) {
+	if (f->indexed) {
 		size_t s = h & (f->tabcap - 1);
 
 		while (f->tab[s])
