@@ -102,7 +102,7 @@ struct message_heartbeat {
 
 struct message_committed {
 	uint64_t chain_id;
-	char writer[128];
+	char writer[192];
 	bool has_from, has_to, has_watermark, has_time;
 	uint64_t from, to, watermark, time;
 	uint64_t blocks;
