@@ -80,6 +80,7 @@ static void metrics_setup(struct verifier *v)
 			 "reason=\"type\"");
 	x->bad_chain = CL("bad_input_total", "input rejected",
 			  "reason=\"chain\"");
+	x->bad_dup = CL("bad_input_total", "input rejected", "reason=\"duplicate_key\"");
 #undef C
 #undef CL
 #undef G
