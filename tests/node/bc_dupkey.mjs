@@ -2,12 +2,10 @@
 // "number" at the top, a fake "miner" before the real one in the block)
 // is refused, logged and counted, never broadcast; client requests that
 // repeat a key get an error naming it (channel protocol and JSON-RPC).
-// MPORT: the port for --metrics-addr.
 import WebSocket from 'ws';
 import { startBroadcaster, FakeChain, collect, assert, waitFor } from './lib.mjs';
 
-const mport = process.env.MPORT;
-const b = await startBroadcaster(['--metrics-addr', `127.0.0.1:${mport}`], { log: process.env.BC_LOG });
+const b = await startBroadcaster([], { log: process.env.BC_LOG });
 const chain = new FakeChain({ txs: 2, logs: 1 });
 b.send(chain.heartbeat());
 
@@ -51,7 +49,7 @@ assert(ee.error.code === -32600 && ee.error.message === "duplicate key 'id' in $
 chan.ws.send(JSON.stringify({ action: 'ping' }));
 await waitFor(() => chan.msgs.some((m) => m.type === 'pong'), 'pong after the error');
 
-const metrics = await (await fetch(`http://127.0.0.1:${mport}/metrics`)).text();
+const metrics = await (await fetch(`${b.http}/metrics`)).text();
 const value = (re) => { const m = metrics.match(re); return m ? Number(m[1]) : NaN; };
 assert(value(/^broadcaster_duplicate_key_total\{source="input"\} (\d+)$/m) === 2,
 	`input counter: ${metrics.match(/.*duplicate_key.*/g)}`);
