@@ -1,12 +1,14 @@
 /* bench/json's driver: parse a synthetic 1 MB block message (hundreds of
  * transactions and receipts with logs) with json_parse and json_members,
  * next to yajl's bare tree parser on the same bytes. Built by bench/json
- * against the json.c under test. Prints: name, ms a parse, MB/s. */
+ * against the json.c (and writer/batch.c) under test. Prints: name, ms a
+ * parse, MB/s. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "json.h"
 
@@ -36,9 +38,11 @@ static void make_block(struct buf *b, int ntx)
 	static const char *const h32[] = { "hash", "parentHash", "sha3Uncles",
 		"stateRoot", "transactionsRoot", "receiptsRoot", "mixHash" };
 
-	buf_adds(b, "{\"type\":\"block\",\"chain_id\":1,\"number\":100,"
-		 "\"hash\":\"0x01\",\"parent_hash\":\"0x02\",\"live\":true,"
-		 "\"fetched_at\":1,\"block\":{");
+	/* the message's hash and parent_hash are the block's (seeds 0, 1) */
+	buf_adds(b, "{\"type\":\"block\",\"chain_id\":1,\"number\":100,");
+	hex(b, "hash", 0, 32);
+	hex(b, "parent_hash", 1, 32);
+	buf_adds(b, "\"live\":true,\"seq\":7,\"fetched_at\":1,\"block\":{");
 	for (size_t i = 0; i < sizeof(h32) / sizeof(*h32); i++)
 		hex(b, h32[i], (unsigned)i, 32);
 	hex(b, "miner", 9, 20);
@@ -111,7 +115,8 @@ int main(int argc, char **argv)
 	struct buf b = BUF_INIT;
 	int ntx = argc > 1 ? atoi(argv[1]) : 400;
 	int iters = argc > 2 ? atoi(argv[2]) : 40;
-	double t0, dt[3];
+	double t0, dt[4];
+	struct batch_opts bo = BATCH_OPTS_INIT;
 	char err[256];
 	long n = 0;
 
@@ -142,6 +147,19 @@ int main(int argc, char **argv)
 		for (int i = 0; i < iters; i++)
 			json_members(b.data, b.len, count_cb, &n, err, sizeof(err));
 		dt[2] = now_s() - t0;
+		t0 = now_s();
+		for (int i = 0; i < iters; i++) {
+			struct wmsg *m = NULL;
+			char type[32], why[256];
+
+			if (wmsg_decode(b.data, b.len, &bo, &m, type, sizeof(type),
+					why, sizeof(why)) != BATCH_ADDED) {
+				fprintf(stderr, "jsonbench: decode: %s\n", why);
+				return 1;
+			}
+			wmsg_free(&m);
+		}
+		dt[3] = now_s() - t0;
 	}
 	printf("bytes %zu txs %d\n", b.len, ntx);
 	printf("yajl_tree_parse %.3f %.1f\n", dt[0] * 1e3 / iters,
@@ -150,6 +168,8 @@ int main(int argc, char **argv)
 	       b.len * iters / dt[1] / 1e6);
 	printf("json_members %.3f %.1f\n", dt[2] * 1e3 / iters,
 	       b.len * iters / dt[2] / 1e6);
+	printf("wmsg_decode %.3f %.1f\n", dt[3] * 1e3 / iters,
+	       b.len * iters / dt[3] / 1e6);
 	buf_release(&b);
 	return 0;
 }

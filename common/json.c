@@ -6,251 +6,14 @@
 #include <yajl/yajl_parse.h>
 
 #include "buf.h"
+#include "json_keys.h"
 #include "banned.h"
-
-/* ---- duplicate keys ---------------------------------------------------
- *
- * Two readers of one document must agree on what it says: with a key
- * given twice, yajl's tree (json_get) sees the first and a member walk
- * the last. Both refuse such an object, at any depth. Keys are compared
- * as yajl hands them, unescaped ("a" and "\u0061" are one key), up to a
- * NUL (the tree keeps keys as C strings: "a\u0000b" is "a" there), and
- * case matters.
- *
- * Every open container has a frame; an object's keys go to one arena
- * with their hash, searched linearly while the object is small and
- * through an open-addressing index once it has more than KEYS_LINEAR. */
-#define KEYS_LINEAR 32
-
-struct kentry {
-	uint32_t hash;
-	uint32_t len;
-	size_t off;
-};
-
-struct kframe {
-	size_t e0;     /* first entry of this object */
-	size_t b0;     /* arena length when it opened */
-	size_t index;  /* arrays: elements begun */
-	int is_array;
-	int indexed;   /* tab holds this object's keys */
-	uint32_t *tab; /* entry index + 1, 0 free; kept for reuse */
-	size_t tabcap;
-};
-
-struct keyset {
-	struct kentry *e;
-	size_t ne, cape;
-	char *b;
-	size_t nb, capb;
-	struct kframe *f;
-	size_t nf, capf;
-	size_t maxf; /* frames ever used (their tables are kept) */
-};
-
-static void ks_release(struct keyset *ks)
-{
-	for (size_t i = 0; i < ks->maxf; i++)
-		free(ks->f[i].tab);
-	free(ks->e);
-	free(ks->b);
-	free(ks->f);
-	memset(ks, 0, sizeof(*ks));
-}
-
-static int grow(void *pp, size_t *cap, size_t need, size_t size)
-{
-	void **p = pp;
-	size_t nc = *cap ? *cap : 16;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (nc < need)
-		nc *= 2;
-	np = realloc(*p, nc * size);
-	if (!np)
-		return -1;
-	*p = np;
-	*cap = nc;
-	return 0;
-}
-
-/* A container opens: the element it is in (when an array) begins. */
-static int ks_push(struct keyset *ks, int is_array)
-{
-	struct kframe *f;
-
-	if (ks->nf && ks->f[ks->nf - 1].is_array)
-		ks->f[ks->nf - 1].index++;
-	if (grow(&ks->f, &ks->capf, ks->nf + 1, sizeof(*ks->f)) < 0)
-		return -1;
-	if (ks->nf == ks->maxf)
-		ks->f[ks->maxf++] = (struct kframe){ 0 };
-	f = &ks->f[ks->nf++];
-	f->e0 = ks->ne;
-	f->b0 = ks->nb;
-	f->index = 0;
-	f->is_array = is_array;
-	f->indexed = 0;
-	return 0;
-}
-
-static void ks_pop(struct keyset *ks)
-{
-	struct kframe *f;
-
-	if (!ks->nf)
-		return;
-	f = &ks->f[--ks->nf];
-	ks->ne = f->e0;
-	ks->nb = f->b0;
-}
-
-/* A scalar element of the current array begins. */
-static void ks_scalar(struct keyset *ks)
-{
-	if (ks->nf && ks->f[ks->nf - 1].is_array)
-		ks->f[ks->nf - 1].index++;
-}
-
-/* FNV-1a of the key up to a NUL; *n becomes that length. */
-static uint32_t key_hash(const char *k, size_t *n)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < *n && k[i]; i++)
-		h = (h ^ (unsigned char)k[i]) * 16777619u;
-	*n = i;
-	return h;
-}
-
-static int ks_same(const struct keyset *ks, size_t i, uint32_t h,
-		   const char *k, size_t n)
-{
-	const struct kentry *e = &ks->e[i];
-
-	return e->hash == h && e->len == n && !memcmp(ks->b + e->off, k, n);
-}
-
-/* Index entries [e0, ne) of f in a table of cap slots (a power of 2). */
-static int ks_index(struct keyset *ks, struct kframe *f, size_t cap)
-{
-	uint32_t *t = f->tab;
-
-	if (cap > f->tabcap) {
-		t = realloc(f->tab, cap * sizeof(*t));
-		if (!t)
-			return -1;
-		f->tab = t;
-		f->tabcap = cap;
-	}
-	cap = f->tabcap;
-	memset(t, 0, cap * sizeof(*t));
-	for (size_t i = f->e0; i < ks->ne; i++) {
-		size_t s = ks->e[i].hash & (cap - 1);
-
-		while (t[s])
-			s = (s + 1) & (cap - 1);
-		t[s] = (uint32_t)(i + 1);
-	}
-	f->indexed = 1;
-	return 0;
-}
-
-/* Add key k to the innermost object: 0, 1 when it is there already, -1
- * when out of memory. */
-static int ks_add(struct keyset *ks, const char *k, size_t n)
-{
-	struct kframe *f;
-	uint32_t h;
-	size_t count;
-
-	if (!ks->nf)
-		return 0;
-	f = &ks->f[ks->nf - 1];
-	h = key_hash(k, &n);
-	count = ks->ne - f->e0;
-	if (f->indexed) {
-		for (size_t s = h & (f->tabcap - 1); f->tab[s];
-		     s = (s + 1) & (f->tabcap - 1))
-			if (ks_same(ks, f->tab[s] - 1, h, k, n))
-				return 1;
-	} else {
-		for (size_t i = f->e0; i < ks->ne; i++)
-			if (ks_same(ks, i, h, k, n))
-				return 1;
-	}
-	if (grow(&ks->e, &ks->cape, ks->ne + 1, sizeof(*ks->e)) < 0 ||
-	    grow(&ks->b, &ks->capb, ks->nb + n + 1, 1) < 0 || ks->ne >= UINT32_MAX)
-		return -1;
-	memcpy(ks->b + ks->nb, k, n);
-	ks->e[ks->ne++] = (struct kentry){ h, (uint32_t)n, ks->nb };
-	ks->nb += n;
-	count++;
-	if ((!f->indexed && count > KEYS_LINEAR) ||
-	    (f->indexed && count * 2 > f->tabcap)) {
-		size_t cap = f->indexed ? f->tabcap * 2 : 4 * KEYS_LINEAR;
-
-		return ks_index(ks, f, cap);
-	}
-	if (f->indexed) {
-		size_t s = h & (f->tabcap - 1);
-
-		while (f->tab[s])
-			s = (s + 1) & (f->tabcap - 1);
-		f->tab[s] = (uint32_t)ks->ne;
-	}
-	return 0;
-}
-
-/* Printable text of a key for messages: at most 48 bytes, control
- * characters, quotes and backslashes as '?'. */
-static void key_text(struct buf *b, const char *k, size_t n)
-{
-	for (size_t i = 0; i < n && i < 48; i++) {
-		unsigned char c = (unsigned char)k[i];
-
-		buf_addch(b, c < 0x20 || c == 0x7f || c == '\'' || c == '"' ||
-				     c == '\\' ? '?' : (char)c);
-	}
-	if (n > 48)
-		buf_adds(b, "...");
-}
-
-/* "duplicate key 'k' in $.block.transactions[3]": the path of the
- * innermost object, from the frames. */
-static void ks_dup_error(const struct keyset *ks, const char *k, size_t n,
-			 char *err, size_t errlen)
-{
-	struct buf b = BUF_INIT;
-
-	buf_adds(&b, "duplicate key '");
-	key_text(&b, k, n);
-	buf_adds(&b, "' in $");
-	for (size_t i = 1; i < ks->nf && b.len < 200; i++) {
-		const struct kframe *up = &ks->f[i - 1];
-
-		if (up->is_array) {
-			buf_addf(&b, "[%zu]", up->index - 1);
-		} else if (ks->f[i].e0 > up->e0) {
-			const struct kentry *e = &ks->e[ks->f[i].e0 - 1];
-
-			buf_addch(&b, '.');
-			key_text(&b, ks->b + e->off, e->len);
-		}
-	}
-	if (err && errlen)
-		snprintf(err, errlen, "%s", b.data ? b.data : "duplicate key");
-	buf_release(&b);
-}
 
 /* Walk a tree without recursion (documents may nest deeply) and refuse
  * an object with a key given twice. */
 static int tree_check(yajl_val root, char *err, size_t errlen)
 {
-	struct keyset ks = { 0 };
+	struct json_keys ks = { 0 };
 	struct tstep {
 		yajl_val v;
 		size_t i;
@@ -260,8 +23,8 @@ static int tree_check(yajl_val root, char *err, size_t errlen)
 
 	if (!YAJL_IS_OBJECT(root) && !YAJL_IS_ARRAY(root))
 		return 0;
-	if (grow(&st, &cap, 1, sizeof(*st)) < 0 ||
-	    ks_push(&ks, YAJL_IS_ARRAY(root)) < 0)
+	if (json_keys_grow(&st, &cap, 1, sizeof(*st)) < 0 ||
+	    json_keys_push(&ks, YAJL_IS_ARRAY(root)) < 0)
 		goto oom;
 	st[n++] = (struct tstep){ root, 0 };
 	while (n) {
@@ -276,9 +39,9 @@ static int tree_check(yajl_val root, char *err, size_t errlen)
 				goto up;
 			k = t->v->u.object.keys[t->i];
 			child = t->v->u.object.values[t->i++];
-			r = ks_add(&ks, k, strlen(k));
+			r = json_keys_add(&ks, k, strlen(k));
 			if (r > 0) {
-				ks_dup_error(&ks, k, strlen(k), err, errlen);
+				json_keys_dup_error(&ks, k, strlen(k), err, errlen);
 				rc = JSON_DUPLICATE;
 				break;
 			}
@@ -290,16 +53,16 @@ static int tree_check(yajl_val root, char *err, size_t errlen)
 			child = t->v->u.array.values[t->i++];
 		}
 		if (YAJL_IS_OBJECT(child) || YAJL_IS_ARRAY(child)) {
-			if (grow(&st, &cap, n + 1, sizeof(*st)) < 0 ||
-			    ks_push(&ks, YAJL_IS_ARRAY(child)) < 0)
+			if (json_keys_grow(&st, &cap, n + 1, sizeof(*st)) < 0 ||
+			    json_keys_push(&ks, YAJL_IS_ARRAY(child)) < 0)
 				goto oom;
 			st[n++] = (struct tstep){ child, 0 };
 		} else {
-			ks_scalar(&ks);
+			json_keys_scalar(&ks);
 		}
 		continue;
 up:
-		ks_pop(&ks);
+		json_keys_pop(&ks);
 		n--;
 	}
 	goto out;
@@ -309,7 +72,7 @@ oom:
 	rc = JSON_INVALID;
 out:
 	free(st);
-	ks_release(&ks);
+	json_keys_release(&ks);
 	return rc;
 }
 
@@ -486,7 +249,7 @@ struct walk {
 	int stop;
 	json_member_fn fn;
 	void *arg;
-	struct keyset ks; /* every open container, for duplicate keys */
+	struct json_keys ks; /* every open container, for duplicate keys */
 	int failed;       /* JSON_DUPLICATE, or JSON_INVALID (no memory) */
 	char why[256];
 };
@@ -532,7 +295,7 @@ static int w_scalar(struct walk *w, size_t toklen)
 	const char *end = w->buf + w_off(w);
 
 	(void)toklen;
-	ks_scalar(&w->ks);
+	json_keys_scalar(&w->ks);
 	if (w->in_value && w->depth == w->val_depth)
 		return w_emit(w, end);
 	if (w->is_array && w->depth == 1) {
@@ -575,7 +338,7 @@ static int cb_start(struct walk *w, int is_array)
 	if (w->depth == 0 && w->obj_depth < 0)
 		w->is_array = 0;
 	w->depth++;
-	if (ks_push(&w->ks, is_array) < 0) {
+	if (json_keys_push(&w->ks, is_array) < 0) {
 		w->failed = JSON_INVALID;
 		snprintf(w->why, sizeof(w->why), "out of memory");
 		return 0;
@@ -624,7 +387,7 @@ static int cb_end(void *ctx)
 	const char *end = w->buf + w_off(w);
 
 	w->depth--;
-	ks_pop(&w->ks);
+	json_keys_pop(&w->ks);
 	if (w->in_value && w->depth == w->val_depth)
 		return w_emit(w, end);
 	if (w->is_array && w->depth == 1)
@@ -635,12 +398,12 @@ static int cb_end(void *ctx)
 static int cb_key(void *ctx, const unsigned char *k, size_t l)
 {
 	struct walk *w = ctx;
-	int r = ks_add(&w->ks, (const char *)k, l);
+	int r = json_keys_add(&w->ks, (const char *)k, l);
 
 	if (r != 0) {
 		w->failed = r > 0 ? JSON_DUPLICATE : JSON_INVALID;
 		if (r > 0)
-			ks_dup_error(&w->ks, (const char *)k, l, w->why,
+			json_keys_dup_error(&w->ks, (const char *)k, l, w->why,
 				     sizeof(w->why));
 		else
 			snprintf(w->why, sizeof(w->why), "out of memory");
@@ -703,7 +466,7 @@ int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 	}
 	yajl_free(w.h);
 	buf_release(&w.key);
-	ks_release(&w.ks);
+	json_keys_release(&w.ks);
 	return rc;
 }
 
