@@ -333,6 +333,7 @@ static enum message_status read_orphaned(struct scan *s,
 		r->orphaned = calloc(t->u.array.len, sizeof(*r->orphaned));
 		if (!r->orphaned) {
 			yajl_tree_free(t);
+			bad(s, "message.orphaned: out of memory");
 			return MESSAGE_NOMEM;
 		}
 	}
