@@ -39,7 +39,7 @@ static int tree_check(yajl_val root, char *err, size_t errlen)
 				goto up;
 			k = t->v->u.object.keys[t->i];
 			child = t->v->u.object.values[t->i++];
-			r = json_keys_add(&ks, k, strlen(k));
+			r = json_keys_add(&ks, k, strlen(k), 1);
 			if (r > 0) {
 				json_keys_dup_error(&ks, k, strlen(k), err, errlen);
 				rc = JSON_DUPLICATE;
@@ -398,7 +398,11 @@ static int cb_end(void *ctx)
 static int cb_key(void *ctx, const unsigned char *k, size_t l)
 {
 	struct walk *w = ctx;
-	int r = json_keys_add(&w->ks, (const char *)k, l);
+	/* yajl hands an unescaped key in place in the input (all of it is
+	 * given at once), an escaped one from a scratch buffer. */
+	const char *kp = (const char *)k;
+	int r = json_keys_add(&w->ks, kp, l,
+			      kp >= w->buf && kp + l <= w->buf + w->len);
 
 	if (r != 0) {
 		w->failed = r > 0 ? JSON_DUPLICATE : JSON_INVALID;

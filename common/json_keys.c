@@ -90,7 +90,8 @@ static int ks_same(const struct json_keys *ks, size_t i, uint32_t h,
 {
 	const struct json_keys_entry *e = &ks->e[i];
 
-	return e->hash == h && e->len == n && !memcmp(ks->b + e->off, k, n);
+	return e->hash == h && e->len == n &&
+	       !memcmp(e->p ? e->p : ks->b + e->off, k, n);
 }
 
 /* Index entries [e0, ne) of f in a table of cap slots (a power of 2). */
@@ -120,7 +121,7 @@ static int ks_index(struct json_keys *ks, struct json_keys_frame *f, size_t cap)
 
 /* Add key k to the innermost object: 0, 1 when it is there already, -1
  * when out of memory. */
-int json_keys_add(struct json_keys *ks, const char *k, size_t n)
+int json_keys_add(struct json_keys *ks, const char *k, size_t n, int stable)
 {
 	struct json_keys_frame *f;
 	uint32_t h;
@@ -142,11 +143,18 @@ int json_keys_add(struct json_keys *ks, const char *k, size_t n)
 				return 1;
 	}
 	if (json_keys_grow(&ks->e, &ks->cape, ks->ne + 1, sizeof(*ks->e)) < 0 ||
-	    json_keys_grow(&ks->b, &ks->capb, ks->nb + n + 1, 1) < 0 || ks->ne >= UINT32_MAX)
+	    ks->ne >= UINT32_MAX)
 		return -1;
-	memcpy(ks->b + ks->nb, k, n);
-	ks->e[ks->ne++] = (struct json_keys_entry){ h, (uint32_t)n, ks->nb };
-	ks->nb += n;
+	if (stable) {
+		ks->e[ks->ne++] = (struct json_keys_entry){ h, (uint32_t)n, k, 0 };
+	} else {
+		if (json_keys_grow(&ks->b, &ks->capb, ks->nb + n + 1, 1) < 0)
+			return -1;
+		memcpy(ks->b + ks->nb, k, n);
+		ks->e[ks->ne++] = (struct json_keys_entry){ h, (uint32_t)n,
+							    NULL, ks->nb };
+		ks->nb += n;
+	}
 	count++;
 	if ((!f->indexed && count > JSON_KEYS_LINEAR) ||
 	    (f->indexed && count * 2 > f->tabcap)) {
@@ -197,7 +205,7 @@ void json_keys_dup_error(const struct json_keys *ks, const char *k, size_t n,
 			const struct json_keys_entry *e = &ks->e[ks->f[i].e0 - 1];
 
 			buf_addch(&b, '.');
-			key_text(&b, ks->b + e->off, e->len);
+			key_text(&b, e->p ? e->p : ks->b + e->off, e->len);
 		}
 	}
 	if (err && errlen)

@@ -17,7 +17,8 @@
 struct json_keys_entry {
 	uint32_t hash;
 	uint32_t len;
-	size_t off;
+	const char *p; /* the key where it stays put, or NULL: */
+	size_t off;    /* its copy in the arena */
 };
 
 struct json_keys_frame {
@@ -52,8 +53,9 @@ void json_keys_pop(struct json_keys *ks);
 /* A scalar element of the innermost array begins. */
 void json_keys_scalar(struct json_keys *ks);
 /* Add key k[0..n) to the innermost object: 0, 1 when it is there
- * already, -1 when out of memory. */
-int json_keys_add(struct json_keys *ks, const char *k, size_t n);
+ * already, -1 when out of memory. stable: k stays valid and unchanged
+ * until the object closes (it is not copied). */
+int json_keys_add(struct json_keys *ks, const char *k, size_t n, int stable);
 /* "duplicate key 'K' in PATH" for key k of the innermost object, PATH
  * like $.block.transactions[3]; quotes, backslashes and control
  * characters of keys shown as '?'. */
