@@ -359,6 +359,28 @@ START_TEST(test_restamp)
 		buf_release(&third);
 		free(mid);
 	}
+	/* spaces and newlines around the stamps, a stamp first and last */
+	{
+		const char *spaced = "{ \"seq\" : 3 ,\n \"type\":\"block\",\"chain_id\":1,"
+			"\"number\":1,\"hash\":" HS("b") ",\"parent_hash\":" HS("a")
+			",\"block\":{},\"receipts\":[] , \"emitted_at\": 9 }";
+		struct buf out = BUF_INIT;
+		struct message m2;
+
+		ck_assert_int_eq(message_read(spaced, strlen(spaced), &m2, err,
+					      sizeof(err)), MESSAGE_OK);
+		ck_assert_int_eq(message_restamp(&out, spaced, strlen(spaced),
+						 &m2.u.block, 10, 11, "audit"), 0);
+		message_release(&m2);
+		ck_assert_int_eq(message_read(out.data, out.len, &m2, err,
+					      sizeof(err)), MESSAGE_OK);
+		ck_assert_uint_eq(m2.u.block.seq, 10);
+		ck_assert_uint_eq(m2.u.block.emitted_at, 11);
+		ck_assert_str_eq(m2.u.block.reason, "audit");
+		ck_assert_int_eq(m2.u.block.nstamps, 3);
+		message_release(&m2);
+		buf_release(&out);
+	}
 	/* bad input */
 	ck_assert_int_eq(message_restamp(&once, "[]", 2, NULL, 1, 1, NULL), -1);
 	ck_assert_int_eq(message_restamp(&once, fetched, strlen(fetched), NULL,
