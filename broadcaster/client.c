@@ -642,7 +642,8 @@ static void rpc_request(struct client *c, yajl_val root)
 int client_on_message(struct client *c)
 {
 	yajl_val root;
-	char err[128];
+	char err[160];
+	enum json_status st;
 
 	if (c->rx_binary) {
 		if (c->mode == CM_CHAN)
@@ -659,14 +660,24 @@ int client_on_message(struct client *c)
 	}
 	if (buf_addch(&c->rx, '\0') < 0)
 		return -1;
-	root = json_parse(c->rx.data, err, sizeof(err));
+	root = json_parse_st(c->rx.data, err, sizeof(err), &st);
 	if (!root) {
-		if (c->mode == CM_CHAN) {
+		if (st == JSON_DUPLICATE)
+			metric_inc(c->srv->m.dup_requests);
+		if (c->mode == CM_CHAN && st == JSON_DUPLICATE) {
+			chan_error(c, "%s", err);
+		} else if (c->mode == CM_CHAN) {
 			chan_error(c, "invalid JSON: %s", err);
 		} else {
 			yajl_gen g = json_gen_new();
 
-			if (g) {
+			/* A repeated key is valid JSON but no valid
+			 * request: -32600, saying which key. */
+			if (g && st == JSON_DUPLICATE) {
+				rpc_error(c, g, NULL, -32600, err);
+				queue_gen(c, g);
+				yajl_gen_free(g);
+			} else if (g) {
 				rpc_error(c, g, NULL, -32700, "parse error");
 				queue_gen(c, g);
 				yajl_gen_free(g);

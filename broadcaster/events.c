@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "json.h"
+#include "message.h"
 #include "banned.h"
 
 /* A block whose logs are remembered, for the reorg that may orphan it. */
@@ -102,32 +104,6 @@ static int span_str(const struct span *s, char *out, size_t outlen)
 	memcpy(out, s->p + 1, s->n - 2);
 	out[s->n - 2] = '\0';
 	return 0;
-}
-
-/* A JSON number or a 0x-hex string. */
-static int span_u64(const struct span *s, uint64_t *out)
-{
-	char tmp[80];
-	char *end;
-
-	if (!s->p || !s->n || s->n >= sizeof(tmp))
-		return -1;
-	if (s->p[0] == '"') {
-		if (span_str(s, tmp, sizeof(tmp)) < 0)
-			return -1;
-		return json_hex_u64(tmp, out);
-	}
-	if (s->p[0] < '0' || s->p[0] > '9')
-		return -1;
-	memcpy(tmp, s->p, s->n);
-	tmp[s->n] = '\0';
-	*out = strtoull(tmp, &end, 10);
-	return *end ? -1 : 0;
-}
-
-static int span_is_true(const struct span *s)
-{
-	return s->p && s->n == 4 && !memcmp(s->p, "true", 4);
 }
 
 static int key_is(const struct json_member *m, const char *k)
@@ -312,39 +288,6 @@ void events_destroy(struct events **ep)
 }
 
 /* ---- block messages --------------------------------------------------- */
-
-struct top {
-	struct span type, chain_id, number, hash, live, seq, emitted_at;
-	struct span block, receipts, parent_hash;
-};
-
-static int top_cb(void *arg, const struct json_member *m)
-{
-	struct top *t = arg;
-	struct span s = { m->val, m->vallen };
-
-	if (key_is(m, "type"))
-		t->type = s;
-	else if (key_is(m, "chain_id"))
-		t->chain_id = s;
-	else if (key_is(m, "number"))
-		t->number = s;
-	else if (key_is(m, "hash"))
-		t->hash = s;
-	else if (key_is(m, "parent_hash"))
-		t->parent_hash = s;
-	else if (key_is(m, "live"))
-		t->live = s;
-	else if (key_is(m, "seq"))
-		t->seq = s;
-	else if (key_is(m, "emitted_at"))
-		t->emitted_at = s;
-	else if (key_is(m, "block"))
-		t->block = s;
-	else if (key_is(m, "receipts"))
-		t->receipts = s;
-	return 0;
-}
 
 /* The header: every member of the block but transactions, plus hash. */
 struct head_walk {
@@ -565,7 +508,8 @@ static enum ev_result fail_why(char *why, size_t whylen, const char *msg)
 	return EV_RES_BAD;
 }
 
-static enum ev_result build_block(struct events *e, const struct top *t,
+static enum ev_result build_block(struct events *e,
+				  const struct message_block *t,
 				  struct bc_event **out, char *why,
 				  size_t whylen)
 {
@@ -583,29 +527,13 @@ static enum ev_result build_block(struct events *e, const struct top *t,
 	if (!ev)
 		return fail_why(why, whylen, "out of memory");
 	ev->kind = EV_BLOCK;
-	if (span_u64(&t->number, &ev->height) < 0)
-		goto bad_msg_number;
+	ev->height = t->number;
 	ev->has_height = 1;
-	if (span_str(&t->hash, ev->hash, sizeof(ev->hash)) < 0 ||
-	    !json_is_hex_len(ev->hash, 32)) {
-		fail_why(why, whylen, "block message without a valid 'hash'");
-		goto out;
-	}
-	if (!span_is(&t->block) || t->block.p[0] != '{') {
-		fail_why(why, whylen, "block message without a 'block' object");
-		goto out;
-	}
-	if (span_u64(&t->chain_id, &ev->chain_id) < 0)
-		ev->chain_id = 0;
-	if (span_u64(&t->seq, &ev->seq) < 0)
-		ev->seq = 0;
-	if (span_is(&t->emitted_at)) {
-		uint64_t v;
-
-		if (span_u64(&t->emitted_at, &v) == 0)
-			ev->emitted_at = (int64_t)v;
-	}
-	if (!span_is_true(&t->live) && !e->opts.backfill) {
+	memcpy(ev->hash, t->hash, sizeof(ev->hash));
+	ev->chain_id = t->chain_id;
+	ev->seq = t->has_seq ? t->seq : 0;
+	ev->emitted_at = t->has_emitted_at ? (int64_t)t->emitted_at : 0;
+	if (!t->live && !e->opts.backfill) {
 		snprintf(why, whylen, "backfill block (live false)");
 		res = EV_RES_SKIP;
 		goto out;
@@ -699,8 +627,7 @@ static enum ev_result build_block(struct events *e, const struct top *t,
 			json_hex_u64(hex, &gas);
 		if (span_str(&hw.miner, miner, sizeof(miner)) < 0)
 			miner[0] = '\0';
-		if (span_str(&t->parent_hash, ph, sizeof(ph)) < 0)
-			ph[0] = '\0';
+		snprintf(ph, sizeof(ph), "%s", t->parent_hash);
 		yajl_gen_map_open(g);
 		json_gen_key(g, "type");
 		json_gen_cstr(g, "newBlock");
@@ -733,7 +660,7 @@ static enum ev_result build_block(struct events *e, const struct top *t,
 
 	/* Logs. */
 	buf_init(&lw.body, 0);
-	if (span_is(&t->receipts) && t->receipts.n > 2) {
+	if (t->receipts.n > 2) {
 		if (json_members(t->receipts.p, t->receipts.n, receipt_cb, &lw,
 				 err, sizeof(err)) != 0) {
 			snprintf(why, whylen, "invalid 'receipts': %s", err);
@@ -765,9 +692,6 @@ static enum ev_result build_block(struct events *e, const struct top *t,
 	res = EV_RES_OK;
 	goto out;
 
-bad_msg_number:
-	fail_why(why, whylen, "block message without a valid 'number'");
-	goto out;
 oom:
 	fail_why(why, whylen, "out of memory");
 out:
@@ -797,61 +721,41 @@ static int reorg_data_cb(void *arg, const struct json_member *m)
 	return 0;
 }
 
-static int hash_in(yajl_val orphaned, const char *hash)
+static int hash_in(const struct message_reorg *r, const char *hash)
 {
-	if (!YAJL_IS_ARRAY(orphaned))
-		return 0;
-	for (size_t i = 0; i < orphaned->u.array.len; i++) {
-		const char *h = json_get_str(orphaned->u.array.values[i], "hash");
-
-		if (h && !strcasecmp(h, hash))
+	for (size_t i = 0; i < r->norphaned; i++)
+		if (!strcasecmp(r->orphaned[i].hash, hash))
 			return 1;
-	}
 	return 0;
 }
 
+/* Was the remembered block b orphaned by r? Listed, or above the
+ * ancestor (a deep reorg lists only what the verifier held; a null
+ * ancestor is below block 0). */
+static int orphaned_by(const struct message_reorg *r, const struct rb *b)
+{
+	return !r->has_ancestor || b->number > r->ancestor.number ||
+	       hash_in(r, b->hash);
+}
+
 static enum ev_result build_reorg(struct events *e, const char *json,
-				  size_t len, const struct top *t,
+				  size_t len, const struct message_reorg *r,
 				  struct bc_event **out, char *why,
 				  size_t whylen)
 {
 	struct bc_event *ev = calloc(1, sizeof(*ev));
-	struct buf copy = BUF_INIT;
-	yajl_val root = NULL, anc, orphaned;
 	yajl_gen g = NULL;
-	uint64_t anc_num;
-	char err[128];
 	size_t nlogs = 0, k = 0;
 	enum ev_result res = EV_RES_BAD;
 
 	if (!ev)
 		return fail_why(why, whylen, "out of memory");
 	ev->kind = EV_REORG;
-	if (buf_add(&copy, json, len) < 0)
-		goto oom;
-	root = json_parse(copy.data, err, sizeof(err));
-	if (!root) {
-		snprintf(why, whylen, "invalid JSON: %s", err);
-		goto out;
-	}
-	anc = json_get(root, "ancestor");
-	orphaned = json_get(root, "orphaned");
-	if (!anc || json_get_u64(anc, "number", &anc_num) < 0) {
-		fail_why(why, whylen, "reorg message without 'ancestor.number'");
-		goto out;
-	}
-	ev->height = anc_num + 1;
+	ev->height = r->has_ancestor ? r->ancestor.number + 1 : 0;
 	ev->has_height = 1;
-	if (span_u64(&t->chain_id, &ev->chain_id) < 0)
-		ev->chain_id = 0;
-	if (span_u64(&t->seq, &ev->seq) < 0)
-		ev->seq = 0;
-	if (span_is(&t->emitted_at)) {
-		uint64_t v;
-
-		if (span_u64(&t->emitted_at, &v) == 0)
-			ev->emitted_at = (int64_t)v;
-	}
+	ev->chain_id = r->chain_id;
+	ev->seq = r->has_seq ? r->seq : 0;
+	ev->emitted_at = r->has_emitted_at ? (int64_t)r->emitted_at : 0;
 
 	g = json_gen_new();
 	if (!g)
@@ -869,14 +773,9 @@ static enum ev_result build_reorg(struct events *e, const char *json,
 	if (frame_from_gen(&ev->chan_main, g) < 0)
 		goto oom;
 
-	/* The orphaned blocks we broadcast: listed, or above the ancestor
-	 * (a deep reorg lists only what the verifier held). */
-	for (size_t i = 0; i < e->count; i++) {
-		struct rb *b = rb_at(e, i);
-
-		if (b->number > anc_num || hash_in(orphaned, b->hash))
-			nlogs += b->nlogs;
-	}
+	for (size_t i = 0; i < e->count; i++)
+		if (orphaned_by(r, rb_at(e, i)))
+			nlogs += rb_at(e, i)->nlogs;
 	if (nlogs) {
 		ev->logs = calloc(nlogs, sizeof(*ev->logs));
 		if (!ev->logs)
@@ -889,7 +788,7 @@ static enum ev_result build_reorg(struct events *e, const char *json,
 		for (size_t i = 0; i < e->count; i++) {
 			struct rb *b = rb_at(e, i);
 
-			if ((b->number > anc_num || hash_in(orphaned, b->hash)) &&
+			if (orphaned_by(r, b) &&
 			    (best < 0 || b->number > rb_at(e, (size_t)best)->number))
 				best = (int)i;
 		}
@@ -912,42 +811,25 @@ oom:
 out:
 	if (g)
 		yajl_gen_free(g);
-	if (root)
-		yajl_tree_free(root);
-	buf_release(&copy);
 	ev_free(ev);
 	return res;
 }
 
-static enum ev_result build_tip(const char *json, size_t len,
-				const struct top *t, struct bc_event **out,
-				char *why, size_t whylen)
+static enum ev_result build_tip(const struct message_heartbeat *h,
+				struct bc_event **out, char *why,
+				size_t whylen)
 {
 	struct bc_event *ev = calloc(1, sizeof(*ev));
-	struct buf copy = BUF_INIT;
-	yajl_val root;
-	char err[128];
 
-	if (!ev || buf_add(&copy, json, len) < 0) {
-		free(ev);
-		buf_release(&copy);
+	if (!ev)
 		return fail_why(why, whylen, "out of memory");
-	}
-	root = json_parse(copy.data, err, sizeof(err));
-	buf_release(&copy);
-	if (!root) {
-		free(ev);
-		snprintf(why, whylen, "invalid JSON: %s", err);
-		return EV_RES_BAD;
-	}
 	ev->kind = EV_TIP;
-	if (span_u64(&t->chain_id, &ev->chain_id) < 0)
-		ev->chain_id = 0;
-	if (span_u64(&t->seq, &ev->seq) < 0)
-		ev->seq = 0;
-	if (json_get_u64(json_get(root, "tip"), "number", &ev->height) == 0)
+	ev->chain_id = h->chain_id;
+	ev->seq = h->has_seq ? h->seq : 0;
+	if (h->has_tip) {
+		ev->height = h->tip.number;
 		ev->has_height = 1;
-	yajl_tree_free(root);
+	}
 	*out = ev;
 	return EV_RES_OK;
 }
@@ -955,26 +837,29 @@ static enum ev_result build_tip(const char *json, size_t len,
 enum ev_result events_build(struct events *e, const char *json, size_t len,
 			    struct bc_event **out, char *why, size_t whylen)
 {
-	struct top t = { 0 };
-	char type[32], err[128];
+	struct message m;
+	enum message_status st;
+	enum ev_result r;
 
 	*out = NULL;
-	if (json_members(json, len, top_cb, &t, err, sizeof(err)) != 0 ||
-	    !len || json[0] != '{') {
-		snprintf(why, whylen, "invalid JSON: %s",
-			 json[0] == '{' || !len ? err : "not an object");
-		return EV_RES_BAD;
+	st = message_read(json, len, &m, why, whylen);
+	if (st == MESSAGE_DUPLICATE)
+		r = EV_RES_DUPLICATE;
+	else if (st != MESSAGE_OK)
+		r = EV_RES_BAD;
+	else if (m.type == MESSAGE_BLOCK)
+		r = build_block(e, &m.u.block, out, why, whylen);
+	else if (m.type == MESSAGE_REORG)
+		r = build_reorg(e, json, len, &m.u.reorg, out, why, whylen);
+	else if (m.type == MESSAGE_HEARTBEAT)
+		r = build_tip(&m.u.heartbeat, out, why, whylen);
+	else {
+		snprintf(why, whylen, "message type '%s' is not broadcast",
+			 m.type_name);
+		r = EV_RES_SKIP;
 	}
-	if (span_str(&t.type, type, sizeof(type)) < 0)
-		return fail_why(why, whylen, "message without a 'type'");
-	if (!strcmp(type, "block"))
-		return build_block(e, &t, out, why, whylen);
-	if (!strcmp(type, "reorg"))
-		return build_reorg(e, json, len, &t, out, why, whylen);
-	if (!strcmp(type, "heartbeat"))
-		return build_tip(json, len, &t, out, why, whylen);
-	snprintf(why, whylen, "message type '%s' is not broadcast", type);
-	return EV_RES_SKIP;
+	message_release(&m);
+	return r;
 }
 
 struct bc_event *events_gap(const char *source, const char *topic,

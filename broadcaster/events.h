@@ -86,6 +86,8 @@ enum ev_result {
 	EV_RES_SKIP, /* nothing to broadcast (backfill block, block already
 			sent, unknown type); why says which */
 	EV_RES_BAD,  /* malformed message; why says what is wrong */
+	EV_RES_DUPLICATE, /* refused: an object of it repeats a key (why:
+			     "duplicate key 'K' in PATH") */
 };
 
 /* Turn one verifier message (block, reorg or heartbeat) into an event. */

@@ -129,6 +129,9 @@ static void handle(struct bc_server *srv, struct events *evs,
 		log_at(LOG_DEBUG, LOGF(LF_S("endpoint", in->endpoint)),
 		       "message not broadcast: %s", why);
 		break;
+	case EV_RES_DUPLICATE:
+		metric_inc(srv->m.dup_input);
+		__attribute__((fallthrough)); /* a bad message too */
 	case EV_RES_BAD:
 		metric_inc(srv->m.bad_input);
 		log_at(LOG_WARN, LOGF(LF_S("endpoint", in->endpoint),

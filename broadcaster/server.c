@@ -87,6 +87,12 @@ static void metrics_setup(struct bc_server *srv)
 		"malformed messages from the verifier, rejected", NULL);
 	srv->m.bad_requests = metrics_counter(m, "broadcaster_bad_requests_total",
 		"client requests answered with an error", NULL);
+	srv->m.dup_input = metrics_counter(m, "broadcaster_duplicate_key_total",
+		"messages or requests refused because an object repeats a key",
+		"source=\"input\"");
+	srv->m.dup_requests = metrics_counter(m, "broadcaster_duplicate_key_total",
+		"messages or requests refused because an object repeats a key",
+		"source=\"request\"");
 }
 
 /* ---- admission ---------------------------------------------------------- */

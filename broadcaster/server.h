@@ -49,6 +49,8 @@ struct bc_metrics {
 	struct metric *events_in;
 	struct metric *bad_input;
 	struct metric *bad_requests;
+	struct metric *dup_input;    /* also counted in bad_input */
+	struct metric *dup_requests; /* also counted in bad_requests */
 };
 
 struct bc_qitem {

@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "message.h"
 #include "metrics.h"
 #include "rpc.h"
 #include "banned.h"
@@ -169,9 +170,16 @@ int block_msg_build(struct buf *out, uint64_t chain_id, int live,
 {
 	struct block_scan s = { 0 };
 	struct count_scan txc = { 0 }, rc = { 0 };
+	struct message_block mb = { 0 };
+	int jrc = json_members(block, block_len, block_scan_cb, &s, NULL, 0);
 
-	if (json_members(block, block_len, block_scan_cb, &s, NULL, 0) != 0 ||
-	    block[0] != '{') {
+	/* The RPC client refused a node's answer with a repeated key
+	 * already; a caller handing raw JSON gets the same rule. */
+	if (jrc == JSON_DUPLICATE) {
+		*why = "block has a duplicate key";
+		return -1;
+	}
+	if (jrc != 0 || block[0] != '{') {
 		*why = "block is not a JSON object";
 		return -1;
 	}
@@ -213,16 +221,16 @@ int block_msg_build(struct buf *out, uint64_t chain_id, int live,
 		*why = "receipt count differs from the transaction count";
 		return -1;
 	}
-	buf_reset(out);
-	if (buf_addf(out, "{\"type\":\"block\",\"chain_id\":%llu,\"number\":%llu,"
-		     "\"hash\":\"%s\",\"parent_hash\":\"%s\",\"live\":%s,"
-		     "\"fetched_at\":%lld,\"block\":",
-		     (unsigned long long)chain_id,
-		     (unsigned long long)info->number, info->hash,
-		     info->parent_hash, live ? "true" : "false", now_ms()) < 0 ||
-	    buf_add(out, block, block_len) < 0 ||
-	    buf_adds(out, ",\"receipts\":") < 0 ||
-	    buf_add(out, receipts, receipts_len) < 0 || buf_addch(out, '}') < 0) {
+	mb.chain_id = chain_id;
+	mb.number = info->number;
+	memcpy(mb.hash, info->hash, sizeof(mb.hash));
+	memcpy(mb.parent_hash, info->parent_hash, sizeof(mb.parent_hash));
+	mb.live = live;
+	mb.has_fetched_at = true;
+	mb.fetched_at = (uint64_t)now_ms();
+	mb.block = (struct message_span){ block, block_len };
+	mb.receipts = (struct message_span){ receipts, receipts_len };
+	if (message_block_build(out, &mb) < 0) {
 		*why = "block message too large";
 		return -1;
 	}

@@ -169,11 +169,15 @@ static int fail(char *whybuf, size_t whylen, const char *field,
 static int collect(const char *block, size_t len, struct collect *c,
 		   char *whybuf, size_t whylen)
 {
-	char err[128];
+	char err[160];
+	int rc;
 
 	memset(c, 0, sizeof(*c));
-	if (len == 0 || json_members(block, len, collect_cb, c, err,
-				     sizeof(err)) < 0)
+	rc = len ? json_members(block, len, collect_cb, c, err, sizeof(err))
+		 : JSON_INVALID;
+	if (rc == JSON_DUPLICATE) /* which field would count is unclear */
+		return fail(whybuf, whylen, NULL, err);
+	if (rc < 0)
 		return fail(whybuf, whylen, NULL, "block is not a JSON object");
 	if (c->bad)
 		return fail(whybuf, whylen, fields[c->bad - 1].name,

@@ -6,19 +6,101 @@
 #include <yajl/yajl_parse.h>
 
 #include "buf.h"
+#include "json_keys.h"
 #include "banned.h"
 
-yajl_val json_parse(const char *text, char *err, size_t errlen)
+/* Walk a tree without recursion (documents may nest deeply) and refuse
+ * an object with a key given twice. */
+static int tree_check(yajl_val root, char *err, size_t errlen)
+{
+	struct json_keys ks = { 0 };
+	struct tstep {
+		yajl_val v;
+		size_t i;
+	} *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	if (!YAJL_IS_OBJECT(root) && !YAJL_IS_ARRAY(root))
+		return 0;
+	if (json_keys_grow(&st, &cap, 1, sizeof(*st)) < 0 ||
+	    json_keys_push(&ks, YAJL_IS_ARRAY(root)) < 0)
+		goto oom;
+	st[n++] = (struct tstep){ root, 0 };
+	while (n) {
+		struct tstep *t = &st[n - 1];
+		yajl_val child;
+
+		if (YAJL_IS_OBJECT(t->v)) {
+			const char *k;
+			int r;
+
+			if (t->i == t->v->u.object.len)
+				goto up;
+			k = t->v->u.object.keys[t->i];
+			child = t->v->u.object.values[t->i++];
+			r = json_keys_add(&ks, k, strlen(k), 1);
+			if (r > 0) {
+				json_keys_dup_error(&ks, k, strlen(k), err, errlen);
+				rc = JSON_DUPLICATE;
+				break;
+			}
+			if (r < 0)
+				goto oom;
+		} else {
+			if (t->i == t->v->u.array.len)
+				goto up;
+			child = t->v->u.array.values[t->i++];
+		}
+		if (YAJL_IS_OBJECT(child) || YAJL_IS_ARRAY(child)) {
+			if (json_keys_grow(&st, &cap, n + 1, sizeof(*st)) < 0 ||
+			    json_keys_push(&ks, YAJL_IS_ARRAY(child)) < 0)
+				goto oom;
+			st[n++] = (struct tstep){ child, 0 };
+		} else {
+			json_keys_scalar(&ks);
+		}
+		continue;
+up:
+		json_keys_pop(&ks);
+		n--;
+	}
+	goto out;
+oom:
+	if (err && errlen)
+		snprintf(err, errlen, "out of memory");
+	rc = JSON_INVALID;
+out:
+	free(st);
+	json_keys_release(&ks);
+	return rc;
+}
+
+yajl_val json_parse_st(const char *text, char *err, size_t errlen,
+		       enum json_status *st)
 {
 	char e[256] = "";
 	yajl_val v = yajl_tree_parse(text, e, sizeof(e));
+	enum json_status s = JSON_OK;
 
-	if (!v && err && errlen) {
+	if (!v) {
 		/* yajl's message spans lines; keep the first. */
 		e[strcspn(e, "\n")] = '\0';
-		snprintf(err, errlen, "%s", *e ? e : "invalid JSON");
+		if (err && errlen)
+			snprintf(err, errlen, "%s", *e ? e : "invalid JSON");
+		s = JSON_INVALID;
+	} else if ((s = tree_check(v, err, errlen)) != JSON_OK) {
+		yajl_tree_free(v);
+		v = NULL;
 	}
+	if (st)
+		*st = s;
 	return v;
+}
+
+yajl_val json_parse(const char *text, char *err, size_t errlen)
+{
+	return json_parse_st(text, err, errlen, NULL);
 }
 
 yajl_val json_get(yajl_val obj, const char *key)
@@ -167,6 +249,9 @@ struct walk {
 	int stop;
 	json_member_fn fn;
 	void *arg;
+	struct json_keys ks; /* every open container, for duplicate keys */
+	int failed;       /* JSON_DUPLICATE, or JSON_INVALID (no memory) */
+	char why[256];
 };
 
 static size_t w_off(struct walk *w)
@@ -210,6 +295,7 @@ static int w_scalar(struct walk *w, size_t toklen)
 	const char *end = w->buf + w_off(w);
 
 	(void)toklen;
+	json_keys_scalar(&w->ks);
 	if (w->in_value && w->depth == w->val_depth)
 		return w_emit(w, end);
 	if (w->is_array && w->depth == 1) {
@@ -247,14 +333,16 @@ static int cb_string(void *ctx, const unsigned char *s, size_t l)
 	return w_scalar(ctx, l);
 }
 
-static int cb_start(struct walk *w)
+static int cb_start(struct walk *w, int is_array)
 {
-	size_t off = w_off(w);
-
 	if (w->depth == 0 && w->obj_depth < 0)
 		w->is_array = 0;
 	w->depth++;
-	(void)off;
+	if (json_keys_push(&w->ks, is_array) < 0) {
+		w->failed = JSON_INVALID;
+		snprintf(w->why, sizeof(w->why), "out of memory");
+		return 0;
+	}
 	return 1;
 }
 
@@ -262,7 +350,8 @@ static int cb_start_map(void *ctx)
 {
 	struct walk *w = ctx;
 
-	cb_start(w);
+	if (!cb_start(w, 0))
+		return 0;
 	if (w->depth == 1) {
 		w->obj_depth = 1;
 		w->is_array = 0;
@@ -276,7 +365,8 @@ static int cb_start_array(void *ctx)
 {
 	struct walk *w = ctx;
 
-	cb_start(w);
+	if (!cb_start(w, 1))
+		return 0;
 	if (w->depth == 1) {
 		w->is_array = 1;
 		w->obj_depth = 2;
@@ -297,6 +387,7 @@ static int cb_end(void *ctx)
 	const char *end = w->buf + w_off(w);
 
 	w->depth--;
+	json_keys_pop(&w->ks);
 	if (w->in_value && w->depth == w->val_depth)
 		return w_emit(w, end);
 	if (w->is_array && w->depth == 1)
@@ -307,7 +398,21 @@ static int cb_end(void *ctx)
 static int cb_key(void *ctx, const unsigned char *k, size_t l)
 {
 	struct walk *w = ctx;
+	/* yajl hands an unescaped key in place in the input (all of it is
+	 * given at once), an escaped one from a scratch buffer. */
+	const char *kp = (const char *)k;
+	int r = json_keys_add(&w->ks, kp, l,
+			      kp >= w->buf && kp + l <= w->buf + w->len);
 
+	if (r != 0) {
+		w->failed = r > 0 ? JSON_DUPLICATE : JSON_INVALID;
+		if (r > 0)
+			json_keys_dup_error(&w->ks, (const char *)k, l, w->why,
+				     sizeof(w->why));
+		else
+			snprintf(w->why, sizeof(w->why), "out of memory");
+		return 0;
+	}
 	if (w->depth != w->obj_depth)
 		return 1;
 	/* yajl may hand keys with escapes from a scratch buffer that the
@@ -342,7 +447,11 @@ int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 		w.completing = 1;
 		st = yajl_complete_parse(w.h);
 	}
-	if (st == yajl_status_client_canceled && w.stop) {
+	if (st == yajl_status_client_canceled && w.failed) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", w.why);
+		rc = w.failed;
+	} else if (st == yajl_status_client_canceled && w.stop) {
 		rc = w.stop;
 	} else if (st != yajl_status_ok) {
 		if (err && errlen) {
@@ -361,6 +470,7 @@ int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 	}
 	yajl_free(w.h);
 	buf_release(&w.key);
+	json_keys_release(&w.ks);
 	return rc;
 }
 
@@ -391,7 +501,7 @@ int json_span(const char *buf, size_t len, const char *key,
 	int rc = json_members(buf, len, span_cb, &f, NULL, 0);
 
 	if (rc < 0)
-		return -1;
+		return rc;
 	if (!f.val)
 		return 1;
 	*val = f.val;

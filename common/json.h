@@ -13,8 +13,22 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-/* Parse a NUL-terminated document; NULL on error with a reason in err. */
+/* Why a document was refused. A key given twice in one object (at any
+ * depth, compared after unescaping, case-sensitive) is refused by every
+ * reader here: yajl's tree would see the first, a member walk the last,
+ * and two programs reading one message would disagree. The reason then
+ * reads "duplicate key 'KEY' in PATH" (PATH like $.block.transactions[3]). */
+enum json_status {
+	JSON_OK = 0,
+	JSON_INVALID = -1,   /* not JSON (or out of memory) */
+	JSON_DUPLICATE = -2, /* an object repeats a key */
+};
+
+/* Parse a NUL-terminated document; NULL on error with a reason in err.
+ * json_parse_st also says why in *st (when st is not NULL). */
 yajl_val json_parse(const char *text, char *err, size_t errlen);
+yajl_val json_parse_st(const char *text, char *err, size_t errlen,
+		       enum json_status *st);
 
 /* Member key of an object, or NULL when absent or obj is not an object. */
 yajl_val json_get(yajl_val obj, const char *key);
@@ -50,12 +64,14 @@ typedef int (*json_member_fn)(void *arg, const struct json_member *m);
  * of the top-level object, or of every object element of a top-level
  * array (a non-object element is reported once with key NULL). fn returns
  * 0 to go on, non-zero to stop (then json_members returns that value).
- * Returns 0, or -1 on invalid JSON with a reason in err. */
+ * Returns 0, JSON_INVALID (-1) on invalid JSON or JSON_DUPLICATE (-2) on
+ * a repeated key anywhere in the document, with a reason in err. fn may
+ * have been called for members before the duplicate. */
 int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 		 char *err, size_t errlen);
 
 /* Find the raw value of one top-level member. 0 found, 1 absent, -1 on
- * invalid JSON. */
+ * invalid JSON, -2 on a duplicate key. */
 int json_span(const char *buf, size_t len, const char *key,
 	      const char **val, size_t *vallen);
 

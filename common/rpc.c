@@ -461,7 +461,7 @@ fail:
 	for (size_t k = 0; k < n; k++)
 		res[k] = (struct rpc_result){ .status = RPC_FAILED };
 	free(p.seen);
-	return -1;
+	return rc == JSON_DUPLICATE ? JSON_DUPLICATE : -1;
 }
 
 /* ---- metrics ---- */
@@ -877,6 +877,7 @@ static void finish_transfer(struct rpc_client *c, CURL *e, CURLcode cc)
 	long status = 0;
 	char err[512], perr[256];
 	struct rpc_node *nd;
+	int prc;
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&r);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
@@ -921,14 +922,15 @@ static void finish_transfer(struct rpc_client *c, CURL *e, CURLcode cc)
 		transport_failure(c, r, now, "http_5xx", status, LOG_WARN, err);
 		return;
 	}
-	if (rpc_parse_response(r->resp.data ? r->resp.data : "", r->resp.len,
-			       r->first_id, r->n, r->res, perr,
-			       sizeof(perr)) < 0) {
+	prc = rpc_parse_response(r->resp.data ? r->resp.data : "", r->resp.len,
+				 r->first_id, r->n, r->res, perr, sizeof(perr));
+	if (prc < 0) {
 		if (status >= 200 && status < 300) {
 			snprintf(err, sizeof(err),
 				 "invalid JSON-RPC answer: %s", perr);
-			transport_failure(c, r, now, "invalid_json", status,
-					  LOG_WARN, err);
+			transport_failure(c, r, now, prc == JSON_DUPLICATE ?
+					  "duplicate_key" : "invalid_json",
+					  status, LOG_WARN, err);
 		} else {
 			/* A 401, 403 or 404 without JSON-RPC in it: most
 			 * likely a wrong URL or API key. */

@@ -141,7 +141,9 @@ long long rpc_retry_after_ms(const char *value, long long now_epoch_s);
  * first_id+n-1 (a single object when n == 1, an array otherwise, in any
  * order), filling res[] (pointers into body). Returns 0, or -1 with a
  * reason in err when the body is not a valid answer (then the request is
- * retried as a transport failure). Exposed for tests.
+ * retried as a transport failure), -2 (JSON_DUPLICATE) when an object of
+ * it repeats a key, at any depth (retried too, counted as kind
+ * "duplicate_key"). Exposed for tests.
  * An error object with id null (a parse error, "batch too large")
  * answers every call not answered otherwise. The messages of RPC_ERROR
  * results are malloc'd: free them with rpc_results_release() (on -1

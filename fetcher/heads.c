@@ -75,13 +75,18 @@ static void connect_now(lws_sorted_usec_list_t *sul)
 
 static void on_message(struct heads *h, const char *text)
 {
-	char err[128];
-	yajl_val v = json_parse(text, err, sizeof(err));
+	char err[160];
+	enum json_status st;
+	yajl_val v = json_parse_st(text, err, sizeof(err), &st);
 	yajl_val params, result;
 	uint64_t n;
 
 	if (!v) {
-		log_warn("newHeads: invalid JSON from '%s': %s", h->red, err);
+		/* Polling still sees the head: a bad notification is only
+		 * logged. */
+		log_warn("newHeads: %s from '%s': %s",
+			 st == JSON_DUPLICATE ? "message refused" : "invalid JSON",
+			 h->red, err);
 		return;
 	}
 	params = json_get(v, "params");

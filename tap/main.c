@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "message.h"
 #include "msg.h"
 #include "sig.h"
 #include "banned.h"
@@ -52,6 +53,27 @@ static void check_counter(struct seen *seen, size_t *nseen, const struct msg *m)
 		       "messages lost on topic '%s'", m->topic);
 	}
 	seen[i].next = m->counter + 1;
+}
+
+/* A message whose objects repeat a key reads differently to different
+ * tools (jq keeps the last, others the first): it is not printed but
+ * logged and counted. Anything else is printed as it came. */
+static int refused_duplicate(const struct msg *m, uint64_t *refused)
+{
+	struct message msg;
+	char err[160];
+	enum message_status st = message_read(m->data, m->len, &msg, err,
+					      sizeof(err));
+
+	message_release(&msg);
+	if (st != MESSAGE_DUPLICATE)
+		return 0;
+	(*refused)++;
+	log_at(LOG_WARN, LOGF(LF_S("topic", m->topic ? m->topic : ""),
+			      LF_U("counter", m->counter),
+			      LF_S("error", err), LF_U("refused", *refused)),
+	       "message repeats a key; not printed");
+	return 1;
 }
 
 /* Does option word w take the next word as its value? (-s/-n/-t and
@@ -98,6 +120,7 @@ int main(int argc, char **argv)
 	char **args = calloc((size_t)argc + 1, sizeof(*args));
 	char *pos_topics = NULL;
 	int nargs = 0, rc, status = 0;
+	uint64_t refused = 0;
 
 	/* `tap ENDPOINT [TOPIC...]`: positional words are --sub, then topics. */
 	if (!args)
@@ -165,6 +188,8 @@ int main(int argc, char **argv)
 		if (r == 0)
 			continue;
 		check_counter(seen, &nseen, &m);
+		if (refused_duplicate(&m, &refused))
+			continue;
 		if (with_topic)
 			printf("{\"topic\":\"%s\",\"counter\":%" PRIu32 ",\"msg\":%s}\n",
 			       m.topic ? m.topic : "", m.counter, m.data);
@@ -177,6 +202,10 @@ int main(int argc, char **argv)
 		n++;
 	}
 	msg_close(&in);
+	if (refused)
+		log_at(LOG_WARN, LOGF(LF_U("refused", refused)),
+		       "%" PRIu64 " messages with a repeated key were not printed",
+		       refused);
 	free(tcopy);
 	free(pos_topics);
 	if (fclose(stdout) != 0)

@@ -22,7 +22,7 @@ struct verifier_metrics {
 	struct metric *audit_repairs, *audit_runs, *hash_mismatch;
 	struct metric *stale, *old_blocks, *below_start, *tip, *seq;
 	struct metric *walkback_calls, *lag_waits, *dropped;
-	struct metric *bad_json, *bad_fields, *bad_type, *bad_chain;
+	struct metric *bad_json, *bad_fields, *bad_type, *bad_chain, *bad_dup;
 	struct metric *audit_links, *repairs, *repaired_heights;
 	struct metric *audit_heights, *lock_checks, *lock_lost, *epochs;
 };

@@ -183,6 +183,13 @@ enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 	b->text = (char *)text;
 	b->len = len;
 	rc = json_members(text, len, top_cb, &t, err, sizeof(err));
+	if (rc == JSON_DUPLICATE) {
+		metric_inc(v->m.bad_dup);
+		log_at(LOG_WARN, LOGF(LF_S("error", err),
+				      LF_I("bytes", (long long)len)),
+		       "input message repeats a key; dropped");
+		return IN_SKIP;
+	}
 	if (rc < 0 || !t.type) {
 		metric_inc(v->m.bad_json);
 		log_at(LOG_WARN, LOGF(LF_S("error", rc < 0 ? err : "no type"),

@@ -83,6 +83,8 @@ static void metrics_setup(struct verifier *v)
 			 "reason=\"type\"");
 	x->bad_chain = CL("bad_input_total", "input rejected",
 			  "reason=\"chain\"");
+	x->bad_dup = CL("bad_input_total", "input rejected",
+			"reason=\"duplicate_key\"");
 	x->audit_links = C("audit_broken_links_total",
 			   "canonical blocks whose parent link the audit found "
 			   "broken");

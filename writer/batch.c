@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "message.h"
 #include "banned.h"
 
 static const char *const table_names[WT_NTABLES] = {
@@ -479,24 +480,37 @@ static int decode_tx(struct dec *d, struct wmsg *m, const char *bhash,
 	return 0;
 }
 
-static int decode_block(struct dec *d, yajl_val root, struct wmsg *m)
+/* The node's block and receipts of a block message, as trees: the
+ * message was validated (duplicate keys included) when it was read. */
+static int span_tree(struct dec *d, const struct message_span *sp,
+		     const char *path, yajl_val *out)
 {
-	const char *hash, *parent, *bhash, *bparent;
-	yajl_val blk, txs, rcs;
+	char *copy = strndup(sp->p, sp->n);
+	char err[256];
+
+	*out = NULL;
+	if (!copy)
+		return fail(d, "out of memory");
+	*out = json_parse(copy, err, sizeof(err));
+	free(copy);
+	if (!*out)
+		return fail(d, "%s: %s", path, err);
+	return 0;
+}
+
+static int decode_block(struct dec *d, const struct message_block *mb,
+			yajl_val blk, yajl_val rcs, struct wmsg *m)
+{
+	const char *hash = mb->hash, *parent = mb->parent_hash, *bhash,
+		   *bparent;
+	yajl_val txs;
 	uint64_t v;
 	int present;
 	int64_t last_log = -1;
 
-	if (get_qty(d, root, "number", "message", &present, &m->number) < 0)
-		return -1;
-	if (!present)
-		return fail(d, "message.number: missing");
+	m->number = mb->number;
 	m->number_to = m->number;
-	if (get_hash(d, root, "hash", "message", &hash) < 0 ||
-	    get_hash(d, root, "parent_hash", "message", &parent) < 0)
-		return -1;
-	blk = json_get(root, "block");
-	if (!blk || !YAJL_IS_OBJECT(blk))
+	if (!YAJL_IS_OBJECT(blk))
 		return fail(d, "message.block: missing or not an object");
 	if (get_qty(d, blk, "number", "block", &present, &v) < 0)
 		return -1;
@@ -515,8 +529,7 @@ static int decode_block(struct dec *d, yajl_val root, struct wmsg *m)
 	txs = json_get(blk, "transactions");
 	if (!txs || !YAJL_IS_ARRAY(txs))
 		return fail(d, "block.transactions: missing or not an array");
-	rcs = json_get(root, "receipts");
-	if (!rcs || !YAJL_IS_ARRAY(rcs))
+	if (!YAJL_IS_ARRAY(rcs))
 		return fail(d, "message.receipts: missing or not an array");
 	if (rcs->u.array.len != txs->u.array.len)
 		return fail(d, "message.receipts: %zu receipts for %zu "
@@ -575,135 +588,68 @@ static int decode_block(struct dec *d, yajl_val root, struct wmsg *m)
 	return 0;
 }
 
-/* {number, hash} of a reorg; hash may be null when allow_null. */
-static int get_point(struct dec *d, yajl_val obj, const char *path,
-		     uint64_t *number, const char **hash, int allow_null)
+static int decode_reorg(struct dec *d, const struct message_reorg *r,
+			struct wmsg *m)
 {
-	int present;
-
-	if (!obj || !YAJL_IS_OBJECT(obj))
-		return fail(d, "%s: missing or not an object", path);
-	if (get_qty(d, obj, "number", path, &present, number) < 0)
-		return -1;
-	if (!present)
-		return fail(d, "%s.number: missing", path);
-	if (get_opt_str(d, obj, "hash", path, hash) < 0)
-		return -1;
-	if (!*hash && allow_null)
-		return 0;
-	if (!*hash || !is_hex_bytes(*hash, 32))
-		return fail(d, "%s.hash: not a 32-byte 0x-hex hash", path);
-	return 0;
-}
-
-static int decode_reorg(struct dec *d, yajl_val root, struct wmsg *m)
-{
-	uint64_t anc_n, tip_n = 0, old_n, from, to, depth, emitted;
-	const char *anc_h, *tip_h = NULL, *old_h = NULL;
-	yajl_val orph, tip, anc;
+	const struct message_ref *old = r->norphaned ?
+		&r->orphaned[r->norphaned - 1] : NULL;
+	uint64_t emitted;
 	struct buf oj = BUF_INIT;
-	int present;
 
-	anc = json_get(root, "ancestor");
-	/* null: a deep reorg that reached below block 0 (docs/protocol.md) */
-	if (anc && YAJL_IS_NULL(anc)) {
-		anc_n = 0;
-		anc_h = NULL;
-	} else if (get_point(d, anc, "message.ancestor", &anc_n, &anc_h,
-			     0) < 0) {
-		return -1;
-	}
-	tip = json_get(root, "new_tip");
-	if (tip && !YAJL_IS_NULL(tip) &&
-	    get_point(d, tip, "message.new_tip", &tip_n, &tip_h, 1) < 0)
-		return -1;
-	if (get_qty(d, root, "invalidate_from", "message", &present, &from) < 0)
-		return -1;
-	if (!present)
-		return fail(d, "message.invalidate_from: missing");
-	if (get_qty(d, root, "invalidate_to", "message", &present, &to) < 0)
-		return -1;
-	if (!present)
-		return fail(d, "message.invalidate_to: missing");
-	if (from > to)
-		return fail(d, "message.invalidate_from: %" PRIu64 " is above "
-			    "invalidate_to %" PRIu64, from, to);
-	if (to - from >= d->o->max_reorg_range)
+	if (r->invalidate_to - r->invalidate_from >= d->o->max_reorg_range)
 		return fail(d, "message.invalidate_to: range of %" PRIu64
-			    " heights is larger than %" PRIu64, to - from + 1,
+			    " heights is larger than %" PRIu64,
+			    r->invalidate_to - r->invalidate_from + 1,
 			    d->o->max_reorg_range);
-	orph = json_get(root, "orphaned");
-	if (!orph || !YAJL_IS_ARRAY(orph))
-		return fail(d, "message.orphaned: missing or not an array");
-	old_n = to;
 	if (buf_addch(&oj, '[') < 0)
 		d->oom = 1;
-	for (size_t i = 0; i < orph->u.array.len; i++) {
-		char path[40];
-		uint64_t n;
-		const char *h;
-
-		snprintf(path, sizeof(path), "message.orphaned[%zu]", i);
-		if (get_point(d, orph->u.array.values[i], path, &n, &h, 0) < 0) {
-			buf_release(&oj);
-			return -1;
-		}
+	for (size_t i = 0; i < r->norphaned; i++)
 		if (buf_addf(&oj, "%s{\"number\": %" PRIu64 ", \"hash\": \"%s\"}",
-			     i ? ", " : "", n, h) < 0)
+			     i ? ", " : "", r->orphaned[i].number,
+			     r->orphaned[i].hash) < 0)
 			d->oom = 1;
-		if (i + 1 == orph->u.array.len) {
-			old_n = n;
-			old_h = h;
-		}
-	}
 	if (buf_addch(&oj, ']') < 0)
 		d->oom = 1;
-	if (get_qty(d, root, "depth", "message", &present, &depth) < 0) {
-		buf_release(&oj);
-		return -1;
-	}
-	if (!present)
-		depth = orph->u.array.len;
 
-	m->number = from;
-	m->number_to = to;
+	m->number = r->invalidate_from;
+	m->number_to = r->invalidate_to;
 	row_begin(d, &m->rows[WT_REORGS]);
 	col_u64(d, m->chain_id);
 	col_u64(d, m->seq);
-	if (anc_h) {
-		col_u64(d, anc_n);
-		col_bytea(d, anc_h);
+	/* A null ancestor is below block 0: NULL, without hash. */
+	if (r->has_ancestor) {
+		col_u64(d, r->ancestor.number);
+		col_bytea(d, r->ancestor.hash);
 	} else {
 		col_null(d);
 		col_null(d);
 	}
-	col_u64(d, old_n);
-	if (old_h)
-		col_bytea(d, old_h);
+	col_u64(d, old ? old->number : r->invalidate_to);
+	if (old)
+		col_bytea(d, old->hash);
 	else
 		col_null(d);
-	if (tip) {
-		col_u64(d, tip_n);
-		if (tip_h)
-			col_bytea(d, tip_h);
+	if (r->has_new_tip) {
+		col_u64(d, r->new_tip.number);
+		if (r->new_tip.hash[0])
+			col_bytea(d, r->new_tip.hash);
 		else
 			col_null(d);
 	} else {
 		col_null(d);
 		col_null(d);
 	}
-	col_u64(d, depth);
+	col_u64(d, r->has_depth ? r->depth : r->norphaned);
 	col_text(d, oj.data ? oj.data : "[]");
 	buf_release(&oj);
-	col_u64(d, from);
-	col_u64(d, to);
-	col_text(d, json_get_bool(root, "deep", 0) ? "t" : "f");
-	col_text(d, json_get_bool(root, "below_finalized", 0) ? "t" : "f");
+	col_u64(d, r->invalidate_from);
+	col_u64(d, r->invalidate_to);
+	col_text(d, r->deep ? "t" : "f");
+	col_text(d, r->below_finalized ? "t" : "f");
 	/* emitted_at makes `at` the same in every writer; without it the
 	 * writer's clock is the best there is. */
-	if (get_qty(d, root, "emitted_at", "message", &present, &emitted) < 0)
-		return -1;
-	if (!present) {
+	emitted = r->emitted_at;
+	if (!r->has_emitted_at) {
 		struct timespec now;
 
 		clock_gettime(CLOCK_REALTIME, &now);
@@ -730,18 +676,52 @@ void wmsg_free(struct wmsg **pm)
 	*pm = NULL;
 }
 
+/* The message's kind, chain and seq, or why it is not for the tables. */
+static enum batch_result decode_head(struct dec *d, const struct message *msg,
+				     enum message_status st, struct wmsg *m)
+{
+	const struct message_block *b = &msg->u.block;
+	const struct message_reorg *r = &msg->u.reorg;
+	bool block = msg->type == MESSAGE_BLOCK;
+
+	if (st == MESSAGE_DUPLICATE)
+		return BATCH_DUPLICATE;
+	if (st != MESSAGE_OK && (st == MESSAGE_INVALID ||
+				 st == MESSAGE_NO_TYPE || st == MESSAGE_NOMEM ||
+				 block || msg->type == MESSAGE_REORG))
+		return BATCH_MALFORMED;
+	if (!block && msg->type != MESSAGE_REORG) {
+		fail(d, "%s", msg->type_name);
+		return BATCH_IGNORED;
+	}
+	m->kind = block ? WMSG_BLOCK : WMSG_REORG;
+	m->chain_id = block ? b->chain_id : r->chain_id;
+	m->seq = block ? b->seq : r->seq;
+	if (!(block ? b->has_seq : r->has_seq)) {
+		if (!block || !d->o->allow_unsequenced) {
+			fail(d, "message has no seq (not from the verifier; "
+			     "see --allow-unsequenced)");
+			return BATCH_UNSEQUENCED;
+		}
+		/* Block number as seq: a later message about the same height
+		 * then never wins, which is the best without a verifier. */
+		m->seq = b->number;
+	}
+	return BATCH_ADDED;
+}
+
 enum batch_result wmsg_decode(const char *json, size_t len,
 			      const struct batch_opts *o, struct wmsg **out,
 			      char *type, size_t typelen, char *why,
 			      size_t whylen)
 {
 	struct dec d = { .o = o, .why = why, .whylen = whylen };
-	char err[256];
-	yajl_val root;
-	const char *ty;
+	struct message msg;
+	enum message_status st;
+	yajl_val blk = NULL, rcs = NULL;
 	struct wmsg *m = NULL;
-	enum batch_result res = BATCH_MALFORMED;
-	int present;
+	enum batch_result res;
+	int rc;
 
 	*out = NULL;
 	snprintf(type, typelen, "?");
@@ -750,55 +730,30 @@ enum batch_result wmsg_decode(const char *json, size_t len,
 		fail(&d, "message contains a NUL byte");
 		return BATCH_MALFORMED;
 	}
-	root = json_parse(json, err, sizeof(err));
-	if (!root) {
-		fail(&d, "invalid JSON: %s", err);
-		return BATCH_MALFORMED;
-	}
-	if (!YAJL_IS_OBJECT(root)) {
-		fail(&d, "not a JSON object");
-		goto out;
-	}
-	ty = json_get_str(root, "type");
-	if (!ty) {
-		fail(&d, "message.type: missing or not a string");
-		goto out;
-	}
-	snprintf(type, typelen, "%s", ty);
-	if (strcmp(ty, "block") && strcmp(ty, "reorg")) {
-		fail(&d, "%s", ty);
-		res = BATCH_IGNORED;
-		goto out;
-	}
+	st = message_read(json, len, &msg, why, whylen);
+	if (msg.type_name[0])
+		snprintf(type, typelen, "%s", msg.type_name);
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		fail(&d, "out of memory");
+		res = BATCH_MALFORMED;
 		goto out;
 	}
-	m->kind = strcmp(ty, "block") ? WMSG_REORG : WMSG_BLOCK;
-	if (get_qty(&d, root, "chain_id", "message", &present, &m->chain_id) < 0)
+	res = decode_head(&d, &msg, st, m);
+	if (res != BATCH_ADDED)
 		goto out;
-	if (!present) {
-		fail(&d, "message.chain_id: missing");
-		goto out;
+	res = BATCH_MALFORMED;
+	if (m->kind == WMSG_BLOCK) {
+		rc = span_tree(&d, &msg.u.block.block, "message.block", &blk);
+		if (rc == 0)
+			rc = span_tree(&d, &msg.u.block.receipts,
+				       "message.receipts", &rcs);
+		if (rc == 0)
+			rc = decode_block(&d, &msg.u.block, blk, rcs, m);
+	} else {
+		rc = decode_reorg(&d, &msg.u.reorg, m);
 	}
-	if (get_qty(&d, root, "seq", "message", &present, &m->seq) < 0)
-		goto out;
-	if (!present) {
-		if (m->kind == WMSG_REORG || !o->allow_unsequenced) {
-			fail(&d, "message has no seq (not from the verifier; "
-			     "see --allow-unsequenced)");
-			res = BATCH_UNSEQUENCED;
-			goto out;
-		}
-		/* Block number as seq: a later message about the same height
-		 * then never wins, which is the best without a verifier. */
-		if (get_qty(&d, root, "number", "message", &present,
-			    &m->seq) < 0)
-			goto out;
-	}
-	if ((m->kind == WMSG_BLOCK ? decode_block(&d, root, m)
-				   : decode_reorg(&d, root, m)) < 0)
+	if (rc < 0)
 		goto out;
 	if (d.oom) {
 		fail(&d, "out of memory (or a message over the buffer cap)");
@@ -809,7 +764,9 @@ enum batch_result wmsg_decode(const char *json, size_t len,
 	res = BATCH_ADDED;
 out:
 	wmsg_free(&m);
-	yajl_tree_free(root);
+	yajl_tree_free(blk);
+	yajl_tree_free(rcs);
+	message_release(&msg);
 	return res;
 }
 

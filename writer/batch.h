@@ -67,6 +67,8 @@ enum batch_result {
 	BATCH_ADDED,       /* decoded and queued */
 	BATCH_IGNORED,     /* heartbeat, committed, or an unknown type */
 	BATCH_MALFORMED,   /* refused: why says what is wrong */
+	BATCH_DUPLICATE,   /* refused as malformed: an object of it repeats
+			      a key (why: "duplicate key 'K' in PATH") */
 	BATCH_UNSEQUENCED, /* no seq and allow_unsequenced is off */
 };
 

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
+#include "message.h"
 #include "metrics.h"
 #include "msg.h"
 #include "pg.h"
@@ -67,6 +68,7 @@ struct writer {
 	struct metric *m_batches, *m_latency, *m_reconnects, *m_failures;
 	struct metric *m_retry_deadlock, *m_retry_serial, *m_retry_other;
 	struct metric *m_malformed, *m_unsequenced, *m_ignored, *m_rejected;
+	struct metric *m_duplicate;
 	struct metric *m_orphans, *m_published;
 };
 
@@ -124,6 +126,9 @@ static void setup_metrics(struct writer *w)
 		"transactions retried", "reason=\"lock\"");
 	w->m_malformed = metrics_counter(m, "writer_malformed_total",
 		"messages refused as malformed", NULL);
+	w->m_duplicate = metrics_counter(m, "writer_duplicate_key_total",
+		"malformed messages refused because an object repeats a key",
+		NULL);
 	w->m_unsequenced = metrics_counter(m, "writer_unsequenced_total",
 		"messages refused for lack of seq", NULL);
 	w->m_ignored = metrics_counter(m, "writer_ignored_total",
@@ -294,46 +299,23 @@ static void count_rows(struct writer *w, const struct pg_counts *c)
 /* Publish a committed message for a chain and forget what it reported. */
 static void publish(struct writer *w, struct chain *c)
 {
-	yajl_gen g;
-	const unsigned char *out;
-	size_t len;
+	struct message_committed mc = {
+		.chain_id = c->chain_id, .blocks = c->blocks,
+		.has_from = c->blocks > 0, .from = c->from,
+		.has_to = c->blocks > 0, .to = c->to,
+		.has_watermark = c->watermark >= 0,
+		.watermark = (uint64_t)c->watermark,
+		.time = (uint64_t)wall_ms(),
+	};
+	struct buf out = BUF_INIT;
 
 	if (!w->pub)
 		return;
-	g = json_gen_new();
-	if (!g)
-		return;
-	yajl_gen_map_open(g);
-	json_gen_key(g, "type");
-	json_gen_cstr(g, "committed");
-	json_gen_key(g, "chain_id");
-	json_gen_u64(g, c->chain_id);
-	json_gen_key(g, "writer");
-	json_gen_cstr(g, w->id);
-	json_gen_key(g, "from");
-	if (c->blocks)
-		json_gen_u64(g, c->from);
-	else
-		yajl_gen_null(g);
-	json_gen_key(g, "to");
-	if (c->blocks)
-		json_gen_u64(g, c->to);
-	else
-		yajl_gen_null(g);
-	json_gen_key(g, "blocks");
-	json_gen_u64(g, c->blocks);
-	json_gen_key(g, "watermark");
-	if (c->watermark >= 0)
-		yajl_gen_integer(g, c->watermark);
-	else
-		yajl_gen_null(g);
-	json_gen_key(g, "time");
-	yajl_gen_integer(g, wall_ms());
-	yajl_gen_map_close(g);
-	if (yajl_gen_get_buf(g, &out, &len) == yajl_gen_status_ok &&
-	    msg_send(w->pub, "committed", (const char *)out, len) == 0)
+	snprintf(mc.writer, sizeof(mc.writer), "%s", w->id);
+	if (message_committed_build(&out, &mc) == 0 &&
+	    msg_send(w->pub, "committed", out.data, out.len) == 0)
 		metric_inc(w->m_published);
-	yajl_gen_free(g);
+	buf_release(&out);
 	c->blocks = 0;
 }
 
@@ -439,6 +421,9 @@ static void handle(struct writer *w, const struct msg *m)
 	case BATCH_IGNORED:
 		metric_inc(w->m_ignored);
 		break;
+	case BATCH_DUPLICATE:
+		metric_inc(w->m_duplicate);
+		__attribute__((fallthrough)); /* malformed too */
 	case BATCH_MALFORMED:
 		metric_inc(w->m_malformed);
 		log_at(LOG_WARN, LOGF(LF_U("message", w->nread),

@@ -1,6 +1,7 @@
 /* libFuzzer target: the message parsers. One input is fed to the JSON
  * member walker (json_members, json_span), the tree parser (json_parse),
- * the writer's decoder (wmsg_decode, both with and without
+ * the protocol's reader (message_read, and message_restamp of what it
+ * read), the writer's decoder (wmsg_decode, both with and without
  * allow_unsequenced, then batch_copy_text over the result), and, split at
  * the first NUL byte into a block object and a receipts array, to
  * block_msg_build(). Every parser must refuse bad input with an error,
@@ -17,6 +18,7 @@
 #include "buf.h"
 #include "json.h"
 #include "log.h"
+#include "message.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -107,6 +109,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (root)
 		yajl_tree_free(root);
 
+	{
+		struct message m;
+		struct buf rs = BUF_INIT;
+
+		if (message_read(s, size, &m, err, sizeof(err)) == MESSAGE_OK &&
+		    m.type == MESSAGE_BLOCK) {
+			buf_init(&rs, 1 << 20);
+			message_restamp(&rs, s, size, &m.u.block, 1, 2, "gap");
+			buf_release(&rs);
+		}
+		message_release(&m);
+	}
 	fuzz_batch(s, size, 0);
 	fuzz_batch(s, size, 1);
 

@@ -22,6 +22,9 @@
  *             longer matches; at most once per block number
  *   lag       only for eth_blockNumber: answer the upstream head minus
  *             2 or 3 (not below 0)
+ *   dupkey    only for eth_getBlockByNumber: a fake "timestamp" and
+ *             "miner" inserted before the block's own (a repeated key:
+ *             a reader keeping the first would take the fake values)
  *
  * Control, for tests:
  *   POST /__control {"fault_rate":0.3,"faults":"429,500"}
@@ -57,12 +60,12 @@
 
 enum fault {
 	F_DELAY, F_429, F_500, F_502, F_TRUNCATE, F_NULL, F_GARBAGE, F_DROP,
-	F_CORRUPT, F_LAG, F_COUNT, F_NONE = F_COUNT,
+	F_CORRUPT, F_LAG, F_DUPKEY, F_COUNT, F_NONE = F_COUNT,
 };
 
 static const char *const fault_names[F_COUNT] = {
 	"delay", "429", "500", "502", "truncate", "null", "garbage", "drop",
-	"corrupt", "lag",
+	"corrupt", "lag", "dupkey",
 };
 
 #define MAX_BODY ((size_t)256 << 20)
@@ -434,7 +437,14 @@ static enum fault mangle(struct proxy *p, enum fault f, const struct calls *cs,
 
 		if (!e->result)
 			continue;
-		if (f == F_NULL) {
+		if (f == F_DUPKEY && e->result[0] == '{' &&
+		    !strcmp(method_of(cs, e->id, e->idlen),
+			    "eth_getBlockByNumber")) {
+			ed[ned].off = (size_t)(e->result - body->data) + 1;
+			ed[ned].len = 0;
+			snprintf(ed[ned++].text, sizeof(ed->text),
+				 "\"timestamp\":\"0x1\",\"miner\":\"0x%040d\",", 0);
+		} else if (f == F_NULL) {
 			ed[ned].off = (size_t)(e->result - body->data);
 			ed[ned].len = e->resultlen;
 			snprintf(ed[ned++].text, sizeof(ed->text), "null");
@@ -693,7 +703,7 @@ static enum fault draw_fault(struct proxy *p, const struct calls *cs,
 	if (!calls_have(cs, "eth_blockNumber"))
 		bits &= ~(1u << F_LAG);
 	if (!calls_have(cs, "eth_getBlockByNumber"))
-		bits &= ~(1u << F_CORRUPT);
+		bits &= ~(1u << F_CORRUPT | 1u << F_DUPKEY);
 	for (int i = 0; i < F_COUNT; i++)
 		n += !!(bits & (1u << i));
 	if (n && rng_unit(&p->rng) < p->rate) {
@@ -807,7 +817,8 @@ static enum MHD_Result serve_rpc(struct proxy *p, struct MHD_Connection *conn,
 	pthread_mutex_lock(&p->lock);
 	p->forwarded++;
 	pthread_mutex_unlock(&p->lock);
-	if (f == F_TRUNCATE || f == F_NULL || f == F_CORRUPT || f == F_LAG)
+	if (f == F_TRUNCATE || f == F_NULL || f == F_CORRUPT || f == F_LAG ||
+	    f == F_DUPKEY)
 		f = mangle(p, f, &cs, &out);
 	status = upstream_status > 0 ? (unsigned)upstream_status : 502;
 	rc = reply(conn, status, "application/json", out.data ? out.data : "",

@@ -137,6 +137,23 @@ static const struct dcase dcases[] = {
 	  "{\"number\":15}", 0, BATCH_MALFORMED, "orphaned[0].hash" },
 	{ "reorg without invalidate_to", 1, ",\"invalidate_to\":16", "", 0,
 	  BATCH_MALFORMED, "invalidate_to: missing" },
+	/* a fake timestamp before the real one: refused, not "first wins" */
+	{ "duplicate in block", 0, "\"timestamp\":\"0x6553f100\"",
+	  "\"timestamp\":\"0x1\",\"miner\":\"" A("9") "\",\"timestamp\":\"0x6553f100\"",
+	  0, BATCH_DUPLICATE, "duplicate key 'timestamp' in $.block" },
+	{ "duplicate number", 0, "\"number\":16,", "\"number\":15,\"number\":16,", 0,
+	  BATCH_DUPLICATE, "duplicate key 'number' in $" },
+	{ "duplicate in a log", 0, "\"data\":\"0x01\"", "\"data\":\"0x01\",\"d\\u0061ta\":\"0x\"",
+	  0, BATCH_DUPLICATE, "duplicate key 'data' in $.receipts[0].logs[0]" },
+	{ "duplicate in a heartbeat", 0, "\"type\":\"block\"",
+	  "\"type\":\"heartbeat\",\"type\":\"heartbeat\"", 0, BATCH_DUPLICATE,
+	  "duplicate key 'type'" },
+	{ "keys differing by case", 0, "\"number\":16,", "\"number\":16,\"NUMBER\":15,", 0,
+	  BATCH_ADDED, "" },
+	{ "reorg with null ancestor", 1, "{\"number\":14,\"hash\":\"" H("a") "\"}",
+	  "null", 0, BATCH_ADDED, "" },
+	{ "heartbeat with odd fields", 0, "\"type\":\"block\"",
+	  "\"type\":\"heartbeat\",\"tip\":7", 0, BATCH_IGNORED, "heartbeat" },
 };
 
 START_TEST(test_decode_table)
@@ -255,6 +272,26 @@ START_TEST(test_reorg_rows)
 		commas += *cols == ',';
 	ck_assert_uint_eq(tabs, commas);
 	wmsg_free(&m);
+}
+END_TEST
+
+/* A reorg down to block 0 has no ancestor (null): ancestor_number NULL,
+ * no hash; the rest as usual. */
+START_TEST(test_reorg_null_ancestor)
+{
+	struct batch_opts o = BATCH_OPTS_INIT;
+	struct wmsg *m;
+	char type[32], why[256];
+	char *json = subst(reorg_msg, "{\"number\":14,\"hash\":\"" H("a") "\"}",
+			   "null");
+
+	ck_assert_int_eq(wmsg_decode(json, strlen(json), &o, &m, type,
+				     sizeof(type), why, sizeof(why)),
+			 BATCH_ADDED);
+	ck_assert_ptr_nonnull(strstr(m->rows[WT_REORGS].data,
+				     "1\t4294967300\t\\N\t\\N\t16\t\\\\x6666"));
+	wmsg_free(&m);
+	free(json);
 }
 END_TEST
 
@@ -393,6 +430,7 @@ static Suite *batch_suite(void)
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_block_rows);
 	tcase_add_test(tc, test_reorg_rows);
+	tcase_add_test(tc, test_reorg_null_ancestor);
 	tcase_add_loop_test(tc, test_hex_to_dec, 0,
 			    (int)(sizeof(hcases) / sizeof(hcases[0])));
 	tcase_add_test(tc, test_hex_to_dec_small_buffer);

@@ -34,6 +34,8 @@ static const struct build_case cases[] = {
 	  "\",\"timestamp\":\"0x0\",\"transactions\":[]}", "[]", NULL },
 	{ "not an object", "[1]", "[]", "block is not a JSON object" },
 	{ "garbage", "{\"number\":", "[]", "block is not a JSON object" },
+	{ "repeated key", "{\"number\":\"0x1\",\"number\":\"0x2\"}", "[]",
+	  "block has a duplicate key" },
 	{ "no number",
 	  "{\"hash\":\"" HASH_A "\",\"parentHash\":\"" HASH_B "\",\"timestamp\":\"0x0\",\"transactions\":[]}",
 	  "[]", "block has no valid number" },

@@ -181,7 +181,8 @@ START_TEST(test_reorg)
 		 "{\"type\":\"reorg\",\"chain_id\":31337,\"seq\":9,"
 		 "\"ancestor\":{\"number\":2,\"hash\":\"%s\"},"
 		 "\"orphaned\":[{\"number\":3,\"hash\":\"0x%064x\"},"
-		 "{\"number\":4,\"hash\":\"0x%064x\"}],\"depth\":2}",
+		 "{\"number\":4,\"hash\":\"0x%064x\"}],\"depth\":2,"
+		 "\"invalidate_from\":3,\"invalidate_to\":4}",
 		 hash, 3, 4);
 	ev = build_ok(e, msg);
 	ck_assert_int_eq(ev->kind, EV_REORG);
@@ -207,12 +208,68 @@ START_TEST(test_reorg)
 }
 END_TEST
 
+/* A reorg down to block 0 has a null ancestor: every block held is
+ * orphaned, and the new branch starts at height 0. */
+START_TEST(test_reorg_null_ancestor)
+{
+	struct events *e = new_events(0);
+	struct bc_event *ev;
+
+	for (unsigned n = 0; n <= 2; n++)
+		ev_free(build_ok(e, block_msg(n, (int)n + 1, (int)n, 1)));
+	ev = build_ok(e, "{\"type\":\"reorg\",\"chain_id\":31337,\"seq\":9,"
+		      "\"ancestor\":null,\"orphaned\":[],\"depth\":3,"
+		      "\"deep\":true,\"invalidate_from\":0,\"invalidate_to\":2}");
+	ck_assert_int_eq(ev->kind, EV_REORG);
+	ck_assert_uint_eq(ev->height, 0);
+	ck_assert_uint_eq(ev->nlogs, 6);
+	ck_assert_ptr_nonnull(strstr(ev->chan_main.data, "\"ancestor\":null"));
+	ev_free(ev);
+	events_destroy(&e);
+}
+END_TEST
+
+/* A repeated key, at the top or inside the node's block, is refused as
+ * such (and counted apart by the input thread). */
+START_TEST(test_duplicate_keys)
+{
+	struct events *e = new_events(0);
+	struct bc_event *ev = NULL;
+	char why[256] = "", *m;
+	const char *good = block_msg(5, 5, 4, 1);
+	const char *at;
+
+	/* "number" twice at the top */
+	m = malloc(strlen(good) + 32);
+	ck_assert_ptr_nonnull(m);
+	at = strstr(good, "\"number\":5,");
+	snprintf(m, strlen(good) + 32, "%.*s\"number\":6,%s", (int)(at - good),
+		 good, at);
+	ck_assert_int_eq(events_build(e, m, strlen(m), &ev, why, sizeof(why)),
+			 EV_RES_DUPLICATE);
+	ck_assert_ptr_null(ev);
+	ck_assert_str_eq(why, "duplicate key 'number' in $");
+	/* a fake miner before the real one, inside the block */
+	at = strstr(good, "\"miner\":");
+	snprintf(m, strlen(good) + 32, "%.*s\"miner\":\"0x00\",%s",
+		 (int)(at - good), good, at);
+	ck_assert_int_eq(events_build(e, m, strlen(m), &ev, why, sizeof(why)),
+			 EV_RES_DUPLICATE);
+	ck_assert_str_eq(why, "duplicate key 'miner' in $.block");
+	free(m);
+	/* the block itself is fine and still new */
+	ev_free(build_ok(e, good));
+	events_destroy(&e);
+}
+END_TEST
+
 START_TEST(test_heartbeat_and_gap)
 {
 	struct events *e = new_events(0);
 	struct bc_event *ev = build_ok(e,
 		"{\"type\":\"heartbeat\",\"chain_id\":10,\"seq\":3,"
-		"\"tip\":{\"number\":77,\"hash\":\"0x00\"}}");
+		"\"tip\":{\"number\":77,\"hash\":\"0x"
+		"0000000000000000000000000000000000000000000000000000000000000077\"}}");
 
 	ck_assert_int_eq(ev->kind, EV_TIP);
 	ck_assert_uint_eq(ev->chain_id, 10);
@@ -351,6 +408,8 @@ static Suite *events_suite(void)
 	tcase_add_test(tc, test_skips);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad_msgs) / sizeof(bad_msgs[0]));
 	tcase_add_test(tc, test_reorg);
+	tcase_add_test(tc, test_reorg_null_ancestor);
+	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_heartbeat_and_gap);
 	tcase_add_test(tc, test_counters);
 	tcase_add_loop_test(tc, test_hex_to_dec, 0, sizeof(decs) / sizeof(decs[0]));

@@ -342,6 +342,12 @@ static const struct {
 	{ "\"number\":\"0x1\"", "\"number\":\"0x\"", 0, NULL },
 	{ "\"extraData\":\"0x\"", "\"extraData\":\"0x0\"", 0, NULL },
 	{ "{\"hash\"", "[{\"hash\"", 0, NULL },
+	/* a fake field before the real one: neither counts, the block is
+	 * refused (the writer's tree would have read the first) */
+	{ "\"miner\":", "\"miner\":\"0x0000000000000000000000000000000000000000\",\"miner\":",
+	  0, "duplicate key 'miner' in $" },
+	{ "\"transactions\":[", "\"transactions\":[{\"a\":1,\"\\u0061\":1},", 0,
+	  "duplicate key 'a' in $.transactions[0]" },
 };
 
 START_TEST(test_edits)

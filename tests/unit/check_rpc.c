@@ -118,6 +118,19 @@ static const struct parse_case parse_cases[] = {
 	  1, 1, -1, "null id", { { 0 } } },
 	{ "empty batch", "[]", 1, 2, -1, "no answer for id 1", { { 0 } } },
 	{ "scalar document", "42", 1, 1, -1, "", { { 0 } } },
+	/* a repeated key anywhere refuses the whole answer */
+	{ "duplicate result", "{\"id\":1,\"result\":\"0x1\",\"result\":\"0x2\"}",
+	  1, 1, -2, "duplicate key 'result' in $", { { 0 } } },
+	{ "duplicate inside a block",
+	  "{\"id\":1,\"result\":{\"timestamp\":\"0x1\",\"miner\":\"0x0\","
+	  "\"timestamp\":\"0x2\"}}",
+	  1, 1, -2, "duplicate key 'timestamp' in $.result", { { 0 } } },
+	{ "duplicate in a batch element",
+	  "[{\"id\":1,\"result\":1},{\"id\":2,\"result\":{\"logs\":[{\"a\":1,"
+	  "\"\\u0061\":1}]}}]",
+	  1, 2, -2, "duplicate key 'a' in $[1].result.logs[0]", { { 0 } } },
+	{ "keys differing by case", "{\"id\":1,\"result\":{\"a\":1,\"A\":2}}",
+	  1, 1, 0, NULL, { { RPC_OK, "{\"a\":1,\"A\":2}", 0, NULL } } },
 };
 
 START_TEST(test_parse)
