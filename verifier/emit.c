@@ -8,7 +8,7 @@
 #include "clock.h"
 #include "db.h"
 #include "internal.h"
-#include "json.h"
+#include "message.h"
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
@@ -34,24 +34,14 @@ static int send_all(struct verifier *v, const char *topic, const char *data,
 
 int emit_block(struct verifier *v, const struct vblock *b, const char *reason)
 {
-	const char *p = b->text, *end = b->text + b->len;
-	uint64_t seq;
+	uint64_t seq = seq_next(&v->seq);
 
-	while (p < end && *p != '{')
-		p++;
-	if (p == end)
-		return log_error("block %" PRIu64 " message is not an object",
-				 b->number);
-	seq = seq_next(&v->seq);
 	if (!seq)
 		return -1;
-	buf_reset(&v->line);
-	if (buf_addf(&v->line, "{\"seq\":%" PRIu64 ",\"emitted_at\":%lld,", seq,
-		     clock_wall_ms()) < 0 ||
-	    (reason && buf_addf(&v->line, "\"reason\":\"%s\",", reason) < 0) ||
-	    buf_add(&v->line, p + 1, (size_t)(end - p - 1)) < 0)
-		return log_error("out of memory building block %" PRIu64,
-				 b->number);
+	/* the stamps a message read carries already are replaced */
+	if (message_restamp(&v->line, b->text, b->len, &b->read, seq,
+			    (uint64_t)clock_wall_ms(), reason) < 0)
+		return log_error("cannot stamp block %" PRIu64, b->number);
 	if (send_all(v, "block", v->line.data, v->line.len) < 0)
 		return -1;
 	audit_note(v, b->number);
@@ -63,61 +53,41 @@ int emit_block(struct verifier *v, const struct vblock *b, const char *reason)
 	return 0;
 }
 
-static void gen_ref(yajl_gen g, const char *key, uint64_t number,
-		    const char *hash)
+/* Append (n, hash) to the orphaned list. */
+static int add_orphan(struct message_ref **v, size_t *n, uint64_t number,
+		      const char *hash)
 {
-	json_gen_key(g, key);
-	yajl_gen_map_open(g);
-	json_gen_key(g, "number");
-	json_gen_u64(g, number);
-	json_gen_key(g, "hash");
-	json_gen_cstr(g, hash && *hash ? hash : NULL);
-	yajl_gen_map_close(g);
+	struct message_ref *p = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!p)
+		return -1;
+	*v = p;
+	p[*n].number = number;
+	snprintf(p[*n].hash, sizeof(p[*n].hash), "%s", hash);
+	(*n)++;
+	return 0;
 }
 
-static int gen_send(struct verifier *v, yajl_gen g, const char *topic)
-{
-	const unsigned char *out;
-	size_t len;
-	int rc;
-
-	if (yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok) {
-		yajl_gen_free(g);
-		return log_error("cannot build a %s message", topic);
-	}
-	rc = send_all(v, topic, (const char *)out, len);
-	yajl_gen_free(g);
-	return rc;
-}
-
-static int add_orphan(struct buf *j, uint64_t n, const char *hash)
-{
-	return buf_addf(j, "%s{\"number\":%" PRIu64 ",\"hash\":\"%s\"}",
-			j->len > 1 ? "," : "", n, hash);
-}
-
-/* The JSON array of the orphaned blocks: the caller's list, or the
- * window's hashes of invalidate_from..old_tip and, below the window, the
- * database's (so a reorg deeper than the window lists every block).
- * *old_hash: the hash at old_tip, or "" when not known. */
-static int orphaned_json(struct verifier *v, const struct reorg_info *r,
-			 struct buf *j, char old_hash[67])
+/* The orphaned blocks: the caller's list, or the window's hashes of
+ * invalidate_from..old_tip and, below the window, the database's (so a
+ * reorg deeper than the window lists every block). *v is malloc'd. */
+static int collect_orphans(struct verifier *v, const struct reorg_info *r,
+			   struct message_ref **out, size_t *nout)
 {
 	struct db_canonical *rows = NULL;
 	size_t n = 0, i = 0;
 	uint64_t lo = chain_empty(&v->chain) ? r->old_tip + 1
 					      : chain_lo(&v->chain);
-	int rc = buf_addch(j, '[');
+	int rc = 0;
 
-	old_hash[0] = '\0';
+	*out = NULL;
+	*nout = 0;
 	if (r->orphans) {
 		for (i = 0; i < r->norphans && rc == 0; i++)
 			if (r->orphans[i].hash[0])
-				rc = add_orphan(j, r->orphans[i].number,
+				rc = add_orphan(out, nout, r->orphans[i].number,
 						r->orphans[i].hash);
-		if (r->norphans)
-			memcpy(old_hash, r->orphans[r->norphans - 1].hash, 67);
-		return rc < 0 || buf_addch(j, ']') < 0 ? -1 : 0;
+		return rc;
 	}
 	if (v->db && r->invalidate_from < lo &&
 	    db_canonical_range(v->db, v->chain_id, r->invalidate_from,
@@ -131,13 +101,21 @@ static int orphaned_json(struct verifier *v, const struct reorg_info *r,
 			i++;
 		if (!w && i < n && rows[i].number == h && rows[i].hash[0])
 			w = rows[i].hash;
-		if (w) {
-			rc = add_orphan(j, h, w);
-			if (h == r->old_tip)
-				memcpy(old_hash, w, 67);
-		}
+		if (w)
+			rc = add_orphan(out, nout, h, w);
 	}
 	free(rows);
+	return rc;
+}
+
+/* The orphaned list as the `reorgs` row keeps it. */
+static int orphans_json(const struct message_ref *o, size_t n, struct buf *j)
+{
+	int rc = buf_addch(j, '[');
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = buf_addf(j, "%s{\"number\":%" PRIu64 ",\"hash\":\"%s\"}",
+			      i ? "," : "", o[i].number, o[i].hash);
 	return rc < 0 || buf_addch(j, ']') < 0 ? -1 : 0;
 }
 
@@ -160,7 +138,7 @@ static int record_reorg(struct verifier *v, const struct reorg_info *r,
 	d.new_tip = r->new_tip;
 	d.new_tip_hash = r->new_tip_hash;
 	d.depth = r->old_tip - (r->invalidate_from - 1);
-	d.orphaned_json = orph->data;
+	d.orphaned_json = orph->data ? orph->data : "[]";
 	d.invalidate_from = r->invalidate_from;
 	d.invalidate_to = r->invalidate_to;
 	d.deep = r->deep;
@@ -177,70 +155,68 @@ static int record_reorg(struct verifier *v, const struct reorg_info *r,
 			 "database; not emitting it", r->invalidate_from);
 }
 
-static void gen_reorg(struct verifier *v, yajl_gen g,
-		      const struct reorg_info *r, uint64_t seq, long long at,
-		      const struct buf *orph)
+/* The reorg message of r, as docs/protocol.md has it. */
+static void fill_reorg(struct verifier *v, const struct reorg_info *r,
+		       uint64_t seq, long long at, struct message_ref *orph,
+		       size_t norph, struct message_reorg *m)
 {
-	yajl_gen_map_open(g);
-	json_gen_key(g, "type");
-	json_gen_cstr(g, "reorg");
-	json_gen_key(g, "chain_id");
-	json_gen_u64(g, v->chain_id);
-	json_gen_key(g, "seq");
-	json_gen_u64(g, seq);
-	json_gen_key(g, "emitted_at");
-	json_gen_u64(g, (uint64_t)at);
-	if (r->have_ancestor)
-		gen_ref(g, "ancestor", r->ancestor, r->ancestor_hash);
-	else {
-		json_gen_key(g, "ancestor");
-		yajl_gen_null(g);
-	}
-	json_gen_key(g, "orphaned");
-	json_gen_raw(g, orph->data, orph->len);
-	gen_ref(g, "new_tip", r->new_tip, r->new_tip_hash);
-	json_gen_key(g, "depth");
-	json_gen_u64(g, r->old_tip - (r->invalidate_from - 1));
-	json_gen_key(g, "deep");
-	yajl_gen_bool(g, r->deep);
-	json_gen_key(g, "invalidate_from");
-	json_gen_u64(g, r->invalidate_from);
-	json_gen_key(g, "invalidate_to");
-	json_gen_u64(g, r->invalidate_to);
-	json_gen_key(g, "below_finalized");
-	yajl_gen_bool(g, r->below_finalized);
-	yajl_gen_map_close(g);
+	memset(m, 0, sizeof(*m));
+	m->chain_id = v->chain_id;
+	m->has_seq = m->has_emitted_at = true;
+	m->seq = seq;
+	m->emitted_at = (uint64_t)at;
+	m->has_ancestor = r->have_ancestor;
+	m->ancestor.number = r->ancestor;
+	snprintf(m->ancestor.hash, sizeof(m->ancestor.hash), "%s",
+		 r->ancestor_hash);
+	m->orphaned = orph;
+	m->norphaned = norph;
+	m->has_new_tip = true;
+	m->new_tip.number = r->new_tip;
+	snprintf(m->new_tip.hash, sizeof(m->new_tip.hash), "%s",
+		 r->new_tip_hash);
+	m->has_depth = true;
+	m->depth = r->old_tip - (r->invalidate_from - 1);
+	m->deep = r->deep;
+	m->invalidate_from = r->invalidate_from;
+	m->invalidate_to = r->invalidate_to;
+	m->below_finalized = r->below_finalized;
 }
 
 int emit_reorg(struct verifier *v, const struct reorg_info *r)
 {
 	struct buf orph = BUF_INIT;
-	char old_hash[67];
+	struct message_ref *refs = NULL;
+	struct message_reorg m;
+	size_t nrefs = 0;
 	long long at = clock_wall_ms();
+	const char *old_hash = "";
 	uint64_t seq;
-	yajl_gen g;
 	int rc = -1;
 
 	if (verifier_lock_check(v, LOCK_LEASE_MS) < 0)
 		return -1;
-	if (orphaned_json(v, r, &orph, old_hash) < 0) {
+	if (collect_orphans(v, r, &refs, &nrefs) < 0 ||
+	    orphans_json(refs, nrefs, &orph) < 0) {
+		free(refs);
 		buf_release(&orph);
 		return log_error("cannot list the blocks a reorg orphans");
 	}
+	if (nrefs && refs[nrefs - 1].number == r->old_tip)
+		old_hash = refs[nrefs - 1].hash;
 	seq = seq_next(&v->seq);
 	if (seq && (!v->db || record_reorg(v, r, seq, at, &orph, old_hash) == 0))
 		rc = 0;
 	if (rc == 0 && !r->repair) {
-		g = json_gen_new();
-		if (!g) {
-			buf_release(&orph);
-			return log_error("out of memory building a reorg message");
-		}
-		gen_reorg(v, g, r, seq, at, &orph);
-		rc = gen_send(v, g, "reorg");
+		fill_reorg(v, r, seq, at, refs, nrefs, &m);
+		if (message_reorg_build(&v->line, &m) < 0)
+			rc = log_error("cannot build a reorg message");
+		else
+			rc = send_all(v, "reorg", v->line.data, v->line.len);
 		if (rc == 0)
 			metric_inc(v->m.emitted_reorgs);
 	}
+	free(refs);
 	buf_release(&orph);
 	if (rc == 0)
 		audit_note(v, r->invalidate_from);
@@ -249,44 +225,28 @@ int emit_reorg(struct verifier *v, const struct reorg_info *r)
 
 int emit_heartbeat(struct verifier *v)
 {
-	yajl_gen g;
+	struct message_heartbeat h;
 
 	if (!v->pub || v->lock_lost)
 		return 0;
-	g = json_gen_new();
-	if (!g)
-		return log_error("out of memory building a heartbeat");
-	yajl_gen_map_open(g);
-	json_gen_key(g, "type");
-	json_gen_cstr(g, "heartbeat");
-	json_gen_key(g, "chain_id");
-	json_gen_u64(g, v->chain_id);
-	json_gen_key(g, "seq");
-	json_gen_u64(g, seq_next(&v->seq));
-	json_gen_key(g, "prog");
-	json_gen_cstr(g, "verifier");
-	json_gen_key(g, "time");
-	json_gen_u64(g, (uint64_t)clock_wall_ms());
-	if (chain_empty(&v->chain)) {
-		json_gen_key(g, "tip");
-		yajl_gen_null(g);
-	} else {
-		gen_ref(g, "tip", v->chain.tip, chain_get(&v->chain,
-							  v->chain.tip));
+	memset(&h, 0, sizeof(h));
+	h.chain_id = v->chain_id;
+	h.seq = seq_next(&v->seq);
+	h.has_seq = h.seq != 0;
+	h.has_time = true;
+	h.time = (uint64_t)clock_wall_ms();
+	snprintf(h.prog, sizeof(h.prog), "verifier");
+	h.has_tip = !chain_empty(&v->chain);
+	if (h.has_tip) {
+		h.tip.number = v->chain.tip;
+		snprintf(h.tip.hash, sizeof(h.tip.hash), "%s",
+			 chain_get(&v->chain, v->chain.tip));
 	}
-	yajl_gen_map_close(g);
+	if (message_heartbeat_build(&v->line, &h) < 0)
+		return log_error("cannot build a heartbeat");
 	/* heartbeats go to subscribers only */
-	{
-		const unsigned char *out;
-		size_t len;
-
-		if (yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok)
-			log_warn("cannot build a heartbeat");
-		else if (msg_send(v->pub, "heartbeat", (const char *)out,
-				  len) < 0)
-			log_warn_errno("cannot publish a heartbeat");
-		yajl_gen_free(g);
-	}
+	if (msg_send(v->pub, "heartbeat", v->line.data, v->line.len) < 0)
+		log_warn_errno("cannot publish a heartbeat");
 	metric_inc(v->m.heartbeats);
 	metric_set(v->m.seq, (double)v->seq.last);
 	return 0;

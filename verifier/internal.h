@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "chain.h"
+#include "message.h"
 #include "state.h"
 #include "verifier.h"
 
@@ -69,6 +70,7 @@ struct vblock {
 	char hash[67];
 	char parent[67];
 	int live;
+	struct message_block read; /* message_read() of text: spans into it */
 };
 
 void vblock_release(struct vblock *b);

@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "json.h"
 #include "log.h"
+#include "message.h"
 #include "metrics.h"
 #include "rpc.h"
 #include "sig.h"
@@ -38,86 +39,6 @@ void vblock_release(struct vblock *b)
 	memset(b, 0, sizeof(*b));
 }
 
-struct top {
-	const char *type, *hash, *parent, *block, *number, *chain;
-	size_t type_len, hash_len, parent_len, block_len, number_len,
-		chain_len;
-	int live;
-};
-
-static int is_key(const struct json_member *m, const char *k)
-{
-	return m->key && m->keylen == strlen(k) && !memcmp(m->key, k, m->keylen);
-}
-
-/* Trim a raw value; a string loses its quotes. */
-static void raw(const struct json_member *m, const char **v, size_t *n)
-{
-	const char *s = m->val, *e = m->val + m->vallen;
-
-	while (s < e && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
-		s++;
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-			 e[-1] == '\r' || e[-1] == ',' || e[-1] == '}'))
-		e--;
-	if (e - s >= 2 && *s == '"' && e[-1] == '"') {
-		s++;
-		e--;
-	}
-	*v = s;
-	*n = (size_t)(e - s);
-}
-
-static int top_cb(void *arg, const struct json_member *m)
-{
-	struct top *t = arg;
-
-	if (is_key(m, "type"))
-		raw(m, &t->type, &t->type_len);
-	else if (is_key(m, "hash"))
-		raw(m, &t->hash, &t->hash_len);
-	else if (is_key(m, "parent_hash"))
-		raw(m, &t->parent, &t->parent_len);
-	else if (is_key(m, "number"))
-		raw(m, &t->number, &t->number_len);
-	else if (is_key(m, "chain_id"))
-		raw(m, &t->chain, &t->chain_len);
-	else if (is_key(m, "live"))
-		t->live = m->vallen >= 4 && !memcmp(m->val, "true", 4);
-	else if (is_key(m, "block")) {
-		t->block = m->val;
-		t->block_len = m->vallen;
-	}
-	return 0;
-}
-
-static int span_u64(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!s || !n || n > 19)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static int span_hash(const char *s, size_t n, char out[67])
-{
-	if (!s || n != 66 || s[0] != '0' || s[1] != 'x')
-		return -1;
-	for (size_t i = 2; i < n; i++)
-		if (!strchr("0123456789abcdefABCDEF", s[i]))
-			return -1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return 0;
-}
-
 static enum inspect_result skip(struct metric *m, uint64_t height,
 				const char *what, const char *why)
 {
@@ -130,13 +51,13 @@ static enum inspect_result skip(struct metric *m, uint64_t height,
 
 /* The block's header hashes to its hash, and the message's number, hash
  * and parent_hash are the block's. 0, or -1 (logged, counted). */
-static int check_header(struct verifier *v, const struct top *t,
-			const struct vblock *b)
+static int check_header(struct verifier *v, const struct vblock *b)
 {
 	struct header_info hi;
 	char err[160];
 
-	if (header_inspect(t->block, t->block_len, &hi, err, sizeof(err)) < 0) {
+	if (header_inspect(b->read.block.p, b->read.block.n, &hi, err,
+			   sizeof(err)) < 0) {
 		metric_inc(v->m.hash_mismatch);
 		log_at(LOG_ERROR, LOGF(LF_I("height", (long long)b->number),
 				       LF_S("hash", b->hash),
@@ -170,64 +91,67 @@ static enum inspect_result mismatch(struct verifier *v)
 	return IN_MISMATCH;
 }
 
-enum inspect_result vblock_inspect(struct verifier *v, const char *text,
-				   size_t len, struct vblock *b)
+/* The message's reading failed or is not a block of our chain: counted,
+ * logged, IN_SKIP. */
+static enum inspect_result refuse(struct verifier *v, enum message_status st,
+				  const struct message *m, const char *err,
+				  size_t len)
 {
-	struct top t;
-	char err[160];
-	uint64_t chain;
-	int rc;
-
-	memset(&t, 0, sizeof(t));
-	memset(b, 0, sizeof(*b));
-	b->text = (char *)text;
-	b->len = len;
-	rc = json_members(text, len, top_cb, &t, err, sizeof(err));
-	if (rc == JSON_DUPLICATE) {
+	if (st == MESSAGE_OK || (m->type_name[0] && m->type != MESSAGE_BLOCK)) {
+		metric_inc(v->m.bad_type);
+		log_warn("input message of type '%s' is not a block; dropped",
+			 m->type_name);
+	} else if (st == MESSAGE_DUPLICATE) {
 		metric_inc(v->m.bad_dup);
 		log_at(LOG_WARN, LOGF(LF_S("error", err),
 				      LF_I("bytes", (long long)len)),
 		       "input message repeats a key; dropped");
-		return IN_SKIP;
-	}
-	if (rc < 0 || !t.type) {
+	} else if (st == MESSAGE_BAD_FIELD) {
+		return skip(v->m.bad_fields, m->u.block.number,
+			    "block message with a missing or invalid field; "
+			    "dropped", err);
+	} else {
 		metric_inc(v->m.bad_json);
-		log_at(LOG_WARN, LOGF(LF_S("error", rc < 0 ? err : "no type"),
+		log_at(LOG_WARN, LOGF(LF_S("error", err),
 				      LF_I("bytes", (long long)len)),
 		       "input line is not a message; dropped");
-		return IN_SKIP;
 	}
-	if (t.type_len != 5 || memcmp(t.type, "block", 5)) {
-		metric_inc(v->m.bad_type);
-		log_warn("input message of type '%.*s' is not a block; dropped",
-			 (int)(t.type_len > 40 ? 40 : t.type_len), t.type);
-		return IN_SKIP;
+	return IN_SKIP;
+}
+
+enum inspect_result vblock_inspect(struct verifier *v, const char *text,
+				   size_t len, struct vblock *b)
+{
+	struct message m;
+	char err[200];
+	enum message_status st;
+
+	memset(b, 0, sizeof(*b));
+	b->text = (char *)text;
+	b->len = len;
+	st = message_read(text, len, &m, err, sizeof(err));
+	if (st != MESSAGE_OK || m.type != MESSAGE_BLOCK) {
+		enum inspect_result r = refuse(v, st, &m, err, len);
+
+		message_release(&m);
+		return r;
 	}
-	if (span_u64(t.number, t.number_len, &b->number) < 0)
-		return skip(v->m.bad_fields, 0, "block message without a valid "
-			    "'number'; dropped", "number");
-	if (span_hash(t.hash, t.hash_len, b->hash) < 0 ||
-	    span_hash(t.parent, t.parent_len, b->parent) < 0)
-		return skip(v->m.bad_fields, b->number, "block message without "
-			    "a valid 'hash' or 'parent_hash'; dropped",
-			    "hash");
-	if (span_u64(t.chain, t.chain_len, &chain) < 0)
-		return skip(v->m.bad_fields, b->number, "block message without "
-			    "a valid 'chain_id'; dropped", "chain_id");
-	if (chain != v->chain_id) {
+	b->read = m.u.block; /* its spans point into text */
+	message_release(&m);
+	b->number = b->read.number;
+	memcpy(b->hash, b->read.hash, sizeof(b->hash));
+	memcpy(b->parent, b->read.parent_hash, sizeof(b->parent));
+	b->live = b->read.live;
+	if (b->read.chain_id != v->chain_id) {
 		char why[64];
 
 		snprintf(why, sizeof(why), "chain_id %" PRIu64 ", expected %"
-			 PRIu64, chain, v->chain_id);
+			 PRIu64, b->read.chain_id, v->chain_id);
 		return skip(v->m.bad_chain, b->number,
 			    "block message of another chain; dropped", why);
 	}
-	if (!t.block || !t.block_len)
-		return skip(v->m.bad_fields, b->number, "block message without "
-			    "'block'; dropped", "block");
-	b->live = t.live;
 	if (!v->cfg->no_verify_hash) {
-		if (check_header(v, &t, b) < 0)
+		if (check_header(v, b) < 0)
 			return mismatch(v);
 		metric_inc(v->m.verified);
 	}
