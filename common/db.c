@@ -291,24 +291,19 @@ enum db_status db_resume_height(PGconn *conn, uint64_t chain_id,
 	return s;
 }
 
-enum db_status db_watermark(PGconn *conn, uint64_t chain_id, uint64_t start,
-			    int64_t hint, int64_t *out)
+enum db_status db_advance_watermark(PGconn *conn, uint64_t chain_id,
+				    uint64_t start, int64_t hint, int64_t *out)
 {
 	char a[24], b[24], c[24];
-	const char *p[3] = { a, b, c };
+	const char *p[3] = { a, b, hint >= 0 ? c : NULL };
 	int isnull;
 	enum db_status s;
 
 	u64s(a, sizeof(a), chain_id);
 	u64s(b, sizeof(b), start);
-	if (hint >= 0) {
-		snprintf(c, sizeof(c), "%" PRId64, hint);
-		s = db_query_i64(conn, "SELECT blockpipe_watermark($1, $2, $3)",
-				 3, p, out, &isnull);
-	} else {
-		s = db_query_i64(conn, "SELECT blockpipe_watermark($1, $2)", 2,
-				 p, out, &isnull);
-	}
+	snprintf(c, sizeof(c), "%" PRId64, hint);
+	s = db_query_i64(conn, "SELECT blockpipe_advance_watermark($1, $2, $3)",
+			 3, p, out, &isnull);
 	if (s == DB_OK && isnull)
 		*out = (int64_t)start - 1;
 	return s;

@@ -77,11 +77,14 @@ enum db_status db_query_i64(PGconn *conn, const char *sql, int nparams,
 enum db_status db_resume_height(PGconn *conn, uint64_t chain_id,
 				uint64_t start, uint64_t *out);
 
-/* blockpipe_watermark(chain, start[, hint]): the highest height h with
- * every height in [start, h] canonical; start - 1 when none (so -1 for
- * start 0). hint < 0 means none. */
-enum db_status db_watermark(PGconn *conn, uint64_t chain_id, uint64_t start,
-			    int64_t hint, int64_t *out);
+/* blockpipe_advance_watermark(chain, start, hint): the highest height h
+ * with every height in [start, h] canonical (start - 1 when none, so -1
+ * for start 0), from a watermark known before (hint; < 0: none), and
+ * remembered in the watermarks table (the writer's, after a commit), so
+ * resume heights and later watermarks need not walk the chain. */
+enum db_status db_advance_watermark(PGconn *conn, uint64_t chain_id,
+				    uint64_t start, int64_t hint,
+				    int64_t *out);
 
 /* blockpipe_next_epoch(chain): increments and returns the epoch. */
 enum db_status db_next_epoch(PGconn *conn, uint64_t chain_id,

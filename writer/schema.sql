@@ -153,11 +153,26 @@ CREATE OR REPLACE VIEW canonical_logs AS
 	SELECT l.* FROM canonical c
 	JOIN logs l ON l.chain_id = c.chain_id AND l.block_hash = c.hash;
 
+-- Watermarks the writers computed, per chain and start block: hints that
+-- keep the watermark and the resume height from walking the whole chain.
+-- A height that was once a watermark stays a valid hint: canonical rows
+-- are never deleted and every pointer is written with its block, so below
+-- it a height can only lose its block to a tombstone, which the
+-- tombstone index finds.
+CREATE TABLE IF NOT EXISTS watermarks (
+	chain_id   bigint NOT NULL,
+	start      bigint NOT NULL,
+	height     bigint NOT NULL,
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (chain_id, start)
+);
+
 -- The first height >= p_start without a canonical (non-null) hash whose
--- block row exists: where a fetcher or verifier resumes. The scan walks
--- the canonical index in height order and stops at the first hole.
-CREATE OR REPLACE FUNCTION blockpipe_resume_height(p_chain bigint, p_start bigint)
-RETURNS bigint LANGUAGE sql STABLE AS $$
+-- block row exists, by walking the canonical index from p_start: its cost
+-- is the number of heights walked. blockpipe_resume_height() below walks
+-- only from the best watermark known.
+CREATE OR REPLACE FUNCTION blockpipe_resume_scan(p_chain bigint, p_start bigint)
+RETURNS bigint LANGUAGE sql STABLE SET jit = off AS $$
 	SELECT CASE
 	WHEN NOT EXISTS (
 		SELECT 1 FROM canonical c
@@ -286,27 +301,67 @@ RETURNS bigint LANGUAGE sql VOLATILE AS $$
 	RETURNING epoch
 $$;
 
--- The committed watermark: the highest h such that every height from
--- p_start to h has a canonical block; p_start - 1 when p_start has none.
+-- The committed watermark from a watermark known before (p_hint, or
+-- NULL): the highest h such that every height from p_start to h has a
+-- canonical block; p_start - 1 when p_start has none. Below the hint only
+-- a tombstone can have taken a block: the first one (the tombstone index)
+-- ends the watermark below it; without one the walk goes on from the
+-- hint.
+CREATE OR REPLACE FUNCTION blockpipe_watermark(p_chain bigint, p_start bigint, p_hint bigint)
+RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	t bigint;
+BEGIN
+	IF p_hint IS NULL OR p_hint < p_start THEN
+		RETURN blockpipe_resume_scan(p_chain, p_start) - 1;
+	END IF;
+	SELECT min(number) INTO t FROM canonical
+	WHERE chain_id = p_chain AND number BETWEEN p_start AND p_hint
+	  AND hash IS NULL;
+	IF t IS NOT NULL THEN
+		RETURN t - 1;
+	END IF;
+	RETURN blockpipe_resume_scan(p_chain, p_hint + 1) - 1;
+END
+$$;
+
+-- The best hint the watermarks table holds for (p_chain, p_start): a
+-- watermark of a start at or below p_start that reaches p_start.
+CREATE OR REPLACE FUNCTION blockpipe_watermark_hint(p_chain bigint, p_start bigint)
+RETURNS bigint LANGUAGE sql STABLE AS $$
+	SELECT max(height) FROM watermarks
+	WHERE chain_id = p_chain AND start <= p_start AND height >= p_start
+$$;
+
+-- The first height >= p_start without a canonical (non-null) hash whose
+-- block row exists: where a fetcher or verifier resumes.
+CREATE OR REPLACE FUNCTION blockpipe_resume_height(p_chain bigint, p_start bigint)
+RETURNS bigint LANGUAGE sql STABLE AS $$
+	SELECT blockpipe_watermark(p_chain, p_start,
+				   blockpipe_watermark_hint(p_chain, p_start)) + 1
+$$;
+
+-- The committed watermark (docs/schema.md).
 CREATE OR REPLACE FUNCTION blockpipe_watermark(p_chain bigint, p_start bigint)
 RETURNS bigint LANGUAGE sql STABLE AS $$
 	SELECT blockpipe_resume_height(p_chain, p_start) - 1
 $$;
 
--- The same, resuming the scan from a watermark known before (p_hint).
--- Canonical rows are never deleted and every pointer is written with its
--- block, so [p_start, p_hint] can only have lost a block through a
--- tombstone: when none lies in that range the scan continues from
--- p_hint + 1, else it starts over from p_start.
-CREATE OR REPLACE FUNCTION blockpipe_watermark(p_chain bigint, p_start bigint, p_hint bigint)
-RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+-- The writer's, after a commit: the watermark from its hint or the
+-- table's, remembered in the table when it went up.
+CREATE OR REPLACE FUNCTION blockpipe_advance_watermark(p_chain bigint, p_start bigint, p_hint bigint)
+RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	w bigint := blockpipe_watermark(p_chain, p_start,
+		greatest(p_hint, blockpipe_watermark_hint(p_chain, p_start)));
 BEGIN
-	IF p_hint IS NULL OR p_hint < p_start OR EXISTS (
-		SELECT 1 FROM canonical
-		WHERE chain_id = p_chain AND number BETWEEN p_start AND p_hint
-		  AND hash IS NULL) THEN
-		RETURN blockpipe_resume_height(p_chain, p_start) - 1;
+	IF w >= p_start THEN
+		INSERT INTO watermarks AS m (chain_id, start, height)
+		VALUES (p_chain, p_start, w)
+		ON CONFLICT (chain_id, start) DO UPDATE
+		SET height = excluded.height, updated_at = now()
+		WHERE m.height < excluded.height;
 	END IF;
-	RETURN blockpipe_resume_height(p_chain, p_hint + 1) - 1;
+	RETURN w;
 END
 $$;

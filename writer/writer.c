@@ -346,9 +346,9 @@ static void after_commit(struct writer *w)
 
 		if (!touched[i])
 			continue;
-		if (w->conn && db_watermark(w->conn, c->chain_id,
-					    (uint64_t)w->cfg->start,
-					    c->watermark, &wm) == DB_OK) {
+		if (w->conn && db_advance_watermark(w->conn, c->chain_id,
+						    (uint64_t)w->cfg->start,
+						    c->watermark, &wm) == DB_OK) {
 			c->watermark = wm;
 			metric_set(c->m_watermark, (double)wm);
 		}
