@@ -8,7 +8,10 @@
 #   verifier --PUSH--> writer1, writer2 (each --pub: committed)
 #   verifier --PUB-->  broadcaster, taps
 #
-#   pl_init            ports (PL_*), the schema
+#   pl_init            ports (PL_*), the schema; with PL_METRICS=1 set
+#                      before it, every stage serves /metrics on
+#                      127.0.0.1:$PL_METRICS_<stage> (the broadcaster on
+#                      its --listen port, PL_WS)
 #   pl_start NAME      start a stage: fetcher verifier writer1 writer2 broadcaster
 #   pl_start_all       all five
 #   pl_restart NAME [SIG]  kill it (default KILL) and start it again; the old
@@ -26,33 +29,47 @@ pl_init() {
 	PL_IN=$(free_port) PL_OUT=$(free_port) PL_PUB=$(free_port) PL_COMMIT=$(free_port)
 	PL_WS=$(free_port) PL_COMMIT2=$(free_port)
 	export PL_IN PL_OUT PL_PUB PL_COMMIT PL_COMMIT2 PL_WS
+	if [ "${PL_METRICS:-0}" = 1 ]; then
+		PL_METRICS_fetcher=$(free_port) PL_METRICS_verifier=$(free_port)
+		PL_METRICS_writer1=$(free_port) PL_METRICS_writer2=$(free_port)
+		PL_METRICS_broadcaster=$PL_WS
+	fi
 	"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" ||
 		fail "writer --init-schema: $(cat "$T/init.err")"
 }
 
+# pl_metrics_args NAME: --metrics-addr for stage NAME (after PL_METRICS=1 pl_init)
+pl_metrics_args() {
+	local var=PL_METRICS_$1
+	[ -n "${!var:-}" ] && [ "$1" != broadcaster ] &&
+		printf '%s\n' --metrics-addr "127.0.0.1:${!var}"
+	return 0
+}
+
 pl_start() {
-	local name=$1
+	local name=$1 m
+	mapfile -t m < <(pl_metrics_args "$name")
 	case $name in
 	fetcher)
 		bg_run fetcher "$BIN/fetcher" --rpc "$RPC" --follow --from 0 --db "$DB" \
 			--ws "ws://127.0.0.1:$ANVIL_PORT" --poll-interval 250ms --timeout 3s \
-			--out ">tcp://127.0.0.1:$PL_IN"
+			--out ">tcp://127.0.0.1:$PL_IN" "${m[@]}"
 		;;
 	verifier)
 		bg_run verifier "$BIN/verifier" --rpc "$RPC" --db "$DB" --start-block 0 \
 			--window 64 --audit-interval 2s --heartbeat-interval 1s --rpc-timeout 3s \
 			--lag-wait 5s --in "@tcp://127.0.0.1:$PL_IN" --out "@tcp://127.0.0.1:$PL_OUT" \
-			--pub "@tcp://127.0.0.1:$PL_PUB"
+			--pub "@tcp://127.0.0.1:$PL_PUB" "${m[@]}"
 		;;
 	writer1)
 		bg_run writer1 "$BIN/writer" --db "$DB" --start 0 --id writer1 \
 			--flush-interval 50ms --in ">tcp://127.0.0.1:$PL_OUT" \
-			--pub "@tcp://127.0.0.1:$PL_COMMIT"
+			--pub "@tcp://127.0.0.1:$PL_COMMIT" "${m[@]}"
 		;;
 	writer2)
 		bg_run writer2 "$BIN/writer" --db "$DB" --start 0 --id writer2 \
 			--flush-interval 50ms --in ">tcp://127.0.0.1:$PL_OUT" \
-			--pub "@tcp://127.0.0.1:$PL_COMMIT2"
+			--pub "@tcp://127.0.0.1:$PL_COMMIT2" "${m[@]}"
 		;;
 	broadcaster)
 		bg_run broadcaster "$BIN/broadcaster" --sub "tcp://127.0.0.1:$PL_PUB" \
