@@ -71,10 +71,10 @@ traffic_blocks 5
 new_db >/dev/null
 PL_METRICS=1 pl_init
 pl_start_all
-wait_until 60 pl_synced "the pipeline to hold 0..$(pl_head)"
+wait_until 60 db_synced "the pipeline to hold 0..$(node_head)"
 pl_reorg 2 txs
 traffic_blocks 2
-wait_until 60 pl_synced "the pipeline to follow the reorg"
+wait_until 60 db_synced "the pipeline to follow the reorg"
 # a fetcher whose first node refuses connections: rpc errors
 dead=$(free_port) mfail=$(free_port)
 bg_run fetcher_failover "$BIN/fetcher" --rpc "http://127.0.0.1:$dead,$RPC" --follow --from 0 \

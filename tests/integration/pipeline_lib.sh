@@ -8,6 +8,9 @@
 #   verifier --PUSH--> writer1, writer2 (each --pub: committed)
 #   verifier --PUB-->  broadcaster, taps
 #
+# The node's head, the check of the database against the node and "the
+# pipeline is synced" are tests/lib.sh's node_head, db_check and db_synced.
+#
 #   pl_init            ports (PL_*), the schema; with PL_METRICS=1 set
 #                      before it, every stage serves /metrics on
 #                      127.0.0.1:$PL_METRICS_<stage> (the broadcaster on
@@ -16,10 +19,6 @@
 #   pl_start_all       all five
 #   pl_restart NAME [SIG]  kill it (default KILL) and start it again; the old
 #                      logs are kept as NAME.err.N
-#   pl_head            the node's head, decimal
-#   pl_check           scripts/check-consistency over 0..head (quiet)
-#   pl_synced          the committed watermark is the node's head and
-#                      pl_check finds no difference
 #   pl_logs_tail       the last lines of every stage's stderr (for fail)
 
 PL_CHAIN=31337
@@ -92,22 +91,6 @@ pl_restart() {
 		[ -f "$f" ] && mv "$f" "$f.$PL_RESTARTS"
 	done
 	pl_start "$name"
-}
-
-pl_head() {
-	printf '%d' "$(rpc eth_blockNumber | tr -d '"')"
-}
-
-pl_check() {
-	"$ROOT/scripts/check-consistency" --rpc "$RPC" --db "$DB" --chain-id "$PL_CHAIN" \
-		--from 0 --to head "$@"
-}
-
-pl_synced() {
-	local head
-	head=$(pl_head 2>/dev/null) || return 1
-	[ "$(psql_q "select blockpipe_watermark($PL_CHAIN, 0)" 2>/dev/null)" = "$head" ] &&
-		pl_check --quiet >/dev/null 2>&1
 }
 
 pl_logs_tail() {
