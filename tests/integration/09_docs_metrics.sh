@@ -9,7 +9,9 @@
 # one the paragraphs list. Names the page says appear "(from the first"
 # event are looked for in a fetcher whose first node refuses connections
 # (its failover makes rpc errors). The scrapes themselves are checked too:
-# each series follows the HELP and TYPE lines of its name.
+# each series follows the HELP and TYPE lines of its name. The other pages
+# (README, docs/*.md) name only metrics that exist and that operations.md
+# lists.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/pipeline_lib.sh"
 
@@ -119,6 +121,28 @@ while IFS=$'\t' read -r name owners kind lazy; do
 		case $name in *_total) [ "$type" = counter ] || problem "$p: $name is a $type, not a counter" ;; esac
 	done
 done <"$T/names"
+# the other pages: a metric they name exists and is in the list above
+# (operations.md holds every name); a name no program has is an error when
+# it reads as a metric (_total, _seconds), else it is taken for a table or
+# a field (verifier_epochs, block_height)
+cat "$T"/*.prom | awk '$1 == "#" && $2 == "TYPE" { print $3 }' | sort -u >"$T/scraped"
+for page in "$ROOT"/README.md "$ROOT"/docs/*.md; do
+	[ "$page" = "$DOC" ] && continue
+	{ grep -oE '`[^`]*`' "$page" || true; } |
+		{ grep -oE '\b(fetcher|verifier|writer|broadcaster|rpc|block|msg)_[a-z0-9_]+' || true; } |
+		sort -u | while read -r name; do
+			if grep -qx -- "$name" "$T/scraped"; then
+				cut -f1 "$T/names" | grep -qx -- "$name" ||
+					echo "${page#"$ROOT"/} names $name, which docs/operations.md does not list"
+			else
+				case $name in *_total | *_seconds)
+					echo "${page#"$ROOT"/} names $name, which no program's /metrics has" ;;
+				esac
+			fi
+		done
+done >"$T/pages.problems"
+while read -r line; do problem "$line"; done <"$T/pages.problems"
+
 echo "checked $(wc -l <"$T/names") names, $(wc -l <"$T/alert_names") used by alerts" >&2
 [ "$problems" = 0 ] || fail "$problems differences between docs/operations.md and the programs' /metrics (above)"
 pass
