@@ -110,9 +110,6 @@ pl_alive_all() {
 	done
 }
 
-PL_FROM=0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266
-PL_TO=0x70997970c51812dc3a010c7d01b50e0d17dc79c8
-
 # pl_reorg DEPTH [txs]: anvil_reorg of DEPTH blocks; with "txs", the new
 # branch carries replacement transactions (transfers and calls to the
 # traffic emitter, which log) in some of its blocks
@@ -122,9 +119,9 @@ pl_reorg() {
 	if [ "$with" = txs ]; then
 		for ((i = 0; i < depth; i += 2)); do
 			[ -n "$txs" ] && txs+=","
-			txs+="[{\"from\":\"$PL_FROM\",\"to\":\"$PL_TO\",\"value\":\"0x$((i + 1))\"},$i]"
+			txs+="[$(tx_json $((i + 1))),$i]"
 			if [ -n "$emitter" ]; then
-				txs+=",[{\"from\":\"$PL_FROM\",\"to\":\"$emitter\",\"data\":\"0x\"},$i]"
+				txs+=",[{\"from\":\"$TX_FROM\",\"to\":\"$emitter\",\"data\":\"0x\"},$i]"
 			fi
 		done
 	fi
