@@ -85,9 +85,12 @@ scrape() { curl -sf --max-time 10 "http://127.0.0.1:$1/metrics" >"$T/$2.prom"; }
 # shellcheck disable=SC2016 # wait_until evaluates it
 wait_until 30 'scrape "$mfail" failover && grep -q "^rpc_errors_total{" "$T/failover.prom"' \
 	"rpc_errors_total on the failover fetcher"
-scrape "$PL_METRICS_fetcher" fetcher || fail "cannot scrape the fetcher"
-scrape "$PL_METRICS_verifier" verifier || fail "cannot scrape the verifier"
-scrape "$PL_METRICS_writer1" writer || fail "cannot scrape writer1"
+# shellcheck disable=SC2154 # the PL_METRICS_* ports are set by pl_init
+{
+	scrape "$PL_METRICS_fetcher" fetcher || fail "cannot scrape the fetcher"
+	scrape "$PL_METRICS_verifier" verifier || fail "cannot scrape the verifier"
+	scrape "$PL_METRICS_writer1" writer || fail "cannot scrape writer1"
+}
 scrape "$PL_WS" broadcaster || fail "cannot scrape the broadcaster on its --listen port"
 
 # every series follows "# HELP name" and "# TYPE name" of its family
@@ -115,7 +118,7 @@ while IFS=$'\t' read -r name owners kind lazy; do
 		if [ "$kind" = histogram ]; then
 			[ "$type" = histogram ] || problem "$p: $name is a $type, the page says histogram"
 			for s in _bucket _sum _count; do
-				grep -q "^$name$s[{ ]" "$T/$f.prom" || problem "$p: histogram $name has no $name$s series"
+				grep -q "^$name${s}[{ ]" "$T/$f.prom" || problem "$p: histogram $name has no $name$s series"
 			done
 		fi
 		case $name in *_total) [ "$type" = counter ] || problem "$p: $name is a $type, not a counter" ;; esac

@@ -48,6 +48,7 @@ port=$(free_port)
 verifier_pipeline p --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
 	-- --rpc "$RPC" --pub "tcp://127.0.0.1:$port" --heartbeat-interval 200ms
 bg_run tap "$T/tap" "tcp://127.0.0.1:$port"
+# shellcheck disable=SC2034 # wait_until's eval reads it
 hb3='^heartbeat [0-9]* {"type":"heartbeat".*"prog":"verifier".*"tip":{"number":3,'
 # shellcheck disable=SC2016 # wait_until evaluates it
 wait_until 60 'grep -q "$hb3" "$T/tap.out"' "a heartbeat with tip 3"
@@ -59,6 +60,7 @@ wait_until 60 'stream_synced "$T/p.out" 0' "blocks 0..5"
 rpc anvil_reorg "[2, [[$(tx_json 4), 0]]]" >/dev/null
 mine 1
 wait_until 60 'stream_synced "$T/p.out" 0' "the stream to follow"
+# shellcheck disable=SC2034 # wait_until's eval reads them
 reorg0='^reorg 0 {"type":"reorg"' block6='^block [0-9]* .*"number":6,' hb6='^heartbeat [0-9]* .*"tip":{"number":6,'
 # shellcheck disable=SC2016 # wait_until evaluates them
 wait_until 60 'grep -q "$reorg0" "$T/tap.out"' "the reorg on the PUB socket"
