@@ -1,11 +1,16 @@
 # blockpipe: four programs, one shared library, plain make.
 #
 #   make            build bin/fetcher bin/verifier bin/writer bin/broadcaster
+#                   bin/tap and the test tools (the default goal is all)
 #   make test       install what is missing, build, run every test
 #   make asan       the same suite built with AddressSanitizer + UBSan
 #   make run        start the embedded default (devnet, PostgreSQL, pipeline)
 #   make install PREFIX=/usr/local
 #   make clean
+
+# The generated per-program rules below come before all:, so name the
+# default goal here: a plain make builds every program.
+.DEFAULT_GOAL := all
 
 PREFIX ?= /usr/local
 VERSION := 0.1.0
@@ -57,7 +62,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BINDIR)/%)
 
-.PHONY: all test unit integration asan run stop install clean deps style bench check-syntax
+.PHONY: all test unit integration asan run stop install clean deps style bench build-asan-units
 all: $(PROGS:%=$(BINDIR)/%) $(TOOL_BIN)
 
 $(BUILD)/%.o: %.c

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "json.h"
 #include "log.h"
 #include "message.h"
 #include "msg.h"
@@ -76,6 +77,93 @@ static int refused_duplicate(const struct msg *m, uint64_t *refused)
 	return 1;
 }
 
+/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0
+ * (overlong forms, surrogates and code points above U+10FFFF included). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* Print s as a JSON string: the topic comes from the network, any bytes.
+ * Quotes, backslashes and control characters are escaped; a byte that is
+ * not part of valid UTF-8 becomes U+FFFD. */
+static void print_json_str(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+
+	fputc('"', out);
+	while (n) {
+		if (*p == '"' || *p == '\\') {
+			fprintf(out, "\\%c", *p);
+			len = 1;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(out, "\\u%04x", *p);
+			len = 1;
+		} else if (*p < 0x80) {
+			fputc(*p, out);
+			len = 1;
+		} else if ((len = utf8_len(p, n)) > 0) {
+			fwrite(p, 1, len, out);
+		} else {
+			fputs("\\ufffd", out);
+			len = 1;
+		}
+		p += len;
+		n -= len;
+	}
+	fputc('"', out);
+}
+
+/* The message is printed as it came, so it must be one JSON document:
+ * 0 when it is, -1 with a log line when it is not. */
+static int check_data(const struct msg *m)
+{
+	char err[256] = "a NUL byte in the message";
+	yajl_val v = NULL;
+
+	if (strlen(m->data) == m->len)
+		v = json_parse(m->data, err, sizeof(err));
+	if (!v) {
+		log_at(LOG_WARN, LOGF(LF_S("topic", m->topic ? m->topic : ""),
+				      LF_U("counter", m->counter), LF_S("error", err)),
+		       "skipping a message that is not JSON on topic '%s'",
+		       m->topic ? m->topic : "");
+		return -1;
+	}
+	yajl_tree_free(v);
+	return 0;
+}
+
+/* A valid JSON document holds line breaks only as whitespace: print them
+ * as spaces, so that each message stays one line of NDJSON. */
+static void print_line(FILE *out, const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		fputc(data[i] == '\n' || data[i] == '\r' ? ' ' : data[i], out);
+}
+
 /* Does option word w take the next word as its value? (-s/-n/-t and
  * their long forms, and --log-level; not the --opt=value forms) */
 static int takes_value(const char *w)
@@ -96,7 +184,7 @@ static int takes_value(const char *w)
 int main(int argc, char **argv)
 {
 	const char *sub = NULL, *topics = NULL;
-	long long count = 0, n = 0;
+	long long count = 0, n = 0, bad = 0;
 	bool with_topic = false;
 	struct cfg_common common;
 	struct cfg_opt opts[] = {
@@ -190,11 +278,20 @@ int main(int argc, char **argv)
 		check_counter(seen, &nseen, &m);
 		if (refused_duplicate(&m, &refused))
 			continue;
-		if (with_topic)
-			printf("{\"topic\":\"%s\",\"counter\":%" PRIu32 ",\"msg\":%s}\n",
-			       m.topic ? m.topic : "", m.counter, m.data);
-		else
-			printf("%s\n", m.data);
+		if (check_data(&m) < 0) {
+			bad++;
+			continue;
+		}
+		if (with_topic) {
+			fputs("{\"topic\":", stdout);
+			print_json_str(stdout, m.topic ? m.topic : "");
+			printf(",\"counter\":%" PRIu32 ",\"msg\":", m.counter);
+			print_line(stdout, m.data, m.len);
+			fputs("}\n", stdout);
+		} else {
+			print_line(stdout, m.data, m.len);
+			fputc('\n', stdout);
+		}
 		if (fflush(stdout) != 0) {
 			status = 1;
 			break;
@@ -206,6 +303,9 @@ int main(int argc, char **argv)
 		log_at(LOG_WARN, LOGF(LF_U("refused", refused)),
 		       "%" PRIu64 " messages with a repeated key were not printed",
 		       refused);
+	if (bad)
+		log_at(LOG_WARN, LOGF(LF_I("skipped", bad)),
+		       "%lld message%s that were not JSON skipped", bad, bad == 1 ? "" : "s");
 	free(tcopy);
 	free(pos_topics);
 	if (fclose(stdout) != 0)

@@ -24,6 +24,13 @@
 #   anvil_stop
 #   rpc METHOD [PARAMS_JSON]  call $RPC, print .result compact (1 on error)
 #   mine N                    anvil_mine N empty blocks
+#   node_head                 the node's head (eth_blockNumber), decimal
+#   node_hash N               the node's block hash at height N
+#   node_hashes FROM TO       the node's {"height": hash} over FROM..TO (one batch)
+#   tx_json [VALUE]           a transfer between two anvil accounts, as the
+#                             JSON object eth_sendTransaction and anvil_reorg take
+#   send_tx [VALUE]           eth_sendTransaction of tx_json VALUE (a block
+#                             with something in it)
 #   traffic_blocks N [ARGS]   N blocks, each with a few txs and logs
 #                             (scripts/devnet traffic; ARGS e.g. --tx-per-block 5)
 #   PING_TOPIC                topic0 of the logs that traffic makes
@@ -34,10 +41,25 @@
 #                             dropped at exit unless KEEP=1 (call it plainly,
 #                             not as DB=$(new_db), so that it is dropped)
 #   psql_q SQL                run SQL on $DB, print unaligned tuples only
-#   wait_until TIMEOUT_S COND [MSG]  poll COND (shell code) every 0.1 s; fail
-#                             the test on timeout
+#   db_check [ARGS...]        scripts/check-consistency of $DB against $RPC
+#                             over 0..head (ARGS: more options, e.g. --all);
+#                             prints its report, returns its exit status
+#   db_matches_node [FROM [TO]]  the database's canonical chain equals the
+#                             node's over FROM (0)..TO (head): hashes,
+#                             transaction and log counts, no gap, and with
+#                             head nothing canonical above it (check-consistency
+#                             --quiet; its report in $T/consistency.out)
+#   db_synced                 the writers' watermark is the node's head and
+#                             db_matches_node
+#   wait_until TIMEOUT_S COND [MSG]  poll COND (shell code, its stdout
+#                             discarded) every 0.1 s; fail the test on timeout:
+#                             the one way to wait
+#   note MSG                  a line on stderr, prefixed with the test's name
 #   assert_eq EXPECTED ACTUAL MSG, fail MSG, pass
+#   bg_term NAME              SIGTERM NAME (not its children), wait, return
+#                             its exit status
 #
+# fail prints the last lines of every $T/*.err (the programs' logs) first.
 # At exit every process started with bg_run (and its children) is killed,
 # databases from new_db are dropped and $T is removed; KEEP=1 keeps $T and the
 # databases. fail and pass exit the test: do not call them inside $(...).
@@ -134,9 +156,19 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 
 fail() {
+	local f
+	for f in "$T"/*.err; do
+		[ -s "$f" ] || continue
+		echo "--- $f (tail)" >&2
+		tail -n 25 "$f" >&2
+	done
 	echo "FAIL: $TEST_NAME: $*" >&2
 	_LIB_DONE=1
 	exit 1
+}
+
+note() {
+	echo "[$TEST_NAME] $*" >&2
 }
 
 pass() {
@@ -153,7 +185,7 @@ wait_until() {
 	local timeout=$1 cond=$2 msg=${3:-} end
 	end=$((SECONDS + timeout))
 	while :; do
-		if eval "$cond"; then return 0; fi
+		if eval "$cond" >/dev/null; then return 0; fi
 		[ "$SECONDS" -lt "$end" ] || fail "timed out after ${timeout}s waiting for ${msg:-$cond}"
 		sleep 0.1
 	done
@@ -188,6 +220,15 @@ bg_wait() {
 	wait "$pid" || rc=$?
 	_BG_PID[$1]=""
 	return "$rc"
+}
+
+# bg_term NAME: SIGTERM the process itself (a program's clean stop) and
+# return its exit status
+bg_term() {
+	local pid=${_BG_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	bg_wait "$1"
 }
 
 bg_kill() {
@@ -264,6 +305,40 @@ mine() {
 	rpc anvil_mine "[${1:-1}]" >/dev/null
 }
 
+node_head() {
+	local h
+	h=$(rpc eth_blockNumber) || return 1
+	h=${h//\"/}
+	printf '%d\n' "$h"
+}
+
+node_hash() {
+	rpc eth_getBlockByNumber "[\"$(printf '0x%x' "$1")\",false]" | jq -r .hash
+}
+
+node_hashes() {
+	local from=$1 to=$2 req="[" n
+	# jq cannot print hex: build the batch with printf
+	for ((n = from; n <= to; n++)); do
+		[ "$n" -gt "$from" ] && req+=","
+		req+=$(printf '{"jsonrpc":"2.0","id":%d,"method":"eth_getBlockByNumber","params":["0x%x",false]}' "$n" "$n")
+	done
+	req+="]"
+	curl -sf -m 20 -H 'content-type: application/json' --data "$req" "${RPC:?node_hashes: RPC is not set}" |
+		jq -c 'map({key: (.id | tostring), value: .result.hash}) | from_entries'
+}
+
+# anvil's first two accounts
+TX_FROM=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+TX_TO=0x70997970C51812dc3A65C5e2Cae83D9fFf66FE2D
+tx_json() {
+	echo "{\"from\":\"$TX_FROM\",\"to\":\"$TX_TO\",\"value\":\"$(printf '0x%x' "${1:-1}")\"}"
+}
+
+send_tx() {
+	rpc eth_sendTransaction "[$(tx_json "${1:-1}")]" >/dev/null
+}
+
 traffic_blocks() {
 	local n=$1
 	shift
@@ -304,4 +379,23 @@ new_db() {
 
 psql_q() {
 	psql "${DB:?psql_q: DB is not set (new_db)}" -X -q -v ON_ERROR_STOP=1 -tA -c "$1"
+}
+
+db_check() {
+	"$ROOT/scripts/check-consistency" --rpc "${RPC:?db_check: RPC is not set}" \
+		--db "${DB:?db_check: DB is not set}" --from 0 --to head "$@"
+}
+
+# shellcheck disable=SC2120 # FROM and TO are optional
+db_matches_node() {
+	"$ROOT/scripts/check-consistency" --rpc "${RPC:?db_matches_node: RPC is not set}" \
+		--db "${DB:?db_matches_node: DB is not set}" --from "${1:-0}" --to "${2:-head}" \
+		--quiet >"$T/consistency.out" 2>&1
+}
+
+db_synced() {
+	local head
+	head=$(node_head 2>/dev/null) || return 1
+	[ "$(psql_q "select blockpipe_watermark(31337, 0)" 2>/dev/null)" = "$head" ] &&
+		db_matches_node 0 head
 }

@@ -4,11 +4,11 @@
 . "$(dirname "$0")/../lib.sh"
 
 anvil_start
-assert_eq '"0x0"' "$(rpc eth_blockNumber)" "fresh anvil head"
+assert_eq 0 "$(node_head)" "fresh anvil head"
 
 # block 1 deploys the emitter contract, blocks 2..4 carry the traffic
 traffic_blocks 3
-head=$(($(rpc eth_blockNumber | jq -r .)))
+head=$(node_head)
 [ "$head" -ge 4 ] || fail "head is $head after traffic_blocks 3, expected >= 4"
 
 receipts=$(rpc eth_getBlockReceipts '["0x3"]')
@@ -29,6 +29,6 @@ block_txs=$(rpc eth_getBlockByNumber '["0x3", false]' | jq '.transactions | leng
 assert_eq "$txs" "$block_txs" "block 3 transaction count, block vs receipts"
 
 mine 2
-assert_eq $((head + 2)) "$(($(rpc eth_blockNumber | jq -r .)))" "head after mine 2"
+assert_eq $((head + 2)) "$(node_head)" "head after mine 2"
 
 pass

@@ -7,7 +7,7 @@
 
 anvil_start
 traffic_blocks 200
-head=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
+head=$(node_head)
 [ "$head" -ge 200 ] || fail "devnet has only $head blocks"
 
 "$BIN/fetcher" --rpc "$RPC" --from 0 --to 200 --concurrency 6 --batch 3 \

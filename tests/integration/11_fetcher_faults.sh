@@ -11,7 +11,7 @@
 anvil_start
 traffic_blocks 40
 mine 20
-to=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
+to=$(node_head)
 
 port=$(free_port)
 bg_run proxy "$BIN/faultproxy" --listen "$port" --upstream "$RPC" --seed 7 \
@@ -42,7 +42,7 @@ curl -s -X POST -d '{"fault_rate":0.5,"faults":"lag,null,429"}' "$PROXY/__contro
 start=$((to + 1))
 bg_run follow "$BIN/fetcher" --rpc "$PROXY" --follow --from "$start" --poll-interval 100ms --timeout 2s
 for _ in $(seq 1 10); do traffic_blocks 1; done
-last=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
+last=$(node_head)
 wait_until 60 '[ "$(jq -s "map(select(.number == $last)) | length" "$T/follow.out")" = 1 ]' "follower reached $last"
 bg_kill follow
 assert_eq "$(seq "$start" "$last")" "$(jq .number "$T/follow.out")" "follow: every height once, in order"

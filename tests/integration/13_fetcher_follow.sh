@@ -10,7 +10,7 @@
 state=$T/anvil-state.json
 anvil_start --state "$state"
 traffic_blocks 5
-start=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
+start=$(node_head)
 mport=$(free_port)
 
 # Polling follower and a newHeads follower side by side.
@@ -21,7 +21,7 @@ bg_run ws "$BIN/fetcher" --rpc "$RPC" --follow --from "$start" --poll-interval 3
 wait_until 20 'grep -q "newHeads: subscribed" "$T/ws.err"'
 traffic_blocks 5
 mine 3
-last=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
+last=$(node_head)
 # The newHeads follower polls only every 30 s: seeing the blocks quickly
 # means the subscription delivered them.
 wait_until 15 '[ "$(tail -n1 "$T/ws.out" | jq .number)" = "$last" ]' "newHeads follower reached $last"
@@ -48,7 +48,7 @@ sleep 2
 bg_run anvil2 "$ANVIL" --host 127.0.0.1 --port "$ANVIL_PORT" --state "$state"
 wait_until 30 'rpc eth_chainId >/dev/null 2>&1' "anvil back"
 traffic_blocks 4
-last=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
+last=$(node_head)
 wait_until 60 '[ "$(tail -n1 "$T/poll.out" | jq .number)" = "$last" ]' "poll follower reached $last after the restart"
 wait_until 60 '[ "$(tail -n1 "$T/ws.out" | jq .number)" = "$last" ]' "ws follower reached $last after the restart"
 bg_kill poll

@@ -4,31 +4,32 @@
 # order with reason "gap", and the stream equals the node's chain. Then
 # the same in follow mode, with a reorg hidden inside a gap: the node
 # reorgs while the fetcher's messages for the new blocks are dropped.
-. "$(dirname "$0")/verifier_helpers.bash"
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/verifier_lib.sh"
 
 # mawk reads ahead unless interactive
 AWK_UNBUF=
 awk -W version 2>&1 | grep -q mawk && AWK_UNBUF="-W interactive"
-v_anvil_start
-for i in $(seq 15); do v_send "$i"; done
+anvil_start --silent
+for i in $(seq 15); do send_tx "$i"; done
 drop='{ n = -1; if (match($0, /"number":[0-9]+/)) n = substr($0, RSTART + 9, RLENGTH - 9) + 0 }
       !(n >= 5 && n <= 7) && n != 12 && !(n >= 23 && n <= 24) { print; fflush() }'
-v_pipeline p --rpc "$V_RPC" --from 0 --follow --poll-interval 100ms \
-	-- --rpc "$V_RPC" -- awk $AWK_UNBUF "$drop"
-OUT=$V_TMP/p.out
-v_wait_until 60 "blocks 0..15" v_synced "$OUT" 0
+verifier_pipeline p --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
+	-- --rpc "$RPC" -- awk $AWK_UNBUF "$drop"
+OUT=$T/p.out
+wait_until 60 'stream_synced "$OUT" 0' "blocks 0..15"
 [ "$(jq -c 'select(.reason == "gap") | .number' "$OUT" | tr '\n' ' ')" = "5 6 7 12 " ] ||
-	v_fail "gap blocks: $(jq -c 'select(.reason == "gap") | .number' "$OUT" | tr '\n' ' ')"
+	fail "gap blocks: $(jq -c 'select(.reason == "gap") | .number' "$OUT" | tr '\n' ' ')"
 
 # follow: 16..22 arrive, then the node reorgs 3 deep (20..22 replaced),
 # the fetcher's 23 and 24 are dropped, 25 arrives: the gap 23..24 is
 # filled from the node, whose 23 does not extend our 22: a reorg.
-v_mine 7
-v_wait_until 60 "blocks up to 22" v_synced "$OUT" 0
-v_rpc anvil_reorg "[3, [[$(v_tx_obj 5), 1]]]" >/dev/null
-v_mine 3
-v_wait_until 60 "the stream to heal gap and reorg" v_synced "$OUT" 0
+mine 7
+wait_until 60 'stream_synced "$OUT" 0' "blocks up to 22"
+rpc anvil_reorg "[3, [[$(tx_json 5), 1]]]" >/dev/null
+mine 3
+wait_until 60 'stream_synced "$OUT" 0' "the stream to heal gap and reorg"
 jq -c 'select(.type == "reorg" and .ancestor.number == 19 and .depth == 3)' "$OUT" | grep -q . ||
-	v_fail "no reorg message with ancestor 19"
-v_seq_increasing "$OUT" || v_fail "seq does not strictly increase"
+	fail "no reorg message with ancestor 19"
+stream_seq_increasing "$OUT" || fail "seq does not strictly increase"
 pass

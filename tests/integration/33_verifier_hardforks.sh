@@ -4,25 +4,26 @@
 # every block verifies. Then a block whose header was altered in the pipe
 # is caught (log line, counter), fetched again (reason "refetch") and the
 # altered bytes are never emitted; --no-verify-hash lets it through.
-. "$(dirname "$0")/verifier_helpers.bash"
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/verifier_lib.sh"
 
 run_fork() {
 	local fork=$1 args=()
 	[ "$fork" = default ] || args=(--hardfork "$fork")
-	v_anvil_start "${args[@]}"
-	for i in 1 2 3; do v_send "$i"; done
-	v_mine 2
-	"$V_BIN/fetcher" --rpc "$V_RPC" --from 0 --to head >"$V_TMP/$fork.in" 2>"$V_TMP/$fork.fetcher.err" ||
-		v_fail "$fork: fetcher exit status $?"
-	"$V_BIN/verifier" --rpc "$V_RPC" --metrics-addr 127.0.0.1:0 <"$V_TMP/$fork.in" \
-		>"$V_TMP/$fork.out" 2>"$V_TMP/$fork.verifier.err" || v_fail "$fork: verifier exit status $?"
-	grep -q 'mismatch\|cannot hash' "$V_TMP/$fork.verifier.err" && v_fail "$fork: hash mismatch"
-	[ "$(wc -l <"$V_TMP/$fork.out")" -eq 6 ] || v_fail "$fork: expected 6 blocks"
-	v_matches_node "$V_TMP/$fork.out" 0 || v_fail "$fork: stream differs from the node"
-	jq -e -s 'map(select(.reason != null)) | length == 0' "$V_TMP/$fork.out" >/dev/null ||
-		v_fail "$fork: blocks re-sent"
+	anvil_start --silent "${args[@]}"
+	for i in 1 2 3; do send_tx "$i"; done
+	mine 2
+	"$BIN/fetcher" --rpc "$RPC" --from 0 --to head >"$T/$fork.in" 2>"$T/$fork.fetcher.err" ||
+		fail "$fork: fetcher exit status $?"
+	"$BIN/verifier" --rpc "$RPC" --metrics-addr 127.0.0.1:0 <"$T/$fork.in" \
+		>"$T/$fork.out" 2>"$T/$fork.verifier.err" || fail "$fork: verifier exit status $?"
+	grep -q 'mismatch\|cannot hash' "$T/$fork.verifier.err" && fail "$fork: hash mismatch"
+	[ "$(wc -l <"$T/$fork.out")" -eq 6 ] || fail "$fork: expected 6 blocks"
+	stream_matches_node "$T/$fork.out" 0 || fail "$fork: stream differs from the node"
+	jq -e -s 'map(select(.reason != null)) | length == 0' "$T/$fork.out" >/dev/null ||
+		fail "$fork: blocks re-sent"
 	anvil_stop
-	v_log "$fork: 6 blocks verified"
+	note "$fork: 6 blocks verified"
 }
 
 for fork in london shanghai cancun prague default; do
@@ -30,20 +31,20 @@ for fork in london shanghai cancun prague default; do
 done
 
 # an altered header (gasUsed of block 2 changed in the pipe) is caught
-v_anvil_start --hardfork cancun
-for i in 1 2 3; do v_send "$i"; done
-"$V_BIN/fetcher" --rpc "$V_RPC" --from 0 --to head >"$V_TMP/c.in" 2>"$V_TMP/c.fetcher.err"
-h2=$(v_hash 2)
-sed '3s/"gasUsed":"0x5208"/"gasUsed":"0x5209"/' "$V_TMP/c.in" >"$V_TMP/bad.in"
-cmp -s "$V_TMP/c.in" "$V_TMP/bad.in" && v_fail "the test did not alter block 2"
-"$V_BIN/verifier" --rpc "$V_RPC" <"$V_TMP/bad.in" >"$V_TMP/bad.out" 2>"$V_TMP/bad.verifier.err" ||
-	v_fail "verifier exit status $?"
+anvil_start --silent --hardfork cancun
+for i in 1 2 3; do send_tx "$i"; done
+"$BIN/fetcher" --rpc "$RPC" --from 0 --to head >"$T/c.in" 2>"$T/c.fetcher.err"
+h2=$(node_hash 2)
+sed '3s/"gasUsed":"0x5208"/"gasUsed":"0x5209"/' "$T/c.in" >"$T/bad.in"
+cmp -s "$T/c.in" "$T/bad.in" && fail "the test did not alter block 2"
+"$BIN/verifier" --rpc "$RPC" <"$T/bad.in" >"$T/bad.out" 2>"$T/bad.verifier.err" ||
+	fail "verifier exit status $?"
 grep -q '"msg":"block hash mismatch at height 2 (node sent corrupted data or the chain uses a non-standard header; --no-verify-hash disables this check)"' \
-	"$V_TMP/bad.verifier.err" || v_fail "no mismatch line for block 2"
-grep -q '0x5209' "$V_TMP/bad.out" && v_fail "the altered block was emitted"
-jq -c 'select(.number == 2) | [.reason, .hash]' "$V_TMP/bad.out" | grep -qx "\[\"refetch\",\"$h2\"\]" ||
-	v_fail "block 2 was not fetched again"
-v_matches_node "$V_TMP/bad.out" 0 || v_fail "stream differs from the node"
-"$V_BIN/verifier" --rpc "$V_RPC" --no-verify-hash <"$V_TMP/bad.in" >"$V_TMP/nv.out" 2>"$V_TMP/nv.verifier.err"
-grep -q '0x5209' "$V_TMP/nv.out" || v_fail "--no-verify-hash did not pass the block through"
+	"$T/bad.verifier.err" || fail "no mismatch line for block 2"
+grep -q '0x5209' "$T/bad.out" && fail "the altered block was emitted"
+jq -c 'select(.number == 2) | [.reason, .hash]' "$T/bad.out" | grep -qx "\[\"refetch\",\"$h2\"\]" ||
+	fail "block 2 was not fetched again"
+stream_matches_node "$T/bad.out" 0 || fail "stream differs from the node"
+"$BIN/verifier" --rpc "$RPC" --no-verify-hash <"$T/bad.in" >"$T/nv.out" 2>"$T/nv.verifier.err"
+grep -q '0x5209' "$T/nv.out" || fail "--no-verify-hash did not pass the block through"
 pass

@@ -6,35 +6,37 @@
 # hash, catches every one (log line, counter), fetches it again through
 # the proxy (clean the second time) and emits only the good bytes, with
 # reason "refetch".
-. "$(dirname "$0")/verifier_helpers.bash"
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/verifier_lib.sh"
 
-[ -x "$V_BIN/faultproxy" ] || v_fail "bin/faultproxy is not built"
-v_anvil_start
-for i in $(seq 8); do v_send "$i"; done
-bg_run proxy "$V_BIN/faultproxy" --listen 0 --upstream "$V_RPC" --faults corrupt \
+[ -x "$BIN/faultproxy" ] || fail "bin/faultproxy is not built"
+anvil_start --silent
+for i in $(seq 8); do send_tx "$i"; done
+bg_run proxy "$BIN/faultproxy" --listen 0 --upstream "$RPC" --faults corrupt \
 	--fault-rate 1 --seed 7 --log "$T/proxy.log"
-v_wait_until 30 "the proxy to listen" grep -q 'listening on' "$T/proxy.out"
+# shellcheck disable=SC2016 # wait_until evaluates it
+wait_until 30 'grep -q "listening on" "$T/proxy.out"' "the proxy to listen"
 PROXY=http://$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$T/proxy.out" | head -n 1)
 
-"$V_BIN/fetcher" --rpc "$PROXY" --batch 1 --from 0 --to head >"$T/in.ndjson" 2>"$T/fetcher.err" ||
-	v_fail "fetcher exit status $?"
+"$BIN/fetcher" --rpc "$PROXY" --batch 1 --from 0 --to head >"$T/in.ndjson" 2>"$T/fetcher.err" ||
+	fail "fetcher exit status $?"
 n=$(wc -l <"$T/in.ndjson")
-[ "$n" -eq 9 ] || v_fail "fetcher sent $n blocks"
-"$V_BIN/verifier" --rpc "$PROXY" --metrics-addr 127.0.0.1:0 <"$T/in.ndjson" \
-	>"$T/out.ndjson" 2>"$T/verifier.err" || v_fail "verifier exit status $?"
+[ "$n" -eq 9 ] || fail "fetcher sent $n blocks"
+"$BIN/verifier" --rpc "$PROXY" --metrics-addr 127.0.0.1:0 <"$T/in.ndjson" \
+	>"$T/out.ndjson" 2>"$T/verifier.err" || fail "verifier exit status $?"
 
 # every corrupted block caught: as many mismatch lines as corrupted blocks
 corrupted=$(jq -r 'select(.fault == "corrupt") | .n' "$T/proxy.log" | wc -l)
-[ "$corrupted" -ge 9 ] || v_fail "the proxy corrupted only $corrupted answers"
+[ "$corrupted" -ge 9 ] || fail "the proxy corrupted only $corrupted answers"
 caught=$(grep -c '"msg":"block hash mismatch at height' "$T/verifier.err" || true)
-[ "$caught" -ge 9 ] || v_fail "only $caught mismatches caught"
-v_matches_node "$T/out.ndjson" 0 || { v_explain "$T/out.ndjson" 0; v_fail "stream differs from the node"; }
+[ "$caught" -ge 9 ] || fail "only $caught mismatches caught"
+stream_matches_node "$T/out.ndjson" 0 || { stream_explain "$T/out.ndjson" 0; fail "stream differs from the node"; }
 # the roots emitted are the node's
 for h in $(seq 0 8); do
-	want=$(v_rpc eth_getBlockByNumber "[\"$(printf '0x%x' "$h")\",false]" | jq -c '[.stateRoot, .transactionsRoot]')
+	want=$(rpc eth_getBlockByNumber "[\"$(printf '0x%x' "$h")\",false]" | jq -c '[.stateRoot, .transactionsRoot]')
 	got=$(jq -c --argjson h "$h" 'select(.number == $h) | [.block.stateRoot, .block.transactionsRoot]' "$T/out.ndjson")
-	[ "$got" = "$want" ] || v_fail "block $h emitted with $got, node has $want"
+	[ "$got" = "$want" ] || fail "block $h emitted with $got, node has $want"
 done
 [ "$(jq -c 'select(.reason == "refetch")' "$T/out.ndjson" | wc -l)" -eq 9 ] ||
-	v_fail "expected 9 refetched blocks"
+	fail "expected 9 refetched blocks"
 pass

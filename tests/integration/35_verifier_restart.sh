@@ -4,50 +4,51 @@
 # increasing across the restart (epoch in --state FILE; then the same
 # without one, where seq is a microsecond clock), and nothing is missing:
 # the whole stream applied in order equals the node's chain.
-. "$(dirname "$0")/verifier_helpers.bash"
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/verifier_lib.sh"
 
-v_anvil_start
-v_mine 10
-STATE=$V_TMP/verifier.state
-v_pipeline a --rpc "$V_RPC" --from 0 --follow --poll-interval 100ms \
-	-- --rpc "$V_RPC" --state "$STATE"
-v_wait_until 60 "blocks 0..10" v_synced "$V_TMP/a.out" 0
-v_stop a.verifier || v_fail "verifier exit status $? on SIGTERM"
-v_stop a.fetcher || true
-[ "$(cat "$STATE")" = "epoch 1" ] || v_fail "state file: $(cat "$STATE")"
-last=$(jq -s 'map(.seq) | max' "$V_TMP/a.out")
-[ $((last >> 32)) -eq 1 ] || v_fail "seq $last is not of epoch 1"
+anvil_start --silent
+mine 10
+STATE=$T/verifier.state
+verifier_pipeline a --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
+	-- --rpc "$RPC" --state "$STATE"
+wait_until 60 'stream_synced "$T/a.out" 0' "blocks 0..10"
+bg_term a.verifier || fail "verifier exit status $? on SIGTERM"
+bg_term a.fetcher || true
+[ "$(cat "$STATE")" = "epoch 1" ] || fail "state file: $(cat "$STATE")"
+last=$(jq -s 'map(.seq) | max' "$T/a.out")
+[ $((last >> 32)) -eq 1 ] || fail "seq $last is not of epoch 1"
 
-v_mine 5
-v_pipeline b --rpc "$V_RPC" --from 8 --follow --poll-interval 100ms \
-	-- --rpc "$V_RPC" --state "$STATE"
-cat "$V_TMP/a.out" >"$V_TMP/all.out"
-v_wait_until 60 "blocks 8..15" v_synced "$V_TMP/b.out" 8
-v_rpc anvil_reorg "[2, [[$(v_tx_obj 4), 0]]]" >/dev/null
-v_mine 1
-v_wait_until 60 "the reorg after the restart" v_synced "$V_TMP/b.out" 8
-v_stop b.verifier || v_fail "verifier exit status $? on SIGTERM"
-v_stop b.fetcher || true
-[ "$(cat "$STATE")" = "epoch 2" ] || v_fail "state file: $(cat "$STATE")"
-cat "$V_TMP/b.out" >>"$V_TMP/all.out"
-v_seq_increasing "$V_TMP/all.out" || v_fail "seq does not increase across the restart"
-v_matches_node "$V_TMP/all.out" 0 || { v_explain "$V_TMP/all.out" 0; v_fail "stream differs from the node"; }
+mine 5
+verifier_pipeline b --rpc "$RPC" --from 8 --follow --poll-interval 100ms \
+	-- --rpc "$RPC" --state "$STATE"
+cat "$T/a.out" >"$T/all.out"
+wait_until 60 'stream_synced "$T/b.out" 8' "blocks 8..15"
+rpc anvil_reorg "[2, [[$(tx_json 4), 0]]]" >/dev/null
+mine 1
+wait_until 60 'stream_synced "$T/b.out" 8' "the reorg after the restart"
+bg_term b.verifier || fail "verifier exit status $? on SIGTERM"
+bg_term b.fetcher || true
+[ "$(cat "$STATE")" = "epoch 2" ] || fail "state file: $(cat "$STATE")"
+cat "$T/b.out" >>"$T/all.out"
+stream_seq_increasing "$T/all.out" || fail "seq does not increase across the restart"
+stream_matches_node "$T/all.out" 0 || { stream_explain "$T/all.out" 0; fail "stream differs from the node"; }
 
 # without a state file: the clock
-v_pipeline c --rpc "$V_RPC" --from 14 --to head -- --rpc "$V_RPC"
-bg_wait c.verifier || v_fail "verifier exit status $?"
-cat "$V_TMP/c.out" >>"$V_TMP/all.out"
-v_seq_increasing "$V_TMP/all.out" || v_fail "clock seq is not above the epoch seq"
-v_pipeline d --rpc "$V_RPC" --from 14 --to head -- --rpc "$V_RPC"
-bg_wait d.verifier || v_fail "verifier exit status $?"
-cat "$V_TMP/d.out" >>"$V_TMP/all.out"
-v_seq_increasing "$V_TMP/all.out" || v_fail "clock seq does not increase across a restart"
-v_matches_node "$V_TMP/all.out" 0 || v_fail "stream differs from the node"
+verifier_pipeline c --rpc "$RPC" --from 14 --to head -- --rpc "$RPC"
+bg_wait c.verifier || fail "verifier exit status $?"
+cat "$T/c.out" >>"$T/all.out"
+stream_seq_increasing "$T/all.out" || fail "clock seq is not above the epoch seq"
+verifier_pipeline d --rpc "$RPC" --from 14 --to head -- --rpc "$RPC"
+bg_wait d.verifier || fail "verifier exit status $?"
+cat "$T/d.out" >>"$T/all.out"
+stream_seq_increasing "$T/all.out" || fail "clock seq does not increase across a restart"
+stream_matches_node "$T/all.out" 0 || fail "stream differs from the node"
 
 # a corrupt state file is a clear error, not epoch 0
 echo garbage >"$STATE"
-if "$V_BIN/verifier" --rpc "$V_RPC" --state "$STATE" </dev/null >/dev/null 2>"$V_TMP/corrupt.err"; then
-	v_fail "a corrupt state file was accepted"
+if "$BIN/verifier" --rpc "$RPC" --state "$STATE" </dev/null >/dev/null 2>"$T/corrupt.err"; then
+	fail "a corrupt state file was accepted"
 fi
-grep -q 'is corrupt' "$V_TMP/corrupt.err" || v_fail "no clear line for a corrupt state file"
+grep -q 'is corrupt' "$T/corrupt.err" || fail "no clear line for a corrupt state file"
 pass

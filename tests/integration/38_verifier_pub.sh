@@ -3,7 +3,8 @@
 # heartbeats every --heartbeat-interval with the tip and a seq, and the
 # block and reorg topics with the same JSON as the output. Frames are
 # [topic, json, counter]; the counter of each topic goes up by one.
-. "$(dirname "$0")/verifier_helpers.bash"
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/verifier_lib.sh"
 
 cat >"$T/tap.c" <<'C'
 #include <stdio.h>
@@ -34,40 +35,46 @@ int main(int argc, char **argv)
 }
 C
 LIBDIR=$ROOT/build SAN=()
-case $V_BIN in *asan*) LIBDIR=$ROOT/build-asan SAN=(-fsanitize=address,undefined) ;; esac
-[ -f "$LIBDIR/libcommon.a" ] || v_fail "no $LIBDIR/libcommon.a (make first)"
+case $BIN in *asan*) LIBDIR=$ROOT/build-asan SAN=(-fsanitize=address,undefined) ;; esac
+[ -f "$LIBDIR/libcommon.a" ] || fail "no $LIBDIR/libcommon.a (make first)"
 # shellcheck disable=SC2046 # pkg-config output is a word list
 cc -std=c11 -D_GNU_SOURCE "${SAN[@]}" -I"$ROOT/common" -o "$T/tap" "$T/tap.c" "$LIBDIR/libcommon.a" \
 	$(pkg-config --libs libcurl yajl libpq libzmq libmicrohttpd nettle) -lpthread -lm ||
-	v_fail "cannot build the SUB tap"
+	fail "cannot build the SUB tap"
 
-v_anvil_start
-v_mine 3
+anvil_start --silent
+mine 3
 port=$(free_port)
-v_pipeline p --rpc "$V_RPC" --from 0 --follow --poll-interval 100ms \
-	-- --rpc "$V_RPC" --pub "tcp://127.0.0.1:$port" --heartbeat-interval 200ms
+verifier_pipeline p --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
+	-- --rpc "$RPC" --pub "tcp://127.0.0.1:$port" --heartbeat-interval 200ms
 bg_run tap "$T/tap" "tcp://127.0.0.1:$port"
-v_wait_until 60 "a heartbeat with tip 3" \
-	grep -q '^heartbeat [0-9]* {"type":"heartbeat".*"prog":"verifier".*"tip":{"number":3,' "$T/tap.out"
+# shellcheck disable=SC2034 # wait_until's eval reads it
+hb3='^heartbeat [0-9]* {"type":"heartbeat".*"prog":"verifier".*"tip":{"number":3,'
+# shellcheck disable=SC2016 # wait_until evaluates it
+wait_until 60 'grep -q "$hb3" "$T/tap.out"' "a heartbeat with tip 3"
 # the tap joined late (slow joiner): blocks and a reorg from now on
-v_mine 2
+mine 2
 # the pipeline must have emitted 4 and 5 before they are replaced, or
 # there is no reorg to see
-v_wait_until 60 "blocks 0..5" v_synced "$T/p.out" 0
-v_rpc anvil_reorg "[2, [[$(v_tx_obj 4), 0]]]" >/dev/null
-v_mine 1
-v_wait_until 60 "the stream to follow" v_synced "$T/p.out" 0
-v_wait_until 60 "the reorg on the PUB socket" grep -q '^reorg 0 {"type":"reorg"' "$T/tap.out"
-v_wait_until 60 "block 6 on the PUB socket" grep -q '^block [0-9]* .*"number":6,' "$T/tap.out"
-v_wait_until 60 "another heartbeat with tip 6" \
-	grep -q '^heartbeat [0-9]* .*"tip":{"number":6,' "$T/tap.out"
+wait_until 60 'stream_synced "$T/p.out" 0' "blocks 0..5"
+rpc anvil_reorg "[2, [[$(tx_json 4), 0]]]" >/dev/null
+mine 1
+wait_until 60 'stream_synced "$T/p.out" 0' "the stream to follow"
+# shellcheck disable=SC2034 # wait_until's eval reads them
+reorg0='^reorg 0 {"type":"reorg"' block6='^block [0-9]* .*"number":6,' hb6='^heartbeat [0-9]* .*"tip":{"number":6,'
+# shellcheck disable=SC2016 # wait_until evaluates them
+wait_until 60 'grep -q "$reorg0" "$T/tap.out"' "the reorg on the PUB socket"
+# shellcheck disable=SC2016
+wait_until 60 'grep -q "$block6" "$T/tap.out"' "block 6 on the PUB socket"
+# shellcheck disable=SC2016
+wait_until 60 'grep -q "$hb6" "$T/tap.out"' "another heartbeat with tip 6"
 # the same JSON as the output, and counters that go up by one per topic
 reorg_pub=$(sed -n 's/^reorg 0 //p' "$T/tap.out")
-grep -qxF "$reorg_pub" "$T/p.out" || v_fail "the reorg on PUB differs from the output"
+grep -qxF "$reorg_pub" "$T/p.out" || fail "the reorg on PUB differs from the output"
 for topic in block heartbeat; do
 	awk -v t="$topic" '$1 == t { if (seen && $2 != last + 1) exit 1; last = $2; seen = 1 }' \
-		"$T/tap.out" || v_fail "the $topic counter skipped"
+		"$T/tap.out" || fail "the $topic counter skipped"
 done
 sed -n 's/^[a-z]* [0-9]* //p' "$T/tap.out" >"$T/pub.json"
-v_seq_increasing "$T/pub.json" || v_fail "seq on PUB does not increase"
+stream_seq_increasing "$T/pub.json" || fail "seq on PUB does not increase"
 pass

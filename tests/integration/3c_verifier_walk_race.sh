@@ -6,35 +6,37 @@
 # emits must apply to exactly the node's final chain, with seq increasing,
 # and every reorg message must be consistent (ancestor below the orphans,
 # depth = old tip - ancestor).
-. "$(dirname "$0")/verifier_helpers.bash"
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/verifier_lib.sh"
 
-[ -x "$V_BIN/faultproxy" ] || v_fail "bin/faultproxy is not built"
-v_anvil_start
-v_mine 40
-bg_run proxy "$V_BIN/faultproxy" --listen 0 --upstream "$V_RPC" --faults delay \
+[ -x "$BIN/faultproxy" ] || fail "bin/faultproxy is not built"
+anvil_start --silent
+mine 40
+bg_run proxy "$BIN/faultproxy" --listen 0 --upstream "$RPC" --faults delay \
 	--fault-rate 0.33 --seed 5
-v_wait_until 30 "the proxy to listen" grep -q 'listening on' "$T/proxy.out"
+# shellcheck disable=SC2016 # wait_until evaluates it
+wait_until 30 'grep -q "listening on" "$T/proxy.out"' "the proxy to listen"
 PROXY=http://$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$T/proxy.out" | head -n 1)
-v_pipeline p --rpc "$V_RPC" --from 0 --follow --poll-interval 100ms \
+verifier_pipeline p --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
 	-- --rpc "$PROXY"
 OUT=$T/p.out
-v_wait_until 60 "blocks 0..40" v_synced "$OUT" 0
+wait_until 60 'stream_synced "$OUT" 0' "blocks 0..40"
 
-v_rpc anvil_reorg "[10, [[$(v_tx_obj 1), 2]]]" >/dev/null
-v_mine 1
+rpc anvil_reorg "[10, [[$(tx_json 1), 2]]]" >/dev/null
+mine 1
 sleep 1
-v_rpc anvil_reorg "[6, [[$(v_tx_obj 2), 0]]]" >/dev/null
-v_mine 1
+rpc anvil_reorg "[6, [[$(tx_json 2), 0]]]" >/dev/null
+mine 1
 sleep 1
-v_rpc anvil_reorg "[3, [[$(v_tx_obj 5), 1]]]" >/dev/null
-v_mine 2
-v_wait_until 90 "the stream to settle on the node's chain" v_synced "$OUT" 0
-v_seq_increasing "$OUT" || v_fail "seq does not strictly increase"
+rpc anvil_reorg "[3, [[$(tx_json 5), 1]]]" >/dev/null
+mine 2
+wait_until 90 'stream_synced "$OUT" 0' "the stream to settle on the node's chain"
+stream_seq_increasing "$OUT" || fail "seq does not strictly increase"
 jq -c 'select(.type == "reorg")' "$OUT" >"$T/reorgs"
-[ -s "$T/reorgs" ] || v_fail "no reorg message"
+[ -s "$T/reorgs" ] || fail "no reorg message"
 jq -e -s 'all(.[]; .depth == .invalidate_to - .ancestor.number and
 	.invalidate_from == .ancestor.number + 1 and
 	all(.orphaned[]; .number > 0))' "$T/reorgs" >/dev/null ||
-	v_fail "inconsistent reorg message: $(cat "$T/reorgs")"
-v_log "$(wc -l <"$T/reorgs") reorg message(s)"
+	fail "inconsistent reorg message: $(cat "$T/reorgs")"
+note "$(wc -l <"$T/reorgs") reorg message(s)"
 pass

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # The whole pipeline against anvil: fetcher --follow | verifier | writer.
 # After anvil_reorg (with new transactions) and anvil_rollback, the
-# canonical views equal the node's chain height by height: hashes,
-# transaction and log counts.
+# watermark is the node's head and the canonical views equal the node's
+# chain height by height: hashes, transaction and log counts (db_synced).
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/fetcher_lib.sh"
 
 anvil_start
 traffic_blocks 20
@@ -15,27 +14,15 @@ bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 1
 	"$1/verifier" --rpc "$2" --db "$3" --start-block 0 --window 64 2>"$4/verifier.err" |
 	"$1/writer" --db "$3" --flush-interval 50ms 2>"$4/writer.err"' _ "$BIN" "$RPC" "$DB" "$T"
 
-head_n() { printf '%d' "$(rpc eth_blockNumber | tr -d '"')"; }
-# the database's chain, in node_chain's format minus the receipt count
-db_chain() {
-	psql_q "select b.number || ' 0x' || encode(b.hash, 'hex') || ' ' || b.tx_count || ' ' ||
-		(select count(*) from canonical_logs l where l.chain_id = b.chain_id and l.block_hash = b.hash)
-		from canonical_blocks b order by b.number"
-}
-node_cmp() { node_chain 0 "$(head_n)" | awk '{ print $1, $2, $3, $5 }'; }
-synced() {
-	[ "$(psql_q 'select blockpipe_watermark(31337, 0)' 2>/dev/null)" = "$(head_n)" ] &&
-		[ "$(db_chain)" = "$(node_cmp)" ]
-}
-wait_until 60 synced "the database to hold blocks 0..head"
+wait_until 60 db_synced "the database to hold blocks 0..head"
 
 rpc anvil_reorg '[3, []]' >/dev/null
 traffic_blocks 2
-wait_until 60 synced "the database to follow a reorg of depth 3"
+wait_until 60 db_synced "the database to follow a reorg of depth 3"
 
 rpc anvil_rollback '[2]' >/dev/null
 traffic_blocks 4
-wait_until 60 synced "the database to follow a rollback of 2"
+wait_until 60 db_synced "the database to follow a rollback of 2"
 
 bg_alive pipe || fail "the pipeline exited: $(tail -3 "$T/writer.err" "$T/verifier.err")"
 [ "$(psql_q 'select count(*) from reorgs')" -ge 2 ] || fail "reorgs were not recorded"

@@ -18,21 +18,21 @@ bg_run tapreorg "$BIN/tap" "tcp://127.0.0.1:$PL_PUB" reorg
 bg_run tapall "$BIN/tap" --with-topic -s "tcp://127.0.0.1:$PL_PUB"
 bg_run tapcommit "$BIN/tap" --topics=committed "tcp://127.0.0.1:$PL_COMMIT"
 bg_run tapcommit2 "$BIN/tap" "tcp://127.0.0.1:$PL_COMMIT2" committed
-wait_until 60 pl_synced "the pipeline to hold 0..$(pl_head)"
+wait_until 60 db_synced "the pipeline to hold 0..$(node_head)"
 # SUB sockets join late (ZeroMQ slow joiner): a heartbeat proves they listen
 # shellcheck disable=SC2016 # wait_until evaluates it
 wait_until 30 'grep -q "\"topic\":\"heartbeat\"" "$T/tapall.out"' "a heartbeat on the unfiltered tap"
 traffic_blocks 4
-wait_until 60 pl_synced "the pipeline to hold 0..$(pl_head)"
+wait_until 60 db_synced "the pipeline to hold 0..$(node_head)"
 
 # a reorg of depth 4 with replacement transactions
-top=$(pl_head)
+top=$(node_head)
 old=$(for ((n = top - 3; n <= top; n++)); do
-	rpc eth_getBlockByNumber "[\"0x$(printf %x "$n")\",false]" | jq -r .hash
+	node_hash "$n"
 done | jq -R . | jq -sc .)
 pl_reorg 4 txs
 traffic_blocks 2
-wait_until 60 pl_synced "the pipeline to follow the reorg"
+wait_until 60 db_synced "the pipeline to follow the reorg"
 # shellcheck disable=SC2016 # wait_until evaluates it
 wait_until 30 '[ -s "$T/tapreorg.out" ]' "a reorg on the filtered tap"
 
@@ -49,10 +49,10 @@ jq -e --argjson top "$top" --argjson old "$old" '
 	and .new_tip.number > $top - 4 and .new_tip.number <= $top + 2' "$T/tapreorg.out" >/dev/null ||
 	fail "unexpected reorg (top $top, old $old): $(cat "$T/tapreorg.out")"
 nt=$(jq -r .new_tip.number "$T/tapreorg.out")
-assert_eq "$(rpc eth_getBlockByNumber "[\"0x$(printf %x "$nt")\",false]" | jq -r .hash)" \
+assert_eq "$(node_hash "$nt")" \
 	"$(jq -r .new_tip.hash "$T/tapreorg.out")" "new_tip hash (the node's block $nt)"
 anc=$(jq -r .ancestor.hash "$T/tapreorg.out")
-assert_eq "$(rpc eth_getBlockByNumber "[\"0x$(printf %x $((top - 4)))\",false]" | jq -r .hash)" "$anc" "ancestor hash"
+assert_eq "$(node_hash $((top - 4)))" "$anc" "ancestor hash"
 assert_eq "$(psql_q "select seq from reorgs where chain_id = 31337")" "$(jq .seq "$T/tapreorg.out")" \
 	"the reorg's seq in the database"
 
@@ -73,7 +73,7 @@ jq -s -e '[.[] | .msg.seq] as $s | [range(1; $s | length) | $s[.] > $s[. - 1]] |
 
 # committed: each writer reports the watermark after its own commits, so
 # the highest watermark the two report reaches the head
-head=$(pl_head)
+head=$(node_head)
 # shellcheck disable=SC2016 # wait_until evaluates it
 wait_until 30 'cat "$T/tapcommit.out" "$T/tapcommit2.out" |
 	jq -s -e --argjson h "$head" "any(.[]; .watermark == \$h)" >/dev/null' \

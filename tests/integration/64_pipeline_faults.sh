@@ -29,17 +29,13 @@ bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 1
 		--audit-interval 2s 2>"$4/verifier.err" |
 	"$1/writer" --db "$3" 2>"$4/writer.err"' _ "$BIN" "$NODES" "$DB" "$T"
 
-consistent() {
-	"$ROOT/scripts/check-consistency" --rpc "$RPC" --db "$DB" --chain-id 31337 \
-		--from 0 --to head --quiet >"$T/cc.out" 2>&1
-}
-wait_until 120 consistent "the database to equal the node through the faults"
+wait_until 120 db_matches_node "the database to equal the node through the faults"
 
 traffic_blocks 5
 acct=$(rpc eth_accounts | jq -r '.[2]')
 rpc anvil_reorg "[3, [[{\"from\":\"$acct\",\"to\":\"$acct\",\"value\":\"0x9\"}, 0]]]" >/dev/null
 traffic_blocks 3
-wait_until 120 consistent "the database to follow a reorg through the faults"
+wait_until 120 db_matches_node "the database to follow a reorg through the faults"
 bg_alive pipe || fail "the pipeline exited: $(tail -3 "$T/fetcher.err" "$T/verifier.err" "$T/writer.err")"
 
 stats=$(curl -s "http://127.0.0.1:$p1/__stats")

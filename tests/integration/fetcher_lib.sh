@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# Helpers shared by the fetcher's integration tests (sourced after lib.sh).
+# Helpers shared by the fetcher's integration tests (sourced after lib.sh):
+# the fetcher's output stream compared with the node, receipts included
+# (a database is compared with the node by lib.sh's db_matches_node).
 
 # node_chain FROM TO: "number hash txs receipts logs" a line, as the node
 # says, from one JSON-RPC batch for the blocks and one for the receipts.

@@ -8,15 +8,17 @@
 #   verifier --PUSH--> writer1, writer2 (each --pub: committed)
 #   verifier --PUB-->  broadcaster, taps
 #
-#   pl_init            ports (PL_*), the schema
+# The node's head, the check of the database against the node and "the
+# pipeline is synced" are tests/lib.sh's node_head, db_check and db_synced.
+#
+#   pl_init            ports (PL_*), the schema; with PL_METRICS=1 set
+#                      before it, every stage serves /metrics on
+#                      127.0.0.1:$PL_METRICS_<stage> (the broadcaster on
+#                      its --listen port, PL_WS)
 #   pl_start NAME      start a stage: fetcher verifier writer1 writer2 broadcaster
 #   pl_start_all       all five
 #   pl_restart NAME [SIG]  kill it (default KILL) and start it again; the old
 #                      logs are kept as NAME.err.N
-#   pl_head            the node's head, decimal
-#   pl_check           scripts/check-consistency over 0..head (quiet)
-#   pl_synced          the committed watermark is the node's head and
-#                      pl_check finds no difference
 #   pl_logs_tail       the last lines of every stage's stderr (for fail)
 
 PL_CHAIN=31337
@@ -26,33 +28,47 @@ pl_init() {
 	PL_IN=$(free_port) PL_OUT=$(free_port) PL_PUB=$(free_port) PL_COMMIT=$(free_port)
 	PL_WS=$(free_port) PL_COMMIT2=$(free_port)
 	export PL_IN PL_OUT PL_PUB PL_COMMIT PL_COMMIT2 PL_WS
+	if [ "${PL_METRICS:-0}" = 1 ]; then
+		PL_METRICS_fetcher=$(free_port) PL_METRICS_verifier=$(free_port)
+		PL_METRICS_writer1=$(free_port) PL_METRICS_writer2=$(free_port)
+		PL_METRICS_broadcaster=$PL_WS
+	fi
 	"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" ||
 		fail "writer --init-schema: $(cat "$T/init.err")"
 }
 
+# pl_metrics_args NAME: --metrics-addr for stage NAME (after PL_METRICS=1 pl_init)
+pl_metrics_args() {
+	local var=PL_METRICS_$1
+	[ -n "${!var:-}" ] && [ "$1" != broadcaster ] &&
+		printf '%s\n' --metrics-addr "127.0.0.1:${!var}"
+	return 0
+}
+
 pl_start() {
-	local name=$1
+	local name=$1 m
+	mapfile -t m < <(pl_metrics_args "$name")
 	case $name in
 	fetcher)
 		bg_run fetcher "$BIN/fetcher" --rpc "$RPC" --follow --from 0 --db "$DB" \
 			--ws "ws://127.0.0.1:$ANVIL_PORT" --poll-interval 250ms --timeout 3s \
-			--out ">tcp://127.0.0.1:$PL_IN"
+			--out ">tcp://127.0.0.1:$PL_IN" "${m[@]}"
 		;;
 	verifier)
 		bg_run verifier "$BIN/verifier" --rpc "$RPC" --db "$DB" --start-block 0 \
 			--window 64 --audit-interval 2s --heartbeat-interval 1s --rpc-timeout 3s \
 			--lag-wait 5s --in "@tcp://127.0.0.1:$PL_IN" --out "@tcp://127.0.0.1:$PL_OUT" \
-			--pub "@tcp://127.0.0.1:$PL_PUB"
+			--pub "@tcp://127.0.0.1:$PL_PUB" "${m[@]}"
 		;;
 	writer1)
 		bg_run writer1 "$BIN/writer" --db "$DB" --start 0 --id writer1 \
 			--flush-interval 50ms --in ">tcp://127.0.0.1:$PL_OUT" \
-			--pub "@tcp://127.0.0.1:$PL_COMMIT"
+			--pub "@tcp://127.0.0.1:$PL_COMMIT" "${m[@]}"
 		;;
 	writer2)
 		bg_run writer2 "$BIN/writer" --db "$DB" --start 0 --id writer2 \
 			--flush-interval 50ms --in ">tcp://127.0.0.1:$PL_OUT" \
-			--pub "@tcp://127.0.0.1:$PL_COMMIT2"
+			--pub "@tcp://127.0.0.1:$PL_COMMIT2" "${m[@]}"
 		;;
 	broadcaster)
 		bg_run broadcaster "$BIN/broadcaster" --sub "tcp://127.0.0.1:$PL_PUB" \
@@ -77,22 +93,6 @@ pl_restart() {
 	pl_start "$name"
 }
 
-pl_head() {
-	printf '%d' "$(rpc eth_blockNumber | tr -d '"')"
-}
-
-pl_check() {
-	"$ROOT/scripts/check-consistency" --rpc "$RPC" --db "$DB" --chain-id "$PL_CHAIN" \
-		--from 0 --to head "$@"
-}
-
-pl_synced() {
-	local head
-	head=$(pl_head 2>/dev/null) || return 1
-	[ "$(psql_q "select blockpipe_watermark($PL_CHAIN, 0)" 2>/dev/null)" = "$head" ] &&
-		pl_check --quiet >/dev/null 2>&1
-}
-
 pl_logs_tail() {
 	local s
 	for s in fetcher verifier writer1 writer2 broadcaster; do
@@ -110,9 +110,6 @@ pl_alive_all() {
 	done
 }
 
-PL_FROM=0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266
-PL_TO=0x70997970c51812dc3a010c7d01b50e0d17dc79c8
-
 # pl_reorg DEPTH [txs]: anvil_reorg of DEPTH blocks; with "txs", the new
 # branch carries replacement transactions (transfers and calls to the
 # traffic emitter, which log) in some of its blocks
@@ -122,9 +119,9 @@ pl_reorg() {
 	if [ "$with" = txs ]; then
 		for ((i = 0; i < depth; i += 2)); do
 			[ -n "$txs" ] && txs+=","
-			txs+="[{\"from\":\"$PL_FROM\",\"to\":\"$PL_TO\",\"value\":\"0x$((i + 1))\"},$i]"
+			txs+="[$(tx_json $((i + 1))),$i]"
 			if [ -n "$emitter" ]; then
-				txs+=",[{\"from\":\"$PL_FROM\",\"to\":\"$emitter\",\"data\":\"0x\"},$i]"
+				txs+=",[{\"from\":\"$TX_FROM\",\"to\":\"$emitter\",\"data\":\"0x\"},$i]"
 			fi
 		done
 	fi

@@ -8,6 +8,11 @@
 #                                  count, md5 of the rows in order
 #   canonical_of DSN               "number hash" a line, from canonical_blocks
 #   assert_canonical DSN FILE MSG  canonical_blocks equals FILE.expect
+#
+# The writer's tests feed synthetic streams, with no node behind them, so
+# the database is compared with the chain the stream makes (FILE.expect),
+# not with a node: where a node made the chain, use lib.sh's
+# db_matches_node (scripts/check-consistency) instead.
 
 gen_stream() {
 	local out=$1
