@@ -147,13 +147,19 @@ void cfg_usage(const struct cfg_prog *p, const struct cfg_opt *opts)
 
 int cfg_fail(const struct cfg_prog *p, const char *fmt, ...)
 {
+	char msg[2048], red[2048];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", p->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* A URL quoted in the error (a bad --rpc) is named without its key. */
+	if (strstr(msg, "://")) {
+		log_redact_url(msg, red, sizeof(red));
+		fprintf(stderr, "%s: %s\n", p->name, red);
+	} else {
+		fprintf(stderr, "%s: %s\n", p->name, msg);
+	}
 	return 2;
 }
 

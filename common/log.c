@@ -1,11 +1,13 @@
 #include "log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -111,6 +113,29 @@ static void gen_str(yajl_gen g, const char *s)
 	free(c);
 }
 
+/* A value of a line: any URL in it (a node's, a DSN, one quoted in an
+ * error from libcurl or a node) loses its user information, path, query
+ * and fragment, whoever wrote the call. */
+static void gen_text(yajl_gen g, const char *s)
+{
+	size_t n;
+	char *r;
+
+	if (!strstr(s, "://")) {
+		gen_str(g, s);
+		return;
+	}
+	n = strlen(s) + 1; /* redaction only ever removes */
+	r = malloc(n);
+	if (!r) {
+		gen_str(g, "?");
+		return;
+	}
+	log_redact_url(s, r, n);
+	gen_str(g, r);
+	free(r);
+}
+
 static void write_line(enum log_level level, const struct log_field *f,
 		       size_t nf, const char *msg, const char *err)
 {
@@ -139,7 +164,7 @@ static void write_line(enum log_level level, const struct log_field *f,
 	gen_str(g, "prog");
 	gen_str(g, log_prog);
 	gen_str(g, "msg");
-	gen_str(g, msg);
+	gen_text(g, msg);
 	for (size_t i = 0; i < nf; i++) {
 		char num[32];
 
@@ -163,7 +188,7 @@ static void write_line(enum log_level level, const struct log_field *f,
 			break;
 		case LF_STR_T:
 			if (f[i].v.s)
-				gen_str(g, f[i].v.s);
+				gen_text(g, f[i].v.s);
 			else
 				yajl_gen_null(g);
 			break;
@@ -174,7 +199,7 @@ static void write_line(enum log_level level, const struct log_field *f,
 	}
 	if (err) {
 		gen_str(g, "error");
-		gen_str(g, err);
+		gen_text(g, err);
 	}
 	yajl_gen_map_close(g);
 	if (yajl_gen_get_buf(g, &out, &len) == yajl_gen_status_ok) {
@@ -229,45 +254,106 @@ int log_at_errno(enum log_level level, const struct log_field *f, size_t nf,
 	return -1;
 }
 
+/* Output that never overruns: what fits of the redaction, NUL-terminated,
+ * so a short buffer holds a prefix of it (never a secret). */
+struct red_out {
+	char *p;
+	size_t len, cap;
+};
+
+static void red_add(struct red_out *o, const char *s, size_t n)
+{
+	if (o->len + 1 >= o->cap)
+		return;
+	if (n > o->cap - o->len - 1)
+		n = o->cap - o->len - 1;
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
+/* What ends a URL inside a sentence: white space, quotes, angle
+ * brackets, and the comma of a list. */
+static int url_stop(char c)
+{
+	return c == '\0' || isspace((unsigned char)c) || c == '"' ||
+	       c == '\'' || c == '`' || c == '<' || c == '>' || c == ',';
+}
+
+/* What ends the authority (user info, host, port). A backslash too:
+ * browsers and some clients take it for a slash. */
+static int authority_stop(char c)
+{
+	return url_stop(c) || c == '/' || c == '?' || c == '#' || c == '\\';
+}
+
+/* The authority at s minus its user information, then skip the rest of
+ * the URL. Returns where the URL ends. */
+static const char *red_url_body(struct red_out *o, const char *s)
+{
+	const char *e = s, *host = s;
+
+	while (!authority_stop(*e))
+		e++;
+	for (const char *q = s; q < e; q++)
+		if (*q == '@') /* the last '@': one may be in the password */
+			host = q + 1;
+	red_add(o, host, (size_t)(e - host));
+	while (!url_stop(*e))
+		e++;
+	return e;
+}
+
+/* ZeroMQ's local transports name a socket file or an in-process name,
+ * not a node: nothing secret to take out. */
+static int local_transport(const char *start, const char *sep)
+{
+	size_t n = (size_t)(sep - start);
+
+	return (n == 3 && !strncasecmp(start, "ipc", 3)) ||
+	       (n == 6 && !strncasecmp(start, "inproc", 6));
+}
+
+static void redact_text(struct red_out *o, const char *s)
+{
+	const char *sep;
+
+	while ((sep = strstr(s, "://"))) {
+		const char *start = sep;
+
+		while (start > s && (isalnum((unsigned char)start[-1]) ||
+				     start[-1] == '+' || start[-1] == '-' ||
+				     start[-1] == '.'))
+			start--;
+		if (local_transport(start, sep)) {
+			red_add(o, s, (size_t)(sep + 3 - s));
+			s = sep + 3;
+			continue;
+		}
+		red_add(o, s, (size_t)(sep + 3 - s));
+		s = red_url_body(o, sep + 3);
+	}
+	red_add(o, s, strlen(s));
+}
+
 void log_redact_url(const char *url, char *out, size_t outlen)
 {
-	const char *scheme = strstr(url, "://");
-	const char *host, *at, *path, *q;
-	size_t n = 0;
+	struct red_out o = { out, 0, outlen };
 
 	if (!outlen)
 		return;
 	out[0] = '\0';
-	host = scheme ? scheme + 3 : url;
-	path = host + strcspn(host, "/?#");
-	/* The last '@': an unencoded one may be part of the password. */
-	at = memrchr(host, '@', (size_t)(path - host));
-	/* scheme:// */
-	n = (size_t)(host - url);
-	snprintf(out, outlen, "%.*s", (int)n, url);
-	if (at) {
-		n = strlen(out);
-		snprintf(out + n, outlen - n, "***@");
-		host = at + 1;
+	if (!url)
+		return;
+	if (strstr(url, "://") || url[strcspn(url, " \t\r\n")]) {
+		redact_text(&o, url);
+		return;
 	}
-	n = strlen(out);
-	snprintf(out + n, outlen - n, "%.*s", (int)(path - host), host);
-	/* Any path segment of 16+ characters is probably a key (Infura,
-	 * Alchemy, QuickNode put them there); the query string always goes. */
-	q = path;
-	while (*q == '/') {
-		const char *seg = q + 1;
-		size_t sl = strcspn(seg, "/?#");
-
-		n = strlen(out);
-		if (sl >= 16)
-			snprintf(out + n, outlen - n, "/***");
-		else
-			snprintf(out + n, outlen - n, "/%.*s", (int)sl, seg);
-		q = seg + sl;
-	}
-	if (*q == '?' || *q == '#') {
-		n = strlen(out);
-		snprintf(out + n, outlen - n, "?***");
+	/* No scheme and no space: "host:port", "user:pw@host/key", or a
+	 * list of them. */
+	while (*url) {
+		url = red_url_body(&o, url);
+		if (*url) /* a separator that ended the URL: keep it */
+			red_add(&o, url++, 1);
 	}
 }

@@ -196,7 +196,8 @@ struct heads *heads_start(const char *url)
 	snprintf(h->addr_buf, sizeof(h->addr_buf), "%s", url);
 	if (lws_parse_uri(h->addr_buf, &prot, &h->address, &h->port, &h->path0) ||
 	    (strcmp(prot, "ws") && strcmp(prot, "wss"))) {
-		log_error("invalid --ws URL '%s': want ws://HOST:PORT/PATH", h->red);
+		log_error("invalid --ws URL '%s': want ws:// or wss:// and a host",
+			  h->red);
 		free(h);
 		return NULL;
 	}

@@ -110,8 +110,8 @@ int main(int argc, char **argv)
 		char red[512];
 
 		log_redact_url(why, red, sizeof(red));
-		return cfg_fail(&prog, "invalid --rpc URL '%s': use "
-				"http(s)://HOST[:PORT][/PATH]", red);
+		return cfg_fail(&prog, "invalid --rpc URL '%s': want http:// "
+				"or https:// and a host", red);
 	}
 	if (c.db && !*c.db)
 		c.db = NULL;
