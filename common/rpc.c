@@ -1300,7 +1300,7 @@ struct rpc_client *rpc_client_new(const struct rpc_opts *opts)
 		goto fail;
 	}
 	for (p = opts->urls; *p; p = *comma ? comma + 1 : comma) {
-		comma = p + strcspn(p, ",");
+		comma = p + strcspn(p, ",\n"); /* --rpc-file: one a line too */
 		if (add_node(c, p, (size_t)(comma - p)) < 0)
 			goto fail;
 	}
