@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "banned.h"
 
 #ifndef BLOCKPIPE_VERSION
@@ -495,8 +496,8 @@ static void misuse(const struct cfg_prog *p, int c, char **argv)
 		cfg_fail(p, "unknown option '%s'", arg);
 }
 
-int cfg_parse(const struct cfg_prog *p, struct cfg_opt *opts,
-	      struct cfg_common *common, int argc, char **argv)
+static int parse_table(const struct cfg_prog *p, struct cfg_opt *opts,
+		       struct cfg_common *common, int argc, char **argv)
 {
 	size_t n = 0;
 	struct option *lo;
@@ -600,5 +601,53 @@ out_err:
 out:
 	free_long_options(lo, n);
 	free(how);
+	return rc;
+}
+
+/* The limits of the metrics HTTP server: options of every program that
+ * has --metrics-addr. */
+static long long http_max, http_per_ip, http_idle_ms;
+
+static const struct cfg_opt metrics_opts[] = {
+	{ "metrics-idle-timeout", 0, "BLOCKPIPE_METRICS_IDLE_TIMEOUT",
+	  CFG_DURATION, &http_idle_ms, "5s", 1000, 3600000, "DUR",
+	  "close a metrics connection idle this long", false },
+	{ "metrics-max-connections", 0, "BLOCKPIPE_METRICS_MAX_CONNECTIONS",
+	  CFG_INT, &http_max, "1024", 16, 1000000, "N",
+	  "metrics connections at most (the longest without a request is "
+	  "closed first)", false },
+	{ "metrics-per-ip", 0, "BLOCKPIPE_METRICS_PER_IP", CFG_INT,
+	  &http_per_ip, "0", 0, 1000000, "N",
+	  "metrics connections from one address at most (0: no limit)",
+	  false },
+};
+
+int cfg_parse(const struct cfg_prog *p, struct cfg_opt *opts,
+	      struct cfg_common *common, int argc, char **argv)
+{
+	const size_t nm = sizeof(metrics_opts) / sizeof(*metrics_opts);
+	struct metrics_http_limits lim;
+	struct cfg_opt *all;
+	size_t n = 0;
+	int rc;
+
+	if (!cfg_find(opts, "metrics-addr"))
+		return parse_table(p, opts, common, argc, argv);
+	while (opts[n].name)
+		n++;
+	all = calloc(n + nm + 1, sizeof(*all));
+	if (!all)
+		return cfg_fail(p, "out of memory");
+	memcpy(all, opts, n * sizeof(*all));
+	memcpy(all + n, metrics_opts, sizeof(metrics_opts));
+	rc = parse_table(p, all, common, argc, argv);
+	for (size_t i = 0; i < n; i++)
+		opts[i].set = all[i].set;
+	free(all);
+	lim.max_connections = (unsigned)http_max;
+	lim.per_ip = (unsigned)http_per_ip;
+	lim.idle_timeout_s = (unsigned)((http_idle_ms + 999) / 1000);
+	if (rc < 0)
+		metrics_set_http_limits(&lim);
 	return rc;
 }

@@ -5,7 +5,9 @@
  * then the flags (a flag beats the environment, which beats the default),
  * writing each value through the option's pointer. It also handles the
  * options every program has: --help, --version, --check-config,
- * --log-level (LOG_LEVEL).
+ * --log-level (LOG_LEVEL), and for a program with a "metrics-addr"
+ * option the limits of its metrics server (--metrics-max-connections,
+ * --metrics-per-ip, --metrics-idle-timeout: metrics_set_http_limits).
  *
  * String values point into argv, the environment or the table's default:
  * they are not copied and must not be freed. Secrets read from a file or

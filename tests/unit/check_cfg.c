@@ -691,14 +691,22 @@ static void secrets_setup(void)
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
 		unsetenv(names[i]);
-	if (secret_dir[strlen(secret_dir) - 1] == 'X')
-		ck_assert_ptr_nonnull(mkdtemp(secret_dir));
+	snprintf(secret_dir, sizeof(secret_dir), "/tmp/check_cfg.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(secret_dir));
 	run_opts = sopts;
 	o_key = o_dsn = "unset";
 }
 
 static void secrets_teardown(void)
 {
+	static const char *const files[] = { "key", "dsn", "empty", "big" };
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", secret_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(secret_dir);
 	run_opts = opts;
 }
 
@@ -818,7 +826,7 @@ START_TEST(test_secret_errors)
 {
 	char big[CFG_SECRET_MAX + 2];
 	char b[4][512], want[600];
-	const char *args[4] = { NULL }, *env[3] = { NULL };
+	const char *args[5] = { NULL }, *env[3] = { NULL };
 	struct run r;
 	size_t k;
 
