@@ -287,11 +287,16 @@ static int authority_stop(char c)
 	return url_stop(c) || c == '/' || c == '?' || c == '#' || c == '\\';
 }
 
-/* The authority at s minus its user information, then skip the rest of
- * the URL. Returns where the URL ends. */
+static size_t scheme_len(const char *s, size_t n);
+
+/* The authority at s minus its user information; the rest of the URL is
+ * skipped up to the white space that ends it (a quote inside a URL must
+ * not let its tail through), or a comma before the next URL of a list,
+ * but the closing punctuation of the sentence ("'http://h/KEY':") is
+ * kept. Returns where the URL ends. */
 static const char *red_url_body(struct red_out *o, const char *s)
 {
-	const char *e = s, *host = s;
+	const char *e = s, *host = s, *t, *p;
 
 	while (!authority_stop(*e))
 		e++;
@@ -299,9 +304,13 @@ static const char *red_url_body(struct red_out *o, const char *s)
 		if (*q == '@') /* the last '@': one may be in the password */
 			host = q + 1;
 	red_add(o, host, (size_t)(e - host));
-	while (!url_stop(*e))
-		e++;
-	return e;
+	for (t = e; *t && !isspace((unsigned char)*t); t++)
+		if (*t == ',' && scheme_len(t + 1, strlen(t + 1)))
+			break;
+	for (p = t; p > e && strchr("'\"`>),.:;]", p[-1]); p--)
+		;
+	red_add(o, p, (size_t)(t - p));
+	return t;
 }
 
 /* ZeroMQ's local transports name a socket file or an in-process name,
@@ -336,6 +345,44 @@ static void redact_text(struct red_out *o, const char *s)
 	red_add(o, s, strlen(s));
 }
 
+/* Does s[0..n) start with "scheme://" (a letter, then letters, digits,
+ * '+', '-', '.')? Returns the length of "scheme://", or 0. */
+static size_t scheme_len(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (!n || !isalpha((unsigned char)s[0]))
+		return 0;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '+' ||
+			 s[i] == '-' || s[i] == '.'))
+		i++;
+	return i + 3 <= n && !strncmp(s + i, "://", 3) ? i + 3 : 0;
+}
+
+/* One URL of a list, s[0..n): its scheme and host:port, nothing else of
+ * it whatever it holds (a quote in a host does not end it here). */
+static void red_element(struct red_out *o, const char *s, size_t n)
+{
+	size_t k = scheme_len(s, n), e;
+	const char *host;
+
+	if (k && local_transport(s, s + k - 3)) {
+		red_add(o, s, n);
+		return;
+	}
+	red_add(o, s, k);
+	s += k;
+	n -= k;
+	/* The characters an authority may hold (RFC 3986): a host ends at
+	 * any other. */
+	for (e = 0; e < n && (isalnum((unsigned char)s[e]) ||
+			      strchr("-._~%!$&'()*+;=:@[]", s[e])); e++)
+		;
+	host = memrchr(s, '@', e);
+	host = host ? host + 1 : s;
+	red_add(o, host, (size_t)(s + e - host));
+}
+
 void log_redact_url(const char *url, char *out, size_t outlen)
 {
 	struct red_out o = { out, 0, outlen };
@@ -345,15 +392,28 @@ void log_redact_url(const char *url, char *out, size_t outlen)
 	out[0] = '\0';
 	if (!url)
 		return;
-	if (strstr(url, "://") || url[strcspn(url, " \t\r\n")]) {
+	/* A sentence: each URL in it is cut where it ends. */
+	if (url[strcspn(url, " \t\r\n")]) {
 		redact_text(&o, url);
 		return;
 	}
-	/* No scheme and no space: "host:port", "user:pw@host/key", or a
-	 * list of them. */
+	/* One URL or a comma-separated list ("http://a/KEY,b:1/K"): each
+	 * element keeps its scheme and host:port. A token quoting a URL
+	 * ("'http://h/KEY'") is a sentence. */
 	while (*url) {
-		url = red_url_body(&o, url);
-		if (*url) /* a separator that ended the URL: keep it */
+		size_t n = strcspn(url, ",");
+
+		if (scheme_len(url, n) || !memmem(url, n, "://", 3)) {
+			red_element(&o, url, n);
+		} else {
+			char *t = strndup(url, n);
+
+			if (t)
+				redact_text(&o, t);
+			free(t);
+		}
+		url += n;
+		if (*url)
 			red_add(&o, url++, 1);
 	}
 }

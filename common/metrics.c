@@ -202,6 +202,7 @@ static struct metric *metric_get(struct metrics *m, const char *name,
 {
 	struct family *f;
 	struct metric *s = NULL;
+	char *red = NULL;
 
 	if (!m)
 		return NULL;
@@ -219,6 +220,17 @@ static struct metric *metric_get(struct metrics *m, const char *name,
 	}
 	if (!labels)
 		labels = "";
+	/* A label value quoting a URL (a node) keeps its scheme, host and
+	 * port only, whoever made it: a key never reaches /metrics. */
+	if (strstr(labels, "://")) {
+		size_t n = strlen(labels) + 1;
+
+		red = malloc(n);
+		if (!red)
+			return NULL;
+		log_redact_url(labels, red, n);
+		labels = red;
+	}
 	pthread_mutex_lock(&m->lock);
 	f = family_get(m, name, help, type);
 	if (!f)
@@ -249,12 +261,14 @@ static struct metric *metric_get(struct metrics *m, const char *name,
 	f->tail = &s->next;
 done:
 	pthread_mutex_unlock(&m->lock);
+	free(red);
 	return s;
 fail:
 	/* An empty family left behind renders as HELP/TYPE only: harmless. */
 	pthread_mutex_unlock(&m->lock);
 	if (s)
 		metric_free(s);
+	free(red);
 	return NULL;
 }
 

@@ -25,8 +25,10 @@ void metrics_destroy(struct metrics **m);
  * every update function accepts NULL and does nothing. A programming
  * error also gives NULL, with a log line: a name that is not a
  * Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*), or a name already
- * registered as another type. labels is copied as it is: quote and escape
- * the values yourself. help is taken from the first call for a name. The
+ * registered as another type. labels is copied as it is (quote and escape
+ * the values yourself), except that a URL in it keeps only its scheme,
+ * host and port (log_redact_url). help is taken from the first call for a
+ * name. The
  * registry is guarded by a mutex: look a metric up once and keep the
  * pointer rather than calling this in a hot loop. */
 struct metric *metrics_counter(struct metrics *m, const char *name,

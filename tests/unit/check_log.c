@@ -618,6 +618,14 @@ static const struct {
 	{ "Could not resolve host: h; url https://h/v2/KEY",
 	  "Could not resolve host: h; url https://h" },
 	{ "://u:p@h/KEY", "://h" },
+	/* A quote or a comma inside a URL does not let its tail through. */
+	{ "http://h\"x/SECRETKEY", "http://h" },
+	{ "http://h:1/v2/KEY'x,y", "http://h:1,y" },
+	{ "invalid --rpc 'http://h\"x/SECRETKEY'", "invalid --rpc 'http://h'" },
+	{ "bad 'http://h/a,b/SECRETKEY' here", "bad 'http://h' here" },
+	{ "nodes http://a:1/K1,http://b/K2 down", "nodes http://a:1,http://b down" },
+	{ "(see https://h/v2/KEY).", "(see https://h)." },
+	{ "'http://h/KEY'", "'http://h'" },
 	/* ZeroMQ's local transports are files and names, not nodes. */
 	{ "ipc:///tmp/blockpipe.sock", "ipc:///tmp/blockpipe.sock" },
 	{ "bind inproc://verifier then http://h/K", "bind inproc://verifier then http://h" },

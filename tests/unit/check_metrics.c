@@ -601,6 +601,27 @@ START_TEST(test_bad_addrs)
 }
 END_TEST
 
+/* A label that quotes a URL keeps scheme, host and port only, at lookup
+ * as at creation. */
+START_TEST(test_labels_redacted)
+{
+	struct metrics *m = metrics_new("test");
+	struct metric *g = metrics_gauge(m, "rpc_node_up", "up",
+			"node=\"#1 https://u:pw@h:1/v2/SECRETKEY?k=SECRET2\"");
+	char *text;
+
+	metric_set(g, 1);
+	ck_assert_ptr_eq(metrics_gauge(m, "rpc_node_up", NULL,
+				       "node=\"#1 https://h:1/v2/SECRETKEY\""), g);
+	text = render(m);
+	ck_assert_ptr_null(strstr(text, "SECRET"));
+	ck_assert_ptr_null(strstr(text, "pw"));
+	ck_assert_ptr_nonnull(strstr(text, "rpc_node_up{node=\"#1 https://h:1\"} 1\n"));
+	free(text);
+	metrics_destroy(&m);
+}
+END_TEST
+
 /* ---- the server under a connection flood ---- */
 
 /* A connection to 127.0.0.1:port from 127.0.0.(src+1) (0: 127.0.0.1). */
@@ -752,6 +773,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, test_quantile_negative_bounds);
 	tcase_add_test(tc, test_latency_bounds);
 	tcase_add_test(tc, test_concurrent);
+	tcase_add_test(tc, test_labels_redacted);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 
