@@ -496,6 +496,46 @@ static void misuse(const struct cfg_prog *p, int c, char **argv)
 		cfg_fail(p, "unknown option '%s'", arg);
 }
 
+/* The options every program has: 0 when c is not one of them, 1 when it
+ * was handled, 2 when the program should exit 0 (--help, --version). */
+static int common_option(const struct cfg_prog *p, const struct cfg_opt *opts,
+			 struct cfg_common *common, int c)
+{
+	switch (c) {
+	case 'h':
+	case OPT_HELP:
+		cfg_usage(p, opts);
+		return 2;
+	case 'V':
+	case OPT_VERSION:
+		printf("%s %s\n", p->name, BLOCKPIPE_VERSION);
+		return 2;
+	case OPT_CHECK:
+		common->check_config = true;
+		return 1;
+	case OPT_LOGLEVEL:
+		common->log_level = optarg;
+		return 1;
+	}
+	return 0;
+}
+
+/* The option getopt_long answered c for; *file when it is the -file
+ * twin of a secret. */
+static struct cfg_opt *option_of(struct cfg_opt *opts, size_t n, int c,
+				 int *file)
+{
+	*file = c >= OPT_FILE_BASE && c < OPT_FILE_BASE + (int)n;
+	if (*file)
+		return &opts[c - OPT_FILE_BASE];
+	if (c >= OPT_BASE && c < OPT_BASE + (int)n)
+		return &opts[c - OPT_BASE];
+	for (struct cfg_opt *q = opts; q->name; q++)
+		if (q->short_name == c)
+			return q;
+	return NULL;
+}
+
 static int parse_table(const struct cfg_prog *p, struct cfg_opt *opts,
 		       struct cfg_common *common, int argc, char **argv)
 {
@@ -536,42 +576,22 @@ static int parse_table(const struct cfg_prog *p, struct cfg_opt *opts,
 	 * such as the rest of a group of short options it stopped in. */
 	optind = 0;
 	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
-		struct cfg_opt *o = NULL;
+		struct cfg_opt *o;
 		const char *v;
-		int file = 0;
+		int file;
 
-		if (c == 'h' || c == OPT_HELP) {
-			cfg_usage(p, opts);
+		switch (common_option(p, opts, common, c)) {
+		case 1:
+			continue;
+		case 2:
 			rc = 0;
 			goto out;
-		}
-		if (c == 'V' || c == OPT_VERSION) {
-			printf("%s %s\n", p->name, BLOCKPIPE_VERSION);
-			rc = 0;
-			goto out;
-		}
-		if (c == OPT_CHECK) {
-			common->check_config = true;
-			continue;
-		}
-		if (c == OPT_LOGLEVEL) {
-			common->log_level = optarg;
-			continue;
 		}
 		if (c == '?' || c == ':') {
 			misuse(p, c, argv);
 			goto out_usage_err;
 		}
-		if (c >= OPT_FILE_BASE && c < OPT_FILE_BASE + (int)n) {
-			c -= OPT_FILE_BASE - OPT_BASE;
-			file = 1;
-		}
-		if (c >= OPT_BASE && c < OPT_BASE + (int)n)
-			o = &opts[c - OPT_BASE];
-		else
-			for (struct cfg_opt *q = opts; q->name; q++)
-				if (q->short_name == c)
-					o = q;
+		o = option_of(opts, n, c, &file);
 		if (!o)
 			goto out_usage_err;
 		if (o->type == CFG_BOOL)

@@ -305,7 +305,7 @@ static const char *red_url_body(struct red_out *o, const char *s)
 			host = q + 1;
 	red_add(o, host, (size_t)(e - host));
 	for (t = e; *t && !isspace((unsigned char)*t); t++)
-		if (*t == ',' && scheme_len(t + 1, strlen(t + 1)))
+		if (*t == ',' && scheme_len(t + 1, strnlen(t + 1, 40)))
 			break;
 	for (p = t; p > e && strchr("'\"`>),.:;]", p[-1]); p--)
 		;
