@@ -7,8 +7,8 @@
  * Opens N idle connections (connect, then nothing) and N slowloris ones
  * (a request line, then one header byte every 500 ms, never the end of
  * the headers) to 127.0.0.1:PORT, from K source addresses 127.0.0.2 ..
- * 127.0.0.(K+1) (K 0: from 127.0.0.1 itself), and opens again, every
- * 250 ms, those the server closed. Meanwhile every MS (200) it asks
+ * 127.0.0.(K+1) (K 0: from 127.0.0.1 itself), and opens again those the
+ * server closed (up to 1000 every 100 ms). Meanwhile every MS (200) it asks
  * GET /health from 127.0.0.1 and waits at most --probe-timeout (1000)
  * for "200". After S seconds (10, at most 120) it prints one JSON line:
  *
@@ -101,11 +101,18 @@ static int server_closed(int fd)
 			  errno != ENOTCONN);
 }
 
-/* Close what the server closed; open again what is closed; send the
- * slow ones their next byte. */
-static void tend(struct flood *f, int reopen, int trickle)
+/* Connections opened again in one pass (every 100 ms) at most, once
+ * all are open: the kernel's accept queue (4096) then does not overflow
+ * at once, which would drop the probe's SYN too (a 1 s retransmission)
+ * whatever the server does. Still 10000 new connections a second. */
+#define REOPEN_MAX 1000
+
+/* Close what the server closed; open again up to reopen of those closed;
+ * send the slow ones their next byte. */
+static void tend(struct flood *f, size_t reopen, int trickle)
 {
 	long long held = 0;
+	size_t reopened = 0;
 
 	for (size_t i = 0; i < f->n; i++) {
 		struct conn *c = &f->c[i];
@@ -115,7 +122,8 @@ static void tend(struct flood *f, int reopen, int trickle)
 			c->fd = -1;
 			f->closed++;
 		}
-		if (c->fd < 0 && reopen) {
+		if (c->fd < 0 && reopened < reopen) {
+			reopened++;
 			c->fd = open_conn(f->port, c->src);
 			c->sent = 0;
 			if (c->fd < 0)
@@ -211,7 +219,7 @@ int main(int argc, char **argv)
 	long idle = 0, slow = 0, sources = 0, seconds = 10, interval = 200,
 	     timeout = 1000;
 	struct rlimit rl;
-	double t0, next_tend = 0, next_probe = 0;
+	double t0, next_tend = 0, next_probe = 0, next_trickle = 0;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -250,8 +258,11 @@ int main(int argc, char **argv)
 		double t = now_ms() - t0;
 
 		if (t >= next_tend) {
-			tend(&f, 1, 1);
-			next_tend = t + (t < 2000 ? 250 : 500);
+			tend(&f, next_tend > 0 ? REOPEN_MAX : f.n,
+			     t >= next_trickle);
+			if (t >= next_trickle)
+				next_trickle = t + 500;
+			next_tend = t + 100;
 		}
 		if (t >= next_probe && t >= 1000) { /* once the flood is on */
 			probe(&f, (int)timeout);
