@@ -367,7 +367,13 @@ static void red_element(struct red_out *o, const char *s, size_t n)
 	const char *host;
 
 	if (k && local_transport(s, s + k - 3)) {
-		red_add(o, s, n);
+		/* A socket file: kept, but a URL inside it is still one. */
+		char *rest = strndup(s + k, n - k);
+
+		red_add(o, s, k);
+		if (rest)
+			redact_text(o, rest);
+		free(rest);
 		return;
 	}
 	red_add(o, s, k);

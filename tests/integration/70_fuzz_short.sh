@@ -2,8 +2,8 @@
 # Bad input fuzzing, short: tests/fuzz/run replays every reproducer kept
 # under tests/fuzz/regress/ (each a crash found once), then runs each
 # libFuzzer target (message parsers, RPC response parser, the
-# broadcaster's client message handler, RLP and header hashing) for about
-# 15 s from its seed corpus. Any crash, leak or sanitizer error fails.
+# broadcaster's client message handler, RLP and header hashing, the URL
+# redactor) for about 15 s from its seed corpus. Any crash, leak or sanitizer error fails.
 # Skipped (still a pass) only when clang cannot build with libFuzzer.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
