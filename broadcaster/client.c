@@ -136,10 +136,51 @@ void client_check_alive(struct client *c, int64_t now)
 		log_at(LOG_INFO, LOGF(LF_S("client", c->ip), LF_I("idle_ms", idle)),
 		       "client silent past the pong timeout: closing");
 		client_close(c, 4002, "pong timeout", DR_PONG_TIMEOUT);
-	} else if (idle >= cfg->ping_interval_ms && !c->ping_sent) {
+	} else if (idle >= cfg->ping_interval_ms && !c->ping_sent &&
+		   !c->probe_out) {
 		c->ping_due = 1;
 		lws_callback_on_writable(c->wsi);
 	}
+}
+
+void client_check_reading(struct client *c, int64_t now)
+{
+	int64_t wt = c->srv->cfg->write_timeout_ms;
+	int64_t age = now - c->unread_since;
+
+	if (c->closing || !c->unread_since)
+		return;
+	if (age > wt) {
+		log_at(LOG_INFO, LOGF(LF_S("client", c->ip),
+				      LF_I("unread_ms", age)),
+		       "client has not read for the write timeout: closing");
+		client_close(c, 4001, "write timeout", DR_WRITE_TIMEOUT);
+	} else if (age >= wt / 4 && !c->probe_out && !c->ping_due) {
+		c->ping_due = 1;
+		lws_callback_on_writable(c->wsi);
+	}
+}
+
+void client_on_pong(struct client *c)
+{
+	c->last_rx_ms = bc_now_ms();
+	c->ping_sent = 0;
+	if (c->probe_out) {
+		c->unread_since = c->after_probe_since;
+		c->after_probe_since = 0;
+		c->probe_out = 0;
+	}
+}
+
+/* A frame went into the socket: it is unread until a pong says so. */
+static void note_written(struct client *c)
+{
+	int64_t now = bc_now_ms();
+
+	if (!c->unread_since)
+		c->unread_since = now;
+	if (c->probe_out && !c->after_probe_since)
+		c->after_probe_since = now;
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -821,6 +862,7 @@ static int write_frame(struct client *c, char *p, size_t n,
 
 	if (w < (int)n)
 		return -1;
+	note_written(c);
 	metric_inc(c->srv->m.sent[t]);
 	metric_add(c->srv->m.bytes, (double)n);
 	return 0;
@@ -880,6 +922,10 @@ int client_on_writable(struct client *c)
 		c->ping_sent = 1;
 		if (lws_write(c->wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
 			return -1;
+		if (!c->probe_out) {
+			c->probe_out = 1;
+			c->after_probe_since = 0;
+		}
 		lws_callback_on_writable(c->wsi);
 		return 0;
 	}

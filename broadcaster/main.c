@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 		  "for NDJSON on stdin", false },
 		{ "write-timeout", 0, "BROADCASTER_WRITE_TIMEOUT", CFG_DURATION,
 		  &cfg.write_timeout_ms, "30s", 1000, 3600000, "DURATION",
-		  "close a client whose socket takes nothing this long", false },
+		  "close a client that has not read for this long", false },
 		CFG_END,
 	};
 	int rc;

@@ -306,6 +306,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 			       c->pos < ring_head(srv->ring));
 
 		client_check_alive(c, now);
+		client_check_reading(c, now);
 		if (!pending || c->closing) {
 			c->last_progress_ms = now;
 			continue;
@@ -374,10 +375,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		client_ws_close(c);
 		return 0;
 	case LWS_CALLBACK_RECEIVE_PONG:
-		if (c->srv) {
-			c->last_rx_ms = bc_now_ms();
-			c->ping_sent = 0;
-		}
+		if (c->srv)
+			client_on_pong(c);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		if (!c->srv || c->closing)

@@ -149,6 +149,13 @@ struct client {
 	int64_t last_progress_ms;
 	int64_t last_rx_ms; /* anything from the client, pongs included */
 	int ping_due, ping_sent;
+	/* Has the client read what it was sent? The kernel's buffers take
+	 * a few hundred KiB from one that never reads, so only a pong to a
+	 * ping written after the data proves it: the oldest write not
+	 * proven so (0 none), and the oldest written after the ping in
+	 * flight (probe_out). */
+	int64_t unread_since, after_probe_since;
+	int probe_out;
 };
 
 /* client.c */
@@ -165,6 +172,11 @@ int client_subscribed(const struct client *c);
 void client_notify(struct client *c);
 /* Ping an idle client, close one silent past the pong timeout. */
 void client_check_alive(struct client *c, int64_t now);
+/* Ping a client owed proof that it reads; close one that has not read
+ * for the write timeout, whatever its queue holds. */
+void client_check_reading(struct client *c, int64_t now);
+/* A pong: what was written before the ping is read. */
+void client_on_pong(struct client *c);
 /* Close with a code and reason (sent when the socket takes it). */
 void client_close(struct client *c, int code, const char *reason,
 		  enum disc_reason why);

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -9,15 +10,93 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "banned.h"
 
 #ifndef BLOCKPIPE_VERSION
 #define BLOCKPIPE_VERSION "dev"
 #endif
 
-enum { OPT_HELP = 1000, OPT_VERSION, OPT_CHECK, OPT_LOGLEVEL, OPT_BASE };
+enum { OPT_HELP = 1000, OPT_VERSION, OPT_CHECK, OPT_LOGLEVEL, OPT_BASE,
+       OPT_FILE_BASE = OPT_BASE + 4096 };
+
+/* Secrets read from files or copied off argv: option values point into
+ * them for the life of the process, so they are held (and reachable)
+ * here rather than freed. */
+struct held {
+	struct held *next;
+	char text[];
+};
+
+static struct held *held_secrets;
+
+static const char *hold(const char *s, size_t n)
+{
+	struct held *h = malloc(sizeof(*h) + n + 1);
+
+	if (!h)
+		return NULL;
+	memcpy(h->text, s, n);
+	h->text[n] = '\0';
+	h->next = held_secrets;
+	held_secrets = h;
+	return h->text;
+}
+
+/* The secret in the file at path, trailing white space (the final
+ * newline editors add) removed. NULL with the reason in why. */
+static const char *read_secret(const char *path, char *why, size_t whylen)
+{
+	char *data = malloc(CFG_SECRET_MAX + 1);
+	const char *kept = NULL;
+	size_t n = 0;
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	if (!data) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "is a directory");
+		goto out;
+	}
+	while (n <= CFG_SECRET_MAX &&
+	       (r = read(fd, data + n, CFG_SECRET_MAX + 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(why, whylen, "%s", strerror(errno));
+			goto out;
+		}
+		n += (size_t)r;
+	}
+	while (n && isspace((unsigned char)data[n - 1]))
+		n--;
+	if (n > CFG_SECRET_MAX)
+		snprintf(why, whylen, "larger than %d bytes", CFG_SECRET_MAX);
+	else if (n == 0)
+		snprintf(why, whylen, "is empty");
+	else if (memchr(data, '\0', n))
+		snprintf(why, whylen, "holds a NUL byte");
+	else if (!(kept = hold(data, n)))
+		snprintf(why, whylen, "out of memory");
+out:
+	if (fd >= 0)
+		close(fd);
+	free(data);
+	return kept;
+}
 
 int cfg_parse_int(const char *s, long long min, long long max,
 		  long long *out, const char **why)
@@ -130,6 +209,15 @@ void cfg_usage(const struct cfg_prog *p, const struct cfg_opt *opts)
 			snprintf(s, sizeof(s), "-%c", o->short_name);
 		opt_line(s, o->name, o->type == CFG_BOOL ? NULL : o->metavar,
 			 o->help, o->env, o->def);
+		if (o->type == CFG_SECRET) {
+			char lf[96], fenv[128], help[128];
+
+			snprintf(lf, sizeof(lf), "%s-file", o->name);
+			snprintf(fenv, sizeof(fenv), "%s_FILE", o->env ? o->env : "");
+			snprintf(help, sizeof(help),
+				 "read --%s from FILE (kept out of ps)", o->name);
+			opt_line("", lf, "FILE", help, o->env ? fenv : NULL, NULL);
+		}
 	}
 	opt_line("", "log-level", "LEVEL", "debug, info, warn or error",
 		 "LOG_LEVEL", "info");
@@ -147,13 +235,19 @@ void cfg_usage(const struct cfg_prog *p, const struct cfg_opt *opts)
 
 int cfg_fail(const struct cfg_prog *p, const char *fmt, ...)
 {
+	char msg[2048], red[2048];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", p->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* A URL quoted in the error (a bad --rpc) is named without its key. */
+	if (strstr(msg, "://")) {
+		log_redact_url(msg, red, sizeof(red));
+		fprintf(stderr, "%s: %s\n", p->name, red);
+	} else {
+		fprintf(stderr, "%s: %s\n", p->name, msg);
+	}
 	return 2;
 }
 
@@ -186,6 +280,7 @@ static int apply(const struct cfg_prog *p, struct cfg_opt *o,
 	}
 	switch (o->type) {
 	case CFG_STR:
+	case CFG_SECRET:
 		*(const char **)o->dst = text;
 		return 0;
 	case CFG_BOOL:
@@ -245,22 +340,211 @@ static int flag_given(const struct cfg_opt *o, int argc, char **argv)
 		if (a[0] == '-' && a[1] == '-' && !strncmp(a + 2, o->name, nl) &&
 		    (a[2 + nl] == '\0' || a[2 + nl] == '='))
 			return 1;
+		if (o->type == CFG_SECRET && a[0] == '-' && a[1] == '-' &&
+		    !strncmp(a + 2, o->name, nl) &&
+		    !strncmp(a + 2 + nl, "-file", 5) &&
+		    (a[7 + nl] == '\0' || a[7 + nl] == '='))
+			return 1;
 		if (o->short_name && a[0] == '-' && a[1] == o->short_name)
 			return 1;
 	}
 	return 0;
 }
 
-int cfg_parse(const struct cfg_prog *p, struct cfg_opt *opts,
-	      struct cfg_common *common, int argc, char **argv)
+/* o's value from the environment: ENV, or for a secret the file that
+ * ENV_FILE names (not both). 1 when set, 0 when not, -1 after an error
+ * line. src says where it came from. */
+static int env_value(const struct cfg_prog *p, const struct cfg_opt *o,
+		     const char **val, char *src, size_t srclen)
+{
+	const char *v = getenv(o->env), *f;
+	char fenv[128], why[256];
+
+	if (o->type == CFG_SECRET) {
+		snprintf(fenv, sizeof(fenv), "%s_FILE", o->env);
+		f = getenv(fenv);
+		if (f && *f && v && *v) {
+			cfg_fail(p, "%s and %s are both set: give one", o->env,
+				 fenv);
+			return -1;
+		}
+		if (f && *f) {
+			*val = read_secret(f, why, sizeof(why));
+			if (!*val) {
+				cfg_fail(p, "cannot read --%s from '%s' (%s): %s",
+					 o->name, f, fenv, why);
+				return -1;
+			}
+			snprintf(src, srclen, "from %s", fenv);
+			return 1;
+		}
+	}
+	if (!v || !*v)
+		return 0;
+	*val = v;
+	snprintf(src, srclen, "from %s", o->env);
+	return 1;
+}
+
+/* A secret given as a flag: the value is held elsewhere and the argv
+ * bytes (what ps(1) and /proc/PID/cmdline show) keep only what
+ * log_redact_url() keeps. Other users may still have seen it before
+ * this ran: a file or the environment is the safe way. */
+static const char *take_off_argv(char *arg)
+{
+	size_t n = strlen(arg);
+	const char *copy = hold(arg, n);
+
+	if (!copy)
+		return NULL;
+	if (strstr(copy, "password"))  /* a key=value DSN */
+		snprintf(arg, n + 1, "%s", n >= 3 ? "***" : "");
+	else
+		log_redact_url(copy, arg, n + 1);
+	memset(arg + strlen(arg), '\0', n - strlen(arg));
+	return copy;
+}
+
+/* A value flag of o (how bit 1) or its -file flag (bit 2): the value,
+ * or NULL after an error line. */
+static const char *flag_value(const struct cfg_prog *p, struct cfg_opt *o,
+			      int file, unsigned char *how, char *arg)
+{
+	char why[256];
+	const char *v;
+
+	*how |= file ? 2 : 1;
+	if (*how == 3) {
+		cfg_fail(p, "--%s and --%s-file exclude each other: give one",
+			 o->name, o->name);
+		return NULL;
+	}
+	if (!file)
+		return o->type == CFG_SECRET ? take_off_argv(arg) : arg;
+	v = read_secret(arg, why, sizeof(why));
+	if (!v)
+		cfg_fail(p, "cannot read --%s-file '%s': %s", o->name, arg, why);
+	return v;
+}
+
+/* Defaults, then the environment, for every option; fills lo[] and
+ * shorts[] for getopt_long. 0, or 2 (usage error), 1 (error). */
+static int apply_defaults_env(const struct cfg_prog *p, struct cfg_opt *opts,
+			      size_t n, struct option *lo, char *shorts,
+			      size_t shorts_size, int argc, char **argv)
+{
+	size_t sl = strlen(shorts), k = n + 4;
+
+	for (size_t i = 0; i < n; i++) {
+		struct cfg_opt *o = &opts[i];
+		char src[160];
+		const char *env = NULL;
+		int r = 0;
+
+		o->set = false;
+		if (o->def && apply(p, o, o->def, "default") < 0)
+			return 2;
+		if (o->env && !flag_given(o, argc, argv))
+			r = env_value(p, o, &env, src, sizeof(src));
+		if (r < 0 || (r > 0 && apply(p, o, env, src) < 0))
+			return 1;
+		o->set = r > 0;
+		lo[i].name = o->name;
+		lo[i].has_arg = o->type == CFG_BOOL ? no_argument : required_argument;
+		lo[i].val = OPT_BASE + (int)i;
+		if (o->type == CFG_SECRET) {
+			char *fname = malloc(strlen(o->name) + 6);
+
+			if (!fname)
+				return 1;
+			snprintf(fname, strlen(o->name) + 6, "%s-file", o->name);
+			lo[k].name = fname;
+			lo[k].has_arg = required_argument;
+			lo[k++].val = OPT_FILE_BASE + (int)i;
+		}
+		if (o->short_name && sl + 3 < shorts_size) {
+			shorts[sl++] = (char)o->short_name;
+			if (o->type != CFG_BOOL)
+				shorts[sl++] = ':';
+		}
+	}
+	shorts[sl] = '\0';
+	return 0;
+}
+
+static void free_long_options(struct option *lo, size_t n)
+{
+	if (!lo)
+		return;
+	for (size_t k = n + 4; lo[k].name; k++)
+		free((char *)lo[k].name);
+	free(lo);
+}
+
+/* getopt_long's '?' and ':': one line on what was wrong. */
+static void misuse(const struct cfg_prog *p, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		cfg_fail(p, "option '%s' needs a value", arg);
+	else if (optopt >= OPT_HELP) /* --follow=1 */
+		cfg_fail(p, "option '%s' takes no value", arg);
+	else if (optopt)
+		cfg_fail(p, "unknown option '-%c'", optopt);
+	else
+		cfg_fail(p, "unknown option '%s'", arg);
+}
+
+/* The options every program has: 0 when c is not one of them, 1 when it
+ * was handled, 2 when the program should exit 0 (--help, --version). */
+static int common_option(const struct cfg_prog *p, const struct cfg_opt *opts,
+			 struct cfg_common *common, int c)
+{
+	switch (c) {
+	case 'h':
+	case OPT_HELP:
+		cfg_usage(p, opts);
+		return 2;
+	case 'V':
+	case OPT_VERSION:
+		printf("%s %s\n", p->name, BLOCKPIPE_VERSION);
+		return 2;
+	case OPT_CHECK:
+		common->check_config = true;
+		return 1;
+	case OPT_LOGLEVEL:
+		common->log_level = optarg;
+		return 1;
+	}
+	return 0;
+}
+
+/* The option getopt_long answered c for; *file when it is the -file
+ * twin of a secret. */
+static struct cfg_opt *option_of(struct cfg_opt *opts, size_t n, int c,
+				 int *file)
+{
+	*file = c >= OPT_FILE_BASE && c < OPT_FILE_BASE + (int)n;
+	if (*file)
+		return &opts[c - OPT_FILE_BASE];
+	if (c >= OPT_BASE && c < OPT_BASE + (int)n)
+		return &opts[c - OPT_BASE];
+	for (struct cfg_opt *q = opts; q->name; q++)
+		if (q->short_name == c)
+			return q;
+	return NULL;
+}
+
+static int parse_table(const struct cfg_prog *p, struct cfg_opt *opts,
+		       struct cfg_common *common, int argc, char **argv)
 {
 	size_t n = 0;
 	struct option *lo;
+	unsigned char *how;
 	char shorts[128] = ":hV";
-	size_t sl = 3;
 	int rc = -1, c;
 	enum log_level lvl;
-	const char *env;
 
 	common->check_config = false;
 	common->log_level = getenv("LOG_LEVEL");
@@ -268,87 +552,53 @@ int cfg_parse(const struct cfg_prog *p, struct cfg_opt *opts,
 		common->log_level = "info";
 	for (struct cfg_opt *o = opts; o->name; o++)
 		n++;
-	lo = calloc(n + 5, sizeof(*lo));
-	if (!lo)
-		return cfg_fail(p, "out of memory");
-
-	/* Defaults, then the environment. */
-	for (size_t i = 0; i < n; i++) {
-		struct cfg_opt *o = &opts[i];
-		char src[128];
-
-		o->set = false;
-		if (o->def && apply(p, o, o->def, "default") < 0)
-			goto out_usage_err;
-		env = o->env && !flag_given(o, argc, argv) ? getenv(o->env) : NULL;
-		if (env && *env) {
-			snprintf(src, sizeof(src), "from %s", o->env);
-			if (apply(p, o, env, src) < 0)
-				goto out_err;
-			o->set = true;
-		}
-		lo[i].name = o->name;
-		lo[i].has_arg = o->type == CFG_BOOL ? no_argument : required_argument;
-		lo[i].val = OPT_BASE + (int)i;
-		if (o->short_name && sl + 3 < sizeof(shorts)) {
-			shorts[sl++] = (char)o->short_name;
-			if (o->type != CFG_BOOL)
-				shorts[sl++] = ':';
-		}
+	/* n options, 4 common ones, n -file ones at most, the end. */
+	lo = calloc(2 * n + 5, sizeof(*lo));
+	how = calloc(n + 1, 1);
+	if (!lo || !how) {
+		rc = cfg_fail(p, "out of memory");
+		goto out;
 	}
-	shorts[sl] = '\0';
 	lo[n] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	lo[n + 1] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
 	lo[n + 2] = (struct option){ "check-config", no_argument, NULL, OPT_CHECK };
 	lo[n + 3] = (struct option){ "log-level", required_argument, NULL, OPT_LOGLEVEL };
+	switch (apply_defaults_env(p, opts, n, lo, shorts, sizeof(shorts), argc,
+				   argv)) {
+	case 2:
+		goto out_usage_err;
+	case 1:
+		goto out_err;
+	}
 
 	opterr = 0;
 	/* 0, not 1: glibc and musl then forget the previous parse too,
 	 * such as the rest of a group of short options it stopped in. */
 	optind = 0;
 	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
-		struct cfg_opt *o = NULL;
+		struct cfg_opt *o;
+		const char *v;
+		int file;
 
-		if (c == 'h' || c == OPT_HELP) {
-			cfg_usage(p, opts);
+		switch (common_option(p, opts, common, c)) {
+		case 1:
+			continue;
+		case 2:
 			rc = 0;
 			goto out;
-		}
-		if (c == 'V' || c == OPT_VERSION) {
-			printf("%s %s\n", p->name, BLOCKPIPE_VERSION);
-			rc = 0;
-			goto out;
-		}
-		if (c == OPT_CHECK) {
-			common->check_config = true;
-			continue;
-		}
-		if (c == OPT_LOGLEVEL) {
-			common->log_level = optarg;
-			continue;
 		}
 		if (c == '?' || c == ':') {
-			const char *arg = argv[optind - 1];
-
-			if (c == ':')
-				cfg_fail(p, "option '%s' needs a value", arg);
-			else if (optopt >= OPT_HELP) /* --follow=1 */
-				cfg_fail(p, "option '%s' takes no value", arg);
-			else if (optopt)
-				cfg_fail(p, "unknown option '-%c'", optopt);
-			else
-				cfg_fail(p, "unknown option '%s'", arg);
+			misuse(p, c, argv);
 			goto out_usage_err;
 		}
-		if (c >= OPT_BASE && c < OPT_BASE + (int)n)
-			o = &opts[c - OPT_BASE];
-		else
-			for (struct cfg_opt *q = opts; q->name; q++)
-				if (q->short_name == c)
-					o = q;
+		o = option_of(opts, n, c, &file);
 		if (!o)
 			goto out_usage_err;
-		if (apply(p, o, o->type == CFG_BOOL ? "1" : optarg, "flag") < 0)
+		if (o->type == CFG_BOOL)
+			v = "1";
+		else if (!(v = flag_value(p, o, file, &how[o - opts], optarg)))
+			goto out_err;
+		if (apply(p, o, v, "flag") < 0)
 			goto out_err;
 		o->set = true;
 	}
@@ -369,6 +619,55 @@ out_usage_err:
 out_err:
 	rc = 2;
 out:
-	free(lo);
+	free_long_options(lo, n);
+	free(how);
+	return rc;
+}
+
+/* The limits of the metrics HTTP server: options of every program that
+ * has --metrics-addr. */
+static long long http_max, http_per_ip, http_idle_ms;
+
+static const struct cfg_opt metrics_opts[] = {
+	{ "metrics-idle-timeout", 0, "BLOCKPIPE_METRICS_IDLE_TIMEOUT",
+	  CFG_DURATION, &http_idle_ms, "5s", 1000, 3600000, "DUR",
+	  "close a metrics connection idle this long", false },
+	{ "metrics-max-connections", 0, "BLOCKPIPE_METRICS_MAX_CONNECTIONS",
+	  CFG_INT, &http_max, "1024", 16, 1000000, "N",
+	  "metrics connections at most (the longest without a request is "
+	  "closed first)", false },
+	{ "metrics-per-ip", 0, "BLOCKPIPE_METRICS_PER_IP", CFG_INT,
+	  &http_per_ip, "0", 0, 1000000, "N",
+	  "metrics connections from one address at most (0: no limit)",
+	  false },
+};
+
+int cfg_parse(const struct cfg_prog *p, struct cfg_opt *opts,
+	      struct cfg_common *common, int argc, char **argv)
+{
+	const size_t nm = sizeof(metrics_opts) / sizeof(*metrics_opts);
+	struct metrics_http_limits lim;
+	struct cfg_opt *all;
+	size_t n = 0;
+	int rc;
+
+	if (!cfg_find(opts, "metrics-addr"))
+		return parse_table(p, opts, common, argc, argv);
+	while (opts[n].name)
+		n++;
+	all = calloc(n + nm + 1, sizeof(*all));
+	if (!all)
+		return cfg_fail(p, "out of memory");
+	memcpy(all, opts, n * sizeof(*all));
+	memcpy(all + n, metrics_opts, sizeof(metrics_opts));
+	rc = parse_table(p, all, common, argc, argv);
+	for (size_t i = 0; i < n; i++)
+		opts[i].set = all[i].set;
+	free(all);
+	lim.max_connections = (unsigned)http_max;
+	lim.per_ip = (unsigned)http_per_ip;
+	lim.idle_timeout_s = (unsigned)((http_idle_ms + 999) / 1000);
+	if (rc < 0)
+		metrics_set_http_limits(&lim);
 	return rc;
 }

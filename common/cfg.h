@@ -5,10 +5,13 @@
  * then the flags (a flag beats the environment, which beats the default),
  * writing each value through the option's pointer. It also handles the
  * options every program has: --help, --version, --check-config,
- * --log-level (LOG_LEVEL).
+ * --log-level (LOG_LEVEL), and for a program with a "metrics-addr"
+ * option the limits of its metrics server (--metrics-max-connections,
+ * --metrics-per-ip, --metrics-idle-timeout: metrics_set_http_limits).
  *
  * String values point into argv, the environment or the table's default:
- * they are not copied and must not be freed. */
+ * they are not copied and must not be freed. Secrets read from a file or
+ * taken off argv are held by this module for the life of the process. */
 #ifndef CFG_H
 #define CFG_H
 
@@ -21,7 +24,17 @@ enum cfg_type {
 	CFG_BOOL,     /* bool *: a flag without argument; env 1/0/true/false */
 	CFG_DURATION, /* long long * milliseconds: "250ms", "2s", "1m"; bare = ms */
 	CFG_DOUBLE,   /* double * */
+	CFG_SECRET,   /* const char **: a string that may hold a key or a
+		       * password (a node URL, a DSN). Besides --NAME and
+		       * ENV it can be read from a file, --NAME-file PATH or
+		       * ENV_FILE=PATH (the convention of container images),
+		       * so that it never shows in ps(1); a value given as a
+		       * flag is copied and blanked in argv down to what
+		       * log_redact_url() keeps. */
 };
+
+/* The largest secret file read (a long failover list fits). */
+#define CFG_SECRET_MAX 65536
 
 struct cfg_opt {
 	const char *name;    /* long option, without "--" */

@@ -1,11 +1,13 @@
 #include "log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -111,6 +113,29 @@ static void gen_str(yajl_gen g, const char *s)
 	free(c);
 }
 
+/* A value of a line: any URL in it (a node's, a DSN, one quoted in an
+ * error from libcurl or a node) loses its user information, path, query
+ * and fragment, whoever wrote the call. */
+static void gen_text(yajl_gen g, const char *s)
+{
+	size_t n;
+	char *r;
+
+	if (!strstr(s, "://")) {
+		gen_str(g, s);
+		return;
+	}
+	n = strlen(s) + 1; /* redaction only ever removes */
+	r = malloc(n);
+	if (!r) {
+		gen_str(g, "?");
+		return;
+	}
+	log_redact_url(s, r, n);
+	gen_str(g, r);
+	free(r);
+}
+
 static void write_line(enum log_level level, const struct log_field *f,
 		       size_t nf, const char *msg, const char *err)
 {
@@ -139,7 +164,7 @@ static void write_line(enum log_level level, const struct log_field *f,
 	gen_str(g, "prog");
 	gen_str(g, log_prog);
 	gen_str(g, "msg");
-	gen_str(g, msg);
+	gen_text(g, msg);
 	for (size_t i = 0; i < nf; i++) {
 		char num[32];
 
@@ -163,7 +188,7 @@ static void write_line(enum log_level level, const struct log_field *f,
 			break;
 		case LF_STR_T:
 			if (f[i].v.s)
-				gen_str(g, f[i].v.s);
+				gen_text(g, f[i].v.s);
 			else
 				yajl_gen_null(g);
 			break;
@@ -174,7 +199,7 @@ static void write_line(enum log_level level, const struct log_field *f,
 	}
 	if (err) {
 		gen_str(g, "error");
-		gen_str(g, err);
+		gen_text(g, err);
 	}
 	yajl_gen_map_close(g);
 	if (yajl_gen_get_buf(g, &out, &len) == yajl_gen_status_ok) {
@@ -229,45 +254,172 @@ int log_at_errno(enum log_level level, const struct log_field *f, size_t nf,
 	return -1;
 }
 
+/* Output that never overruns: what fits of the redaction, NUL-terminated,
+ * so a short buffer holds a prefix of it (never a secret). */
+struct red_out {
+	char *p;
+	size_t len, cap;
+};
+
+static void red_add(struct red_out *o, const char *s, size_t n)
+{
+	if (o->len + 1 >= o->cap)
+		return;
+	if (n > o->cap - o->len - 1)
+		n = o->cap - o->len - 1;
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
+/* What ends a URL inside a sentence: white space, quotes, angle
+ * brackets, and the comma of a list. */
+static int url_stop(char c)
+{
+	return c == '\0' || isspace((unsigned char)c) || c == '"' ||
+	       c == '\'' || c == '`' || c == '<' || c == '>' || c == ',';
+}
+
+/* What ends the authority (user info, host, port). A backslash too:
+ * browsers and some clients take it for a slash. */
+static int authority_stop(char c)
+{
+	return url_stop(c) || c == '/' || c == '?' || c == '#' || c == '\\';
+}
+
+static size_t scheme_len(const char *s, size_t n);
+
+/* The authority at s minus its user information; the rest of the URL is
+ * skipped up to the white space that ends it (a quote inside a URL must
+ * not let its tail through), or a comma before the next URL of a list,
+ * but the closing punctuation of the sentence ("'http://h/KEY':") is
+ * kept. Returns where the URL ends. */
+static const char *red_url_body(struct red_out *o, const char *s)
+{
+	const char *e = s, *host = s, *t, *p;
+
+	while (!authority_stop(*e))
+		e++;
+	for (const char *q = s; q < e; q++)
+		if (*q == '@') /* the last '@': one may be in the password */
+			host = q + 1;
+	red_add(o, host, (size_t)(e - host));
+	for (t = e; *t && !isspace((unsigned char)*t); t++)
+		if (*t == ',' && scheme_len(t + 1, strnlen(t + 1, 40)))
+			break;
+	for (p = t; p > e && strchr("'\"`>),.:;]", p[-1]); p--)
+		;
+	red_add(o, p, (size_t)(t - p));
+	return t;
+}
+
+/* ZeroMQ's local transports name a socket file or an in-process name,
+ * not a node: nothing secret to take out. */
+static int local_transport(const char *start, const char *sep)
+{
+	size_t n = (size_t)(sep - start);
+
+	return (n == 3 && !strncasecmp(start, "ipc", 3)) ||
+	       (n == 6 && !strncasecmp(start, "inproc", 6));
+}
+
+static void redact_text(struct red_out *o, const char *s)
+{
+	const char *sep;
+
+	while ((sep = strstr(s, "://"))) {
+		const char *start = sep;
+
+		while (start > s && (isalnum((unsigned char)start[-1]) ||
+				     start[-1] == '+' || start[-1] == '-' ||
+				     start[-1] == '.'))
+			start--;
+		if (local_transport(start, sep)) {
+			red_add(o, s, (size_t)(sep + 3 - s));
+			s = sep + 3;
+			continue;
+		}
+		red_add(o, s, (size_t)(sep + 3 - s));
+		s = red_url_body(o, sep + 3);
+	}
+	red_add(o, s, strlen(s));
+}
+
+/* Does s[0..n) start with "scheme://" (a letter, then letters, digits,
+ * '+', '-', '.')? Returns the length of "scheme://", or 0. */
+static size_t scheme_len(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (!n || !isalpha((unsigned char)s[0]))
+		return 0;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '+' ||
+			 s[i] == '-' || s[i] == '.'))
+		i++;
+	return i + 3 <= n && !strncmp(s + i, "://", 3) ? i + 3 : 0;
+}
+
+/* One URL of a list, s[0..n): its scheme and host:port, nothing else of
+ * it whatever it holds (a quote in a host does not end it here). */
+static void red_element(struct red_out *o, const char *s, size_t n)
+{
+	size_t k = scheme_len(s, n), e;
+	const char *host;
+
+	if (k && local_transport(s, s + k - 3)) {
+		/* A socket file: kept, but a URL inside it is still one. */
+		char *rest = strndup(s + k, n - k);
+
+		red_add(o, s, k);
+		if (rest)
+			redact_text(o, rest);
+		free(rest);
+		return;
+	}
+	red_add(o, s, k);
+	s += k;
+	n -= k;
+	/* The characters an authority may hold (RFC 3986): a host ends at
+	 * any other. */
+	for (e = 0; e < n && (isalnum((unsigned char)s[e]) ||
+			      strchr("-._~%!$&'()*+;=:@[]", s[e])); e++)
+		;
+	host = memrchr(s, '@', e);
+	host = host ? host + 1 : s;
+	red_add(o, host, (size_t)(s + e - host));
+}
+
 void log_redact_url(const char *url, char *out, size_t outlen)
 {
-	const char *scheme = strstr(url, "://");
-	const char *host, *at, *path, *q;
-	size_t n = 0;
+	struct red_out o = { out, 0, outlen };
 
 	if (!outlen)
 		return;
 	out[0] = '\0';
-	host = scheme ? scheme + 3 : url;
-	path = host + strcspn(host, "/?#");
-	/* The last '@': an unencoded one may be part of the password. */
-	at = memrchr(host, '@', (size_t)(path - host));
-	/* scheme:// */
-	n = (size_t)(host - url);
-	snprintf(out, outlen, "%.*s", (int)n, url);
-	if (at) {
-		n = strlen(out);
-		snprintf(out + n, outlen - n, "***@");
-		host = at + 1;
+	if (!url)
+		return;
+	/* A sentence: each URL in it is cut where it ends. */
+	if (url[strcspn(url, " \t\r\n")]) {
+		redact_text(&o, url);
+		return;
 	}
-	n = strlen(out);
-	snprintf(out + n, outlen - n, "%.*s", (int)(path - host), host);
-	/* Any path segment of 16+ characters is probably a key (Infura,
-	 * Alchemy, QuickNode put them there); the query string always goes. */
-	q = path;
-	while (*q == '/') {
-		const char *seg = q + 1;
-		size_t sl = strcspn(seg, "/?#");
+	/* One URL or a comma-separated list ("http://a/KEY,b:1/K"): each
+	 * element keeps its scheme and host:port. A token quoting a URL
+	 * ("'http://h/KEY'") is a sentence. */
+	while (*url) {
+		size_t n = strcspn(url, ",");
 
-		n = strlen(out);
-		if (sl >= 16)
-			snprintf(out + n, outlen - n, "/***");
-		else
-			snprintf(out + n, outlen - n, "/%.*s", (int)sl, seg);
-		q = seg + sl;
-	}
-	if (*q == '?' || *q == '#') {
-		n = strlen(out);
-		snprintf(out + n, outlen - n, "?***");
+		if (scheme_len(url, n) || !memmem(url, n, "://", 3)) {
+			red_element(&o, url, n);
+		} else {
+			char *t = strndup(url, n);
+
+			if (t)
+				redact_text(&o, t);
+			free(t);
+		}
+		url += n;
+		if (*url)
+			red_add(&o, url++, 1);
 	}
 }

@@ -61,9 +61,16 @@ int log_at_errno(enum log_level level, const struct log_field *f, size_t nf,
 #define log_warn_errno(...) log_at_errno(LOG_WARN, NULL, 0, __VA_ARGS__)
 #define log_error_errno(...) log_at_errno(LOG_ERROR, NULL, 0, __VA_ARGS__)
 
-/* Copy url into out with any user:password, query string and path
- * segments that look like API keys replaced by "***", so node URLs can be
- * logged. Always NUL-terminates. */
+/* Copy url into out naming each node only by scheme, host and port: user
+ * information, path, query and fragment go, whatever their length, since
+ * providers put keys in all of them ("https://h/v2/KEY" ->
+ * "https://h"). url may be a comma-separated list, a URL without scheme
+ * ("user:pw@host:port/key" -> "host:port") or a sentence quoting URLs:
+ * each "scheme://..." in it is cut so, up to the white space, quote or
+ * comma that ends it (ZeroMQ's ipc:// and inproc:// are left alone: a
+ * socket file, not a node). Always NUL-terminates; a short out holds a
+ * prefix of the whole result. Every log line passes its message and
+ * string fields through this, so a caller that forgets is still safe. */
 void log_redact_url(const char *url, char *out, size_t outlen);
 
 #endif

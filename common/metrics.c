@@ -1,11 +1,7 @@
 #include "metrics.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
-#include <microhttpd.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -13,12 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "banned.h"
 
 #ifndef BLOCKPIPE_VERSION
@@ -53,17 +48,14 @@ struct family {
 };
 
 struct metrics {
-	pthread_mutex_t lock;   /* the lists, ready_fn, start_err */
+	pthread_mutex_t lock;   /* the lists, ready_fn */
 	struct family *families;
 	struct family **tail;
 	char *prog;
 	double start_time;
 	metrics_ready_fn ready_fn;
 	void *ready_arg;
-	struct MHD_Daemon *daemon;
-	int port;
-	int starting;           /* MHD log lines go to start_err */
-	char start_err[256];
+	struct metrics_http *http;
 };
 
 const double metrics_latency_bounds[] = {
@@ -118,7 +110,6 @@ struct metrics *metrics_new(const char *prog)
 		return NULL;
 	}
 	m->tail = &m->families;
-	m->port = -1;
 	clock_gettime(CLOCK_REALTIME, &now);
 	m->start_time = (double)now.tv_sec + (double)(now.tv_nsec / 1000000) / 1e3;
 	return m;
@@ -140,8 +131,7 @@ void metrics_destroy(struct metrics **mp)
 
 	if (!m)
 		return;
-	if (m->daemon)
-		MHD_stop_daemon(m->daemon);
+	metrics_http_stop(&m->http);
 	for (f = m->families; f; f = fnext) {
 		fnext = f->next;
 		for (s = f->series; s; s = snext) {
@@ -212,6 +202,7 @@ static struct metric *metric_get(struct metrics *m, const char *name,
 {
 	struct family *f;
 	struct metric *s = NULL;
+	char *red = NULL;
 
 	if (!m)
 		return NULL;
@@ -229,6 +220,17 @@ static struct metric *metric_get(struct metrics *m, const char *name,
 	}
 	if (!labels)
 		labels = "";
+	/* A label value quoting a URL (a node) keeps its scheme, host and
+	 * port only, whoever made it: a key never reaches /metrics. */
+	if (strstr(labels, "://")) {
+		size_t n = strlen(labels) + 1;
+
+		red = malloc(n);
+		if (!red)
+			return NULL;
+		log_redact_url(labels, red, n);
+		labels = red;
+	}
 	pthread_mutex_lock(&m->lock);
 	f = family_get(m, name, help, type);
 	if (!f)
@@ -259,12 +261,14 @@ static struct metric *metric_get(struct metrics *m, const char *name,
 	f->tail = &s->next;
 done:
 	pthread_mutex_unlock(&m->lock);
+	free(red);
 	return s;
 fail:
 	/* An empty family left behind renders as HELP/TYPE only: harmless. */
 	pthread_mutex_unlock(&m->lock);
 	if (s)
 		metric_free(s);
+	free(red);
 	return NULL;
 }
 
@@ -520,323 +524,28 @@ void metrics_set_ready(struct metrics *m, metrics_ready_fn fn, void *arg)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* ---- HTTP ---- */
-
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
-			     const char *ctype, void *body, size_t len,
-			     enum MHD_ResponseMemoryMode mode)
+int metrics_ready_now(struct metrics *m)
 {
-	struct MHD_Response *res;
-	enum MHD_Result rc;
-
-	res = MHD_create_response_from_buffer(len, body, mode);
-	if (!res) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	rc = MHD_queue_response(conn, status, res);
-	MHD_destroy_response(res);
-	return rc;
-}
-
-static enum MHD_Result reply_text(struct MHD_Connection *conn,
-				  unsigned int status, const char *text)
-{
-	return reply(conn, status, "text/plain", (void *)text, strlen(text),
-		     MHD_RESPMEM_PERSISTENT);
-}
-
-static enum MHD_Result serve_metrics(struct metrics *m,
-				     struct MHD_Connection *conn)
-{
-	struct buf out = BUF_INIT;
-	char *body;
-	size_t len;
-
-	if (metrics_render(m, &out) < 0) {
-		buf_release(&out);
-		log_error("cannot render metrics");
-		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				  "cannot render metrics\n");
-	}
-	body = buf_detach(&out, &len);
-	if (!body)
-		return MHD_NO;
-	return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4", body, len,
-		     MHD_RESPMEM_MUST_FREE);
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
-				  const char *url, const char *method,
-				  const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **req_cls)
-{
-	struct metrics *m = cls;
 	metrics_ready_fn fn;
 	void *arg;
-	int known;
 
-	(void)version;
-	(void)upload_data;
-	/* The first call only announces the headers; answer on the next,
-	 * once any request body has been read (and ignored). */
-	if (!*req_cls) {
-		*req_cls = conn;
-		return MHD_YES;
-	}
-	if (*upload_data_size) {
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	known = !strcmp(url, "/metrics") || !strcmp(url, "/health") ||
-		!strcmp(url, "/ready");
-	if (!known)
-		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
-	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
-	    strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-				  "method not allowed\n");
-	if (!strcmp(url, "/metrics"))
-		return serve_metrics(m, conn);
-	if (!strcmp(url, "/health"))
-		return reply_text(conn, MHD_HTTP_OK, "ok\n");
 	pthread_mutex_lock(&m->lock);
 	fn = m->ready_fn;
 	arg = m->ready_arg;
 	pthread_mutex_unlock(&m->lock);
-	if (!fn || fn(arg))
-		return reply_text(conn, MHD_HTTP_OK, "ready\n");
-	return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready\n");
-}
-
-/* libmicrohttpd's complaints: while starting they are the reason the
- * start failed, so keep the last one for our own error line. */
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	struct metrics *m = cls;
-	char line[256];
-	size_t n;
-	int starting;
-
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	while (n && (line[n - 1] == '\n' || line[n - 1] == '.'))
-		line[--n] = '\0';
-	/* Our messages start in lowercase. */
-	if (line[0] >= 'A' && line[0] <= 'Z' && line[1] >= 'a' && line[1] <= 'z')
-		line[0] = (char)(line[0] - 'A' + 'a');
-	pthread_mutex_lock(&m->lock);
-	starting = m->starting;
-	if (starting)
-		snprintf(m->start_err, sizeof(m->start_err), "%s", line);
-	pthread_mutex_unlock(&m->lock);
-	if (!starting)
-		log_warn("metrics http server: %s", line);
-}
-
-struct listen_addr {
-	struct sockaddr_storage ss;
-	uint16_t port;          /* host order, for messages */
-	int v6;
-	int dual;               /* every interface, IPv6 and IPv4 */
-};
-
-static int parse_port(const char *s, in_port_t *port)
-{
-	unsigned long v = 0;
-	const char *p;
-
-	if (!*s || strlen(s) > 5)
-		return -1;
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v > 65535)
-		return -1;
-	*port = htons((in_port_t)v);
-	return 0;
-}
-
-static int have_ipv6(void)
-{
-	int fd = socket(AF_INET6, SOCK_STREAM, 0);
-
-	if (fd < 0)
-		return 0;
-	close(fd);
-	return 1;
-}
-
-/* "127.0.0.1:9101", ":9101", "[::1]:9101", "localhost:9101". On error
- * returns -1 with the reason in why. */
-static int parse_listen_addr(const char *addr, struct listen_addr *la,
-			     char *why, size_t whylen)
-{
-	char host[256];
-	const char *colon, *hs, *he;
-	struct addrinfo hints, *ai = NULL;
-	in_port_t port;
-	int rc;
-
-	memset(la, 0, sizeof(*la));
-	if (!*addr) {
-		snprintf(why, whylen, "empty address");
-		return -1;
-	}
-	if (addr[0] == '[') {
-		hs = addr + 1;
-		he = strchr(hs, ']');
-		if (!he || he[1] != ':') {
-			snprintf(why, whylen, "want [IPV6]:PORT");
-			return -1;
-		}
-		colon = he + 1;
-	} else {
-		colon = strrchr(addr, ':');
-		if (!colon) {
-			snprintf(why, whylen, "missing port (want HOST:PORT)");
-			return -1;
-		}
-		hs = addr;
-		he = colon;
-		if (memchr(hs, ':', (size_t)(he - hs))) {
-			snprintf(why, whylen,
-				 "an IPv6 address goes in brackets ([::1]:PORT)");
-			return -1;
-		}
-	}
-	if (parse_port(colon + 1, &port) < 0) {
-		snprintf(why, whylen, "invalid port '%s'", colon + 1);
-		return -1;
-	}
-	la->port = ntohs(port);
-	if ((size_t)(he - hs) >= sizeof(host)) {
-		snprintf(why, whylen, "host name too long");
-		return -1;
-	}
-	memcpy(host, hs, (size_t)(he - hs));
-	host[he - hs] = '\0';
-	if (!*host && addr[0] != '[') {
-		if (have_ipv6()) {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&la->ss;
-
-			s6->sin6_family = AF_INET6;
-			s6->sin6_addr = in6addr_any;
-			s6->sin6_port = port;
-			la->v6 = la->dual = 1;
-		} else {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&la->ss;
-
-			s4->sin_family = AF_INET;
-			s4->sin_addr.s_addr = htonl(INADDR_ANY);
-			s4->sin_port = port;
-		}
-		return 0;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = addr[0] == '[' ? AF_INET6 : AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = addr[0] == '[' ? AI_NUMERICHOST : 0;
-	rc = getaddrinfo(host, NULL, &hints, &ai);
-	if ((rc != 0 || !ai) && addr[0] == '[') {
-		snprintf(why, whylen, "'%s' is not an IPv6 address", host);
-		return -1;
-	}
-	if (rc != 0 || !ai) {
-		snprintf(why, whylen, "cannot resolve '%s': %s", host,
-			 rc ? gai_strerror(rc) : "no address");
-		return -1;
-	}
-	if (ai->ai_addrlen > sizeof(la->ss)) {
-		freeaddrinfo(ai);
-		snprintf(why, whylen, "address too long");
-		return -1;
-	}
-	memcpy(&la->ss, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	if (la->ss.ss_family == AF_INET6) {
-		((struct sockaddr_in6 *)&la->ss)->sin6_port = port;
-		la->v6 = 1;
-	} else if (la->ss.ss_family == AF_INET) {
-		((struct sockaddr_in *)&la->ss)->sin_port = port;
-	} else {
-		snprintf(why, whylen, "not an IP address");
-		return -1;
-	}
-	return 0;
-}
-
-static int bound_port(struct MHD_Daemon *d)
-{
-	const union MHD_DaemonInfo *di;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
-	if (!di || getsockname(di->listen_fd, (struct sockaddr *)&ss, &len) < 0)
-		return -1;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return !fn || fn(arg);
 }
 
 int metrics_serve(struct metrics *m, const char *addr)
 {
-	struct listen_addr la;
-	char why[300];
-	unsigned int flags;
-	struct MHD_Daemon *d;
-	int err;
-
-	if (!addr)
-		addr = "";
-	if (m->daemon)
-		return log_error("cannot listen on '%s': already serving", addr);
-	if (parse_listen_addr(addr, &la, why, sizeof(why)) < 0)
-		return log_error("cannot listen on '%s': %s", addr, why);
-	flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-	if (la.dual)
-		flags |= MHD_USE_DUAL_STACK;
-	else if (la.v6)
-		flags |= MHD_USE_IPv6;
-	pthread_mutex_lock(&m->lock);
-	m->starting = 1;
-	m->start_err[0] = '\0';
-	pthread_mutex_unlock(&m->lock);
-	errno = 0;
-	/* The port argument only shows in libmicrohttpd's messages: the
-	 * address is in MHD_OPTION_SOCK_ADDR. */
-	d = MHD_start_daemon(flags, la.port, NULL, NULL, on_request, m,
-			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, m,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&la.ss,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-			     MHD_OPTION_END);
-	err = errno;
-	pthread_mutex_lock(&m->lock);
-	m->starting = 0;
-	if (!d && !m->start_err[0])
-		snprintf(m->start_err, sizeof(m->start_err), "%s",
-			 err ? strerror(err) : "cannot start the server");
-	snprintf(why, sizeof(why), "%s", m->start_err);
-	pthread_mutex_unlock(&m->lock);
-	if (!d)
-		return log_error("cannot listen on '%s': %s", addr, why);
-	if (why[0])
-		log_warn("metrics http server: %s", why);
-	m->daemon = d;
-	m->port = bound_port(d);
-	log_info("serving metrics on '%s' (port %d)", addr, m->port);
-	return 0;
+	if (m->http)
+		return log_error("cannot listen on '%s': already serving",
+				 addr ? addr : "");
+	m->http = metrics_http_start(m, addr ? addr : "");
+	return m->http ? 0 : -1;
 }
 
 int metrics_port(const struct metrics *m)
 {
-	return m && m->daemon ? m->port : -1;
+	return m ? metrics_http_port(m->http) : -1;
 }

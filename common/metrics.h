@@ -25,8 +25,10 @@ void metrics_destroy(struct metrics **m);
  * every update function accepts NULL and does nothing. A programming
  * error also gives NULL, with a log line: a name that is not a
  * Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*), or a name already
- * registered as another type. labels is copied as it is: quote and escape
- * the values yourself. help is taken from the first call for a name. The
+ * registered as another type. labels is copied as it is (quote and escape
+ * the values yourself), except that a URL in it keeps only its scheme,
+ * host and port (log_redact_url). help is taken from the first call for a
+ * name. The
  * registry is guarded by a mutex: look a metric up once and keep the
  * pointer rather than calling this in a hot loop. */
 struct metric *metrics_counter(struct metrics *m, const char *name,
@@ -71,13 +73,34 @@ int metrics_render(struct metrics *m, struct buf *out);
 typedef int (*metrics_ready_fn)(void *arg);
 void metrics_set_ready(struct metrics *m, metrics_ready_fn fn, void *arg);
 
+/* What the HTTP server of metrics_serve() holds, so that whoever can reach
+ * the port cannot starve /health: at most max_connections at once (capped
+ * by the descriptor limit, which is raised towards its hard limit to fit),
+ * at most per_ip from one address (0: no such limit; more are closed at
+ * once), each closed after idle_timeout_s without traffic. The server
+ * waits on epoll, so thousands of idle connections cost no time. */
+struct metrics_http_limits {
+	unsigned max_connections; /* default 1024 */
+	unsigned per_ip;          /* default 0 */
+	unsigned idle_timeout_s;  /* default 5 */
+};
+
+#define METRICS_HTTP_LIMITS_INIT { 1024, 0, 5 }
+
+/* The limits every later metrics_serve() of the process uses; main sets
+ * them once from its flags (cfg_parse does) before any server starts.
+ * Zero fields take the defaults. */
+void metrics_set_http_limits(const struct metrics_http_limits *l);
+
 /* Serve /metrics, /health (200 "ok" while the process runs) and /ready on
  * addr ("127.0.0.1:9101", ":9101", "[::1]:9101"). Returns 0, or -1 with a
  * log line when the address is invalid or cannot be bound.
  * An empty host means every interface (IPv6 and IPv4 when the host has
  * IPv6), a name ("localhost:9101") binds its first address, port 0 an
  * ephemeral port (see metrics_port). Other paths answer 404, methods
- * other than GET and HEAD 405. Call it once. */
+ * other than GET and HEAD 405. Call it once. Connections refused at the
+ * limits count in metrics_http_refused_total and are logged at most once
+ * every 10 s. */
 int metrics_serve(struct metrics *m, const char *addr);
 /* The port metrics_serve() bound (the real one when addr asked for port
  * 0), or -1 when not serving. */

@@ -1189,6 +1189,17 @@ enum rpc_status rpc_call_sync(struct rpc_client *c, const char *method,
 
 /* ---- setup ---- */
 
+/* "#2 https://host:port": the position in the pool (1 is the first URL
+ * given) and the URL without anything that may be a key, so two keys on
+ * one provider stay two nodes in logs and in rpc_node_up{node}. */
+static void node_name(char *out, size_t outlen, size_t pos, const char *url)
+{
+	char red[224];
+
+	log_redact_url(url, red, sizeof(red));
+	snprintf(out, outlen, "#%zu %s", pos, red);
+}
+
 static int add_node(struct rpc_client *c, const char *url, size_t len)
 {
 	struct rpc_node *nd;
@@ -1216,12 +1227,12 @@ static int add_node(struct rpc_client *c, const char *url, size_t len)
 	memset(nd, 0, sizeof(*nd));
 	nd->url = u;
 	nd->cooldown_ms = c->opts.breaker_cooldown_ms;
-	log_redact_url(u, nd->name, sizeof(nd->name));
+	node_name(nd->name, sizeof(nd->name), c->nnodes, u);
 	n = strncasecmp(u, "http://", 7) == 0 ? 7 :
 	    strncasecmp(u, "https://", 8) == 0 ? 8 : 0;
 	if (n == 0 || !u[n] || u[n] == '/')
-		return log_error("invalid node URL '%s': not http(s)://HOST...",
-				 nd->name);
+		return log_error("invalid node URL '%s': want http:// or "
+				 "https:// and a host", nd->name);
 	return 0;
 }
 
@@ -1293,7 +1304,7 @@ struct rpc_client *rpc_client_new(const struct rpc_opts *opts)
 		goto fail;
 	}
 	for (p = opts->urls; *p; p = *comma ? comma + 1 : comma) {
-		comma = p + strcspn(p, ",");
+		comma = p + strcspn(p, ",\n"); /* --rpc-file: one a line too */
 		if (add_node(c, p, (size_t)(comma - p)) < 0)
 			goto fail;
 	}

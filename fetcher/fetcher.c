@@ -381,14 +381,14 @@ static int check_hosts(const char *urls)
 	const char *p = urls;
 
 	while (*p) {
-		size_t len = strcspn(p, ",");
+		size_t len = strcspn(p, ",\n"); /* a file may list one a line */
 		char url[512], host[256], red[512];
 		const char *h, *e;
 		struct addrinfo hints = { 0 }, *ai = NULL;
 		int rc;
 
 		snprintf(url, sizeof(url), "%.*s", (int)len, p);
-		p += len + (p[len] == ',');
+		p += len + (p[len] != '\0');
 		h = strstr(url, "://");
 		h = h ? h + 3 : url;
 		if (strchr(h, '@') && strchr(h, '@') < h + strcspn(h, "/"))

@@ -69,8 +69,13 @@ static void connect_now(lws_sorted_usec_list_t *sul)
 	ci.local_protocol_name = "heads";
 	ci.pwsi = &h->wsi;
 	ci.opaque_user_data = h;
-	if (!lws_client_connect_via_info(&ci))
+	if (!lws_client_connect_via_info(&ci)) {
+		/* A refused connection on loopback fails here, before any
+		 * callback: say so as CONNECTION_ERROR does. */
+		log_warn("newHeads: cannot connect to '%s'; polling meanwhile",
+			 h->red);
 		schedule_reconnect(h);
+	}
 }
 
 static void on_message(struct heads *h, const char *text)
@@ -201,7 +206,8 @@ struct heads *heads_start(const char *url)
 	snprintf(h->addr_buf, sizeof(h->addr_buf), "%s", url);
 	if (lws_parse_uri(h->addr_buf, &prot, &h->address, &h->port, &h->path0) ||
 	    (strcmp(prot, "ws") && strcmp(prot, "wss"))) {
-		log_error("invalid --ws URL '%s': want ws://HOST:PORT/PATH", h->red);
+		log_error("invalid --ws URL '%s': want ws:// or wss:// and a host",
+			  h->red);
 		free(h);
 		return NULL;
 	}

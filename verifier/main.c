@@ -28,7 +28,7 @@ static int check_urls(const char *urls, char *bad, size_t badlen)
 	const char *p = urls;
 
 	while (*p) {
-		size_t n = strcspn(p, ",");
+		size_t n = strcspn(p, ",\n"); /* a file may list one a line */
 		size_t skip = !strncmp(p, "http://", 7) ? 7
 			      : !strncmp(p, "https://", 8) ? 8 : 0;
 
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 		  "0", 0, 0x7fffffffffffffffLL, "N",
 		  "refuse to start unless the node's chain id is N (0: any)",
 		  false },
-		{ "db", 0, "BLOCKPIPE_DB", CFG_STR, &c.db, NULL, 0, 0, "DSN",
+		{ "db", 0, "BLOCKPIPE_DB", CFG_SECRET, &c.db, NULL, 0, 0, "DSN",
 		  "PostgreSQL: window, epoch, lock and audits", false },
 		{ "heartbeat-interval", 0, "VERIFIER_HEARTBEAT_INTERVAL",
 		  CFG_DURATION, &c.heartbeat_ms, "5s", 10, 3600000, "DURATION",
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 		{ "pub", 0, "VERIFIER_PUB", CFG_STR, &c.pub, NULL, 0, 0,
 		  "ENDPOINT", "PUB socket: topics block, reorg, heartbeat",
 		  false },
-		{ "rpc", 'r', "BLOCKPIPE_RPC_URL", CFG_STR, &c.rpc, NULL, 0, 0,
+		{ "rpc", 'r', "BLOCKPIPE_RPC_URL", CFG_SECRET, &c.rpc, NULL, 0, 0,
 		  "URLS", "node JSON-RPC URLs, comma-separated", false },
 		{ "rpc-timeout", 0, "VERIFIER_RPC_TIMEOUT", CFG_DURATION,
 		  &c.rpc_timeout_ms, "10s", 100, 600000, "DURATION",
@@ -126,8 +126,8 @@ int main(int argc, char **argv)
 		char red[512];
 
 		log_redact_url(why, red, sizeof(red));
-		return cfg_fail(&prog, "invalid --rpc URL '%s': use "
-				"http(s)://HOST[:PORT][/PATH]", red);
+		return cfg_fail(&prog, "invalid --rpc URL '%s': want http:// "
+				"or https:// and a host", red);
 	}
 	if (c.db && !*c.db)
 		c.db = NULL;

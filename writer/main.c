@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		  false },
 		{ "batch", 'b', "WRITER_BATCH", CFG_INT, &cfg.batch, "500", 1,
 		  1000000, "N", "commit after this many messages", false },
-		{ "db", 'd', "BLOCKPIPE_DB", CFG_STR, &cfg.db, NULL, 0, 0, "DSN",
+		{ "db", 'd', "BLOCKPIPE_DB", CFG_SECRET, &cfg.db, NULL, 0, 0, "DSN",
 		  "PostgreSQL connection string or URI (required)", false },
 		{ "flush-interval", 'f', "WRITER_FLUSH_INTERVAL", CFG_DURATION,
 		  &cfg.flush_interval_ms, "200ms", 1, 3600000, "DUR",

@@ -2,8 +2,8 @@
 # Bad input fuzzing, short: tests/fuzz/run replays every reproducer kept
 # under tests/fuzz/regress/ (each a crash found once), then runs each
 # libFuzzer target (message parsers, RPC response parser, the
-# broadcaster's client message handler, RLP and header hashing) for about
-# 15 s from its seed corpus. Any crash, leak or sanitizer error fails, and
+# broadcaster's client message handler, RLP and header hashing, body
+# verification, the URL redactor) for about 15 s from its seed corpus. Any crash, leak or sanitizer error fails, and
 # so does a clang that cannot build with libFuzzer (status 3 of
 # tests/fuzz/run): a test that cannot run fails. On Debian 12 libFuzzer is
 # in libclang-rt-14-dev, which scripts/deps installs (apt installs it only

@@ -189,6 +189,9 @@ static void cfg_setup(void)
 	o_ratio = -1;
 }
 
+/* The table run_parse() parses: opts, or the secrets test's own. */
+static struct cfg_opt *run_opts = opts;
+
 struct run {
 	int rc;
 	char *out, *err;
@@ -247,7 +250,7 @@ static void run_parse(struct run *r, const char *const *args,
 	se = dup(STDERR_FILENO);
 	dup2(fileno(out), STDOUT_FILENO);
 	dup2(fileno(err), STDERR_FILENO);
-	r->rc = cfg_parse(&prog, opts, &r->common, argc, argv);
+	r->rc = cfg_parse(&prog, run_opts, &r->common, argc, argv);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(so, STDOUT_FILENO);
@@ -650,11 +653,246 @@ START_TEST(test_fail)
 }
 END_TEST
 
+/* Secrets: --NAME, --NAME-file, ENV and ENV_FILE. */
+
+static const char *o_key, *o_dsn;
+
+static struct cfg_opt sopts[] = {
+	{ "key", 'k', "CKCFG_KEY", CFG_SECRET, &o_key, NULL, 0, 0, "URL",
+	  "a node URL", false },
+	{ "dsn", 0, "CKCFG_DSN", CFG_SECRET, &o_dsn, NULL, 0, 0, "DSN",
+	  "a database", false },
+	CFG_END,
+};
+
+static char secret_dir[] = "/tmp/check_cfg.XXXXXX";
+
+/* A file holding text in the secrets directory; its path (static). */
+static const char *secret_file(const char *name, const char *text)
+{
+	static char path[8][128];
+	static int k;
+	char *p = path[k++ % 8];
+	FILE *fp;
+
+	snprintf(p, 128, "%s/%s", secret_dir, name);
+	fp = fopen(p, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return p;
+}
+
+static void secrets_setup(void)
+{
+	static const char *const names[] = {
+		"CKCFG_KEY", "CKCFG_KEY_FILE", "CKCFG_DSN", "CKCFG_DSN_FILE",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		unsetenv(names[i]);
+	snprintf(secret_dir, sizeof(secret_dir), "/tmp/check_cfg.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(secret_dir));
+	run_opts = sopts;
+	o_key = o_dsn = "unset";
+}
+
+static void secrets_teardown(void)
+{
+	static const char *const files[] = { "key", "dsn", "empty", "big" };
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", secret_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(secret_dir);
+	run_opts = opts;
+}
+
+static const char *arg2(const char *flag, const char *path)
+{
+	static char buf[4][256];
+	static int k;
+	char *b = buf[k++ % 4];
+
+	snprintf(b, 256, "%s=%s", flag, path);
+	return b;
+}
+
+START_TEST(test_secret_sources)
+{
+	const char *kf = secret_file("key", "http://h:1/v2/SECRETKEY\n\n");
+	const char *df = secret_file("dsn", "host=db password=hush\n");
+	char env[300];
+	struct run r;
+
+	/* From a flag's file, the final newlines gone. */
+	run_parse(&r, A("--key-file", kf, arg2("--dsn-file", df)), NONE);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(o_key, "http://h:1/v2/SECRETKEY");
+	ck_assert_str_eq(o_dsn, "host=db password=hush");
+	ck_assert(sopts[0].set && sopts[1].set);
+	run_free(&r);
+
+	/* From the file ENV_FILE names. */
+	snprintf(env, sizeof(env), "CKCFG_KEY_FILE=%s", kf);
+	run_parse(&r, NONE, A(env));
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(o_key, "http://h:1/v2/SECRETKEY");
+	ck_assert(sopts[0].set && !sopts[1].set);
+	run_free(&r);
+	unsetenv("CKCFG_KEY_FILE");
+
+	/* From ENV, as before. */
+	run_parse(&r, NONE, A("CKCFG_KEY=http://e:2/K"));
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(o_key, "http://e:2/K");
+	run_free(&r);
+
+	/* A flag, value or file, beats both variables. */
+	run_parse(&r, A("--key-file", kf), A("CKCFG_KEY=http://e:2/K"));
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(o_key, "http://h:1/v2/SECRETKEY");
+	run_free(&r);
+	unsetenv("CKCFG_KEY");
+	run_parse(&r, A("--key", "http://f:3/K3"), A(env));
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(o_key, "http://f:3/K3");
+	run_free(&r);
+}
+END_TEST
+
+/* A secret given as a flag is copied, and argv (what ps shows) keeps
+ * only what redaction keeps. */
+START_TEST(test_secret_off_argv)
+{
+	struct run r;
+
+	run_parse(&r, A("--key", "https://u:pw@h:1/v2/SECRETKEY",
+			"--dsn=host=db password=hush", "-khttp://g/K2"), NONE);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(o_key, "http://g/K2");
+	ck_assert_str_eq(o_dsn, "host=db password=hush");
+	ck_assert_str_eq(r.argv[2], "https://h:1");
+	ck_assert_str_eq(r.argv[3], "--dsn=***");
+	ck_assert_str_eq(r.argv[4], "-khttp://g");
+	run_free(&r);
+	/* Nothing secret: argv unchanged. */
+	run_parse(&r, A("--key", "http://127.0.0.1:8545"), NONE);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(r.argv[2], "http://127.0.0.1:8545");
+	run_free(&r);
+}
+END_TEST
+
+static const struct {
+	const char *what;
+	const char *const *args;
+	const char *const *env;
+	const char *err;
+} secret_errors[] = {
+	{ "flag and file", A("--key", "http://a", "--key-file", "@K"), NONE,
+	  "--key and --key-file exclude each other" },
+	{ "both variables", NONE, A("CKCFG_KEY=http://a", "CKCFG_KEY_FILE=@K"),
+	  "CKCFG_KEY and CKCFG_KEY_FILE are both set: give one" },
+	{ "missing file", A("--key-file", "@/none"), NONE,
+	  "cannot read --key-file '@/none': No such file or directory" },
+	{ "missing file from env", NONE, A("CKCFG_KEY_FILE=@/none"),
+	  "cannot read --key from '@/none' (CKCFG_KEY_FILE): No such file" },
+	{ "empty file", A("--key-file", "@E"), NONE, "/empty': is empty" },
+	{ "directory", A("--key-file", "@"), NONE, "': is a directory" },
+	{ "too large", A("--dsn-file", "@B"), NONE, "larger than 65536 bytes" },
+	{ "file needs a value", A("--key-file"), NONE,
+	  "option '--key-file' needs a value" },
+};
+
+/* "@X" in a case stands for the file X of the secrets directory. */
+static const char *at_path(const char *s, char *buf, size_t n)
+{
+	const char *name = strchr(s, '@');
+
+	if (!name)
+		return s;
+	snprintf(buf, n, "%.*s%s/%s", (int)(name - s), s, secret_dir,
+		 !strcmp(name + 1, "K") ? "key" : !strcmp(name + 1, "E") ? "empty" :
+		 !strcmp(name + 1, "B") ? "big" : name + 1);
+	if (!strcmp(name + 1, ""))
+		buf[strlen(buf) - 1] = '\0';
+	return buf;
+}
+
+START_TEST(test_secret_errors)
+{
+	char big[CFG_SECRET_MAX + 2];
+	char b[4][512], want[600];
+	const char *args[5] = { NULL }, *env[3] = { NULL };
+	struct run r;
+	size_t k;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	secret_file("key", "http://h/K");
+	secret_file("empty", " \n");
+	secret_file("big", big);
+	for (k = 0; secret_errors[_i].args && secret_errors[_i].args[k]; k++)
+		args[k] = at_path(secret_errors[_i].args[k], b[k], sizeof(b[k]));
+	for (k = 0; secret_errors[_i].env && secret_errors[_i].env[k]; k++)
+		env[k] = at_path(secret_errors[_i].env[k], b[2 + k], sizeof(b[2 + k]));
+	snprintf(want, sizeof(want), "%s",
+		 at_path(secret_errors[_i].err, b[3], sizeof(b[3])));
+	run_parse(&r, args, env);
+	ck_assert_msg(r.rc == 2, "%s: rc %d", secret_errors[_i].what, r.rc);
+	ck_assert_msg(strstr(r.err, want), "%s: stderr '%s', want '%s'",
+		      secret_errors[_i].what, r.err, want);
+	/* No error line shows a file's content. */
+	ck_assert_ptr_null(strstr(r.err, "http://h/K"));
+	run_free(&r);
+	unsetenv("CKCFG_KEY");
+	unsetenv("CKCFG_KEY_FILE");
+}
+END_TEST
+
+START_TEST(test_secret_help)
+{
+	struct run r;
+
+	run_parse(&r, A("--help"), NONE);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "--key-file FILE"));
+	ck_assert_ptr_nonnull(strstr(r.out, "read --key from FILE"));
+	ck_assert_ptr_nonnull(strstr(r.out, "env CKCFG_KEY_FILE"));
+	ck_assert_ptr_nonnull(strstr(r.out, "env CKCFG_DSN_FILE"));
+	run_free(&r);
+}
+END_TEST
+
+/* An error line quoting a URL names it without its key. */
+START_TEST(test_fail_redacts)
+{
+	FILE *err = tmpfile();
+	int se;
+	char *s;
+
+	fflush(stderr);
+	se = dup(STDERR_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	cfg_fail(&prog, "invalid --rpc URL '%s'", "ftp://u:p@h:1/v2/SECRETKEY");
+	fflush(stderr);
+	dup2(se, STDERR_FILENO);
+	close(se);
+	s = slurp(err);
+	ck_assert_str_eq(s, "ckprog: invalid --rpc URL 'ftp://h:1'\n");
+	free(s);
+}
+END_TEST
+
 static Suite *cfg_suite(void)
 {
 	Suite *s = suite_create("cfg");
 	TCase *tn = tcase_create("numbers");
 	TCase *tp = tcase_create("parse");
+	TCase *ts = tcase_create("secrets");
 
 	tcase_add_loop_test(tn, test_parse_int, 0, sizeof(ints) / sizeof(*ints));
 	tcase_add_loop_test(tn, test_parse_duration, 0,
@@ -672,7 +910,16 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tp, test_bad_default);
 	tcase_add_test(tp, test_find);
 	tcase_add_test(tp, test_fail);
+	tcase_add_test(tp, test_fail_redacts);
 	suite_add_tcase(s, tp);
+
+	tcase_add_checked_fixture(ts, secrets_setup, secrets_teardown);
+	tcase_add_test(ts, test_secret_sources);
+	tcase_add_test(ts, test_secret_off_argv);
+	tcase_add_loop_test(ts, test_secret_errors, 0,
+			    sizeof(secret_errors) / sizeof(*secret_errors));
+	tcase_add_test(ts, test_secret_help);
+	suite_add_tcase(s, ts);
 	return s;
 }
 

@@ -537,51 +537,151 @@ static const struct {
 } redact[] = {
 	/* Nothing secret: unchanged. */
 	{ "http://127.0.0.1:8545", "http://127.0.0.1:8545" },
-	{ "http://127.0.0.1:8545/", "http://127.0.0.1:8545/" },
 	{ "ws://localhost:8546", "ws://localhost:8546" },
-	{ "https://rpc.example.org/v1/mainnet",
-	  "https://rpc.example.org/v1/mainnet" },
 	{ "http://[::1]:8545", "http://[::1]:8545" },
 	{ "127.0.0.1:8545", "127.0.0.1:8545" },
+	{ "tcp://127.0.0.1:5557", "tcp://127.0.0.1:5557" },
 	{ "", "" },
-	/* User information. */
-	{ "https://user:secret@node.example.com:8545/",
-	  "https://***@node.example.com:8545/" },
-	{ "https://apikey@node.example.com", "https://***@node.example.com" },
-	{ "http://user:p%40ss@10.0.0.1:8545", "http://***@10.0.0.1:8545" },
-	{ "user:secret@host:8545", "***@host:8545" },
-	/* An unencoded '@' in the password: the last '@' ends it. */
-	{ "https://user:p@ss@node.example.com/", "https://***@node.example.com/" },
-	{ "https://a@b@c@h:1", "https://***@h:1" },
-	/* An '@' after the host is not user information. */
-	{ "http://host/a@b", "http://host/a@b" },
-	/* Path segments of 16 characters or more. */
-	{ "https://eth-mainnet.g.alchemy.com/v2/abcdefghijklmnop123",
-	  "https://eth-mainnet.g.alchemy.com/v2/***" },
+	/* A node is named by scheme, host and port: every path goes, long
+	 * or short, since a path may be a key of any length. */
+	{ "http://127.0.0.1:8545/", "http://127.0.0.1:8545" },
+	{ "https://rpc.example.org/v1/mainnet", "https://rpc.example.org" },
+	{ "http://127.0.0.1:9/v2/SECRETKEY", "http://127.0.0.1:9" },
+	{ "https://h/aaaaaaaaaaaaaaa", "https://h" },
+	{ "https://h//x", "https://h" },
+	/* Infura (https and wss, with a project secret as user info). */
 	{ "https://mainnet.infura.io/v3/9aa3d95b3bc440fa88ea12eaa4456161",
-	  "https://mainnet.infura.io/v3/***" },
+	  "https://mainnet.infura.io" },
 	{ "wss://mainnet.infura.io/ws/v3/9aa3d95b3bc440fa88ea12eaa4456161",
-	  "wss://mainnet.infura.io/ws/v3/***" },
+	  "wss://mainnet.infura.io" },
+	{ "https://:b5e7c0ffee@sepolia.infura.io/v3/9aa3d95b3bc440fa",
+	  "https://sepolia.infura.io" },
+	/* Alchemy. */
+	{ "https://eth-mainnet.g.alchemy.com/v2/abcdefghijklmnop123",
+	  "https://eth-mainnet.g.alchemy.com" },
+	{ "wss://eth-mainnet.g.alchemy.com/v2/k", "wss://eth-mainnet.g.alchemy.com" },
+	/* QuickNode: the token is the path, with a trailing slash. */
+	{ "https://x.quiknode.pro/0123456789abcdef0123/", "https://x.quiknode.pro" },
+	{ "wss://x.quiknode.pro/short/", "wss://x.quiknode.pro" },
+	/* Ankr, Chainstack, GetBlock, BlastAPI, dRPC, Tenderly, NOWNodes. */
 	{ "https://rpc.ankr.com/eth/0123456789abcdef0123456789abcdef",
-	  "https://rpc.ankr.com/eth/***" },
-	{ "https://x.quiknode.pro/0123456789abcdef0123/",
-	  "https://x.quiknode.pro/***/" },
-	{ "https://h/aaaaaaaaaaaaaaa", "https://h/aaaaaaaaaaaaaaa" }, /* 15 */
-	{ "https://h/aaaaaaaaaaaaaaaa", "https://h/***" },            /* 16 */
-	{ "https://h/aaaaaaaaaaaaaaaa/b/cccccccccccccccccccc/d",
-	  "https://h/***/b/***/d" },
-	{ "https://h//x", "https://h//x" },
-	/* Query strings and fragments always go. */
-	{ "https://node.example.com/rpc?apikey=abc",
-	  "https://node.example.com/rpc?***" },
-	{ "https://node.example.com?key=abc", "https://node.example.com?***" },
-	{ "http://127.0.0.1:8545/?", "http://127.0.0.1:8545/?***" },
-	{ "https://h/v2/abcdefghijklmnop123?x=1&y=2", "https://h/v2/***?***" },
-	{ "https://h/p#token=abc", "https://h/p?***" },
+	  "https://rpc.ankr.com" },
+	{ "https://rpc.ankr.com/eth/ab", "https://rpc.ankr.com" },
+	{ "https://nd-123-456-789.p2pify.com/3c6e0b8a9c15224a8228b9a98ca1531d",
+	  "https://nd-123-456-789.p2pify.com" },
+	{ "https://go.getblock.io/abc123/", "https://go.getblock.io" },
+	{ "https://eth-mainnet.blastapi.io/0b1c2d3e-4f5a", "https://eth-mainnet.blastapi.io" },
+	{ "https://lb.drpc.org/ogrpc?network=ethereum&dkey=KEY",
+	  "https://lb.drpc.org" },
+	{ "https://mainnet.gateway.tenderly.co/KEY", "https://mainnet.gateway.tenderly.co" },
+	{ "https://eth.nownodes.io/KEY", "https://eth.nownodes.io" },
+	/* Keys in the query string (Etherscan-style apikey=), fragments. */
+	{ "https://node.example.com/rpc?apikey=abc", "https://node.example.com" },
+	{ "https://node.example.com?key=abc", "https://node.example.com" },
+	{ "https://node.example.com:8443?key=abc", "https://node.example.com:8443" },
+	{ "http://127.0.0.1:8545/?", "http://127.0.0.1:8545" },
+	{ "https://h/p#token=abc", "https://h" },
+	{ "https://h#token", "https://h" },
+	/* User information, whatever its shape. */
+	{ "https://user:secret@node.example.com:8545/", "https://node.example.com:8545" },
+	{ "https://apikey@node.example.com", "https://node.example.com" },
+	{ "http://user:p%40ss@10.0.0.1:8545", "http://10.0.0.1:8545" },
+	{ "user:secret@host:8545", "host:8545" },
+	{ "user:secret@host:8545/key", "host:8545" },
+	/* An unencoded '@' in the password: the last '@' ends it. */
+	{ "https://user:p@ss@node.example.com/", "https://node.example.com" },
+	{ "https://a@b@c@h:1", "https://h:1" },
+	/* An '@' after the host is path. */
+	{ "http://host/a@b", "http://host" },
+	/* A backslash ends the host as a slash does. */
+	{ "https://h\\v2\\KEY", "https://h" },
+	/* IPv6 hosts. */
+	{ "http://[::1]:8545/v2/KEY", "http://[::1]:8545" },
+	{ "https://u:p@[2001:db8::1]/KEY?k=v", "https://[2001:db8::1]" },
+	{ "http://[fe80::1%25eth0]:8545/KEY", "http://[fe80::1%25eth0]:8545" },
+	/* Scheme case, PostgreSQL URIs. */
+	{ "HTTPS://H/KEY", "HTTPS://H" },
+	{ "postgresql://bp:pw@db.example:5432/blockpipe?sslmode=require",
+	  "postgresql://db.example:5432" },
 	/* Everything at once. */
-	{ "https://u:p@eth-mainnet.g.alchemy.com/v2/abcdefghijklmnop123?k=v",
-	  "https://***@eth-mainnet.g.alchemy.com/v2/***?***" },
+	{ "https://u:p@eth-mainnet.g.alchemy.com/v2/abcdefghijklmnop123?k=v#f",
+	  "https://eth-mainnet.g.alchemy.com" },
+	/* A failover list. */
+	{ "http://a:1/KEY1,https://u:p@b/v3/KEY2,http://c:3",
+	  "http://a:1,https://b,http://c:3" },
+	{ "u:p@a:1/KEY1,b:2/KEY2", "a:1,b:2" },
+	/* URLs quoted in a sentence: each is cut, the rest stays. */
+	{ "invalid --rpc URL 'http://h:1/v2/SECRETKEY': want http://",
+	  "invalid --rpc URL 'http://h:1': want http://" },
+	{ "cannot reach \"wss://u:p@h/KEY\" or https://g/K2?x=1 (retrying)",
+	  "cannot reach \"wss://h\" or https://g (retrying)" },
+	{ "Could not resolve host: h; url https://h/v2/KEY",
+	  "Could not resolve host: h; url https://h" },
+	{ "://u:p@h/KEY", "://h" },
+	/* A quote or a comma inside a URL does not let its tail through. */
+	{ "http://h\"x/SECRETKEY", "http://h" },
+	{ "http://h:1/v2/KEY'x,y", "http://h:1,y" },
+	{ "invalid --rpc 'http://h\"x/SECRETKEY'", "invalid --rpc 'http://h'" },
+	{ "bad 'http://h/a,b/SECRETKEY' here", "bad 'http://h' here" },
+	{ "nodes http://a:1/K1,http://b/K2 down", "nodes http://a:1,http://b down" },
+	{ "(see https://h/v2/KEY).", "(see https://h)." },
+	{ "'http://h/KEY'", "'http://h'" },
+	/* ZeroMQ's local transports are files and names, not nodes. */
+	{ "ipc:///tmp/blockpipe.sock", "ipc:///tmp/blockpipe.sock" },
+	{ "bind inproc://verifier then http://h/K", "bind inproc://verifier then http://h" },
 };
+
+/* No output of the table holds a secret: every secret in the inputs is
+ * spelt with one of these. */
+static const char *const secrets[] = {
+	"KEY", "secret", "9aa3d95b", "abcdefghij", "0123456789", "abc123",
+	"apikey", "token", "p%40ss", "ss@", "b5e7c0ffee", "sslmode", "pw@",
+	"0b1c2d3e", "3c6e0b8a", "short", "/ab", "/v1", "/v2", "/v3", "/ws",
+	"ogrpc", "network=",
+};
+
+START_TEST(test_redact_no_secret)
+{
+	char out[256];
+
+	log_redact_url(redact[_i].in, out, sizeof(out));
+	for (size_t k = 0; k < sizeof(secrets) / sizeof(*secrets); k++)
+		ck_assert_msg(!strstr(out, secrets[k]) ||
+			      strstr(redact[_i].in, "ipc://"),
+			      "'%s' -> '%s' holds '%s'", redact[_i].in, out,
+			      secrets[k]);
+	/* And structurally: after each "scheme://" of a node, only a host
+	 * and a port (no '/', '?', '#', '@') up to where the URL ends. */
+	for (const char *p = strstr(out, "://"); p; p = strstr(p, "://")) {
+		if (p - out >= 3 && !strncmp(p - 3, "ipc", 3))
+			break;
+		for (p += 3; *p && !strchr(" '\",<>", *p); p++)
+			ck_assert_msg(!strchr("/?#@\\", *p) || !strncmp(p, "://", 3),
+				      "'%s' -> '%s': more than host:port",
+				      redact[_i].in, out);
+	}
+}
+END_TEST
+
+/* Whoever forgets to redact: a log line's message, its string fields and
+ * its errno text never carry a URL's key. */
+START_TEST(test_lines_redacted)
+{
+	char *line;
+
+	capture_start();
+	log_at(LOG_WARN, LOGF(LF_S("node", "http://u:pw@h:1/v2/SECRETKEY"),
+			      LF_S("endpoint", "ipc:///tmp/x.sock")),
+	       "cannot fetch from 'https://h/v3/SECRETKEY?apikey=SECRET2'");
+	line = capture_end(NULL);
+	ck_assert_ptr_null(strstr(line, "SECRET"));
+	ck_assert_ptr_null(strstr(line, "pw"));
+	ck_assert_ptr_nonnull(strstr(line, "\"node\":\"http://h:1\""));
+	ck_assert_ptr_nonnull(strstr(line, "'https://h'"));
+	ck_assert_ptr_nonnull(strstr(line, "ipc:///tmp/x.sock"));
+	free(line);
+}
+END_TEST
 
 START_TEST(test_redact)
 {
@@ -645,12 +745,15 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, test_errno_field);
 	tcase_add_loop_test(tc, test_level_filter, 0, 16);
 	tcase_add_test(tc, test_return_idiom);
+	tcase_add_test(tc, test_lines_redacted);
 	tcase_add_loop_test(tc, test_level_parse, 0,
 			    sizeof(level_parse) / sizeof(*level_parse));
 	suite_add_tcase(s, tc);
 
 	tcase_add_loop_test(tr, test_redact, 0, sizeof(redact) / sizeof(*redact));
 	tcase_add_loop_test(tr, test_redact_short, 0,
+			    sizeof(redact) / sizeof(*redact));
+	tcase_add_loop_test(tr, test_redact_no_secret, 0,
 			    sizeof(redact) / sizeof(*redact));
 	suite_add_tcase(s, tr);
 	return s;

@@ -2,8 +2,9 @@
  * concurrent updates; get-or-create hands back the same series; the
  * Prometheus text is exactly what scrapers expect (a golden registry);
  * quantiles follow histogram_quantile; the HTTP server answers /metrics,
- * /health, /ready and 404 on an ephemeral port, and bad addresses are
- * refused. */
+ * /health, /ready and 404 on an ephemeral port, bad addresses are
+ * refused, and a flood of idle and slowloris connections does not keep
+ * /health from answering. */
 #include <check.h>
 #include <curl/curl.h>
 #include <math.h>
@@ -11,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -597,6 +601,162 @@ START_TEST(test_bad_addrs)
 }
 END_TEST
 
+/* A label that quotes a URL keeps scheme, host and port only, at lookup
+ * as at creation. */
+START_TEST(test_labels_redacted)
+{
+	struct metrics *m = metrics_new("test");
+	struct metric *g = metrics_gauge(m, "rpc_node_up", "up",
+			"node=\"#1 https://u:pw@h:1/v2/SECRETKEY?k=SECRET2\"");
+	char *text;
+
+	metric_set(g, 1);
+	ck_assert_ptr_eq(metrics_gauge(m, "rpc_node_up", NULL,
+				       "node=\"#1 https://h:1/v2/SECRETKEY\""), g);
+	text = render(m);
+	ck_assert_ptr_null(strstr(text, "SECRET"));
+	ck_assert_ptr_null(strstr(text, "pw"));
+	ck_assert_ptr_nonnull(strstr(text, "rpc_node_up{node=\"#1 https://h:1\"} 1\n"));
+	free(text);
+	metrics_destroy(&m);
+}
+END_TEST
+
+/* ---- the server under a connection flood ---- */
+
+/* A connection to 127.0.0.1:port from 127.0.0.(src+1) (0: 127.0.0.1). */
+static int tcp_to(int port, int src)
+{
+	struct sockaddr_in sa = { 0 }, from = { 0 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	if (src) {
+		from.sin_family = AF_INET;
+		from.sin_addr.s_addr = htonl(0x7f000001u + (unsigned)src);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&from,
+				      sizeof(from)), 0);
+	}
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Did the server close fd within ms? */
+static int closed_within(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	char b[256];
+
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	return recv(fd, b, sizeof(b), MSG_DONTWAIT) <= 0;
+}
+
+/* GET /health from 127.0.0.(src+1): the status, 0 when no answer came
+ * within 1 s (a liveness probe's timeout). */
+static int health(int port, int src)
+{
+	static const char req[] = "GET /health HTTP/1.0\r\n\r\n";
+	int fd = tcp_to(port, src), status = 0;
+	struct pollfd p = { fd, POLLIN, 0 };
+	char b[256] = "";
+	ssize_t n;
+
+	ck_assert_int_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL),
+			 (ssize_t)sizeof(req) - 1);
+	if (poll(&p, 1, 1000) == 1 && (n = recv(fd, b, sizeof(b) - 1, 0)) > 12) {
+		b[n] = '\0';
+		status = atoi(b + 9);
+	}
+	close(fd);
+	return status;
+}
+
+static double counter_in(struct metrics *m, const char *name)
+{
+	return metric_value(metrics_counter(m, name, NULL, NULL));
+}
+
+/* 200 idle connections and 50 that trickle a header byte, against a
+ * server of 32: /health is answered at once all along, the server holds
+ * no more than its limit, and the ones it shut down are counted. */
+START_TEST(test_http_flood)
+{
+	const struct metrics_http_limits lim = { 32, 0, 60 };
+	struct metrics *m = metrics_new("test");
+	int fds[250], port, closed = 0;
+
+	metrics_set_http_limits(&lim);
+	ck_assert_int_eq(metrics_serve(m, "127.0.0.1:0"), 0);
+	port = metrics_port(m);
+	for (int i = 0; i < 250; i++) {
+		fds[i] = tcp_to(port, 0);
+		if (i >= 200)
+			ck_assert_int_eq(send(fds[i], "GET /health HTTP/1.1\r\nX: ",
+					      25, MSG_NOSIGNAL), 25);
+		if (i % 25 == 24)
+			ck_assert_int_eq(health(port, 0), 200);
+	}
+	for (int k = 0; k < 3; k++) {
+		for (int i = 200; i < 250; i++)
+			send(fds[i], "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ck_assert_int_eq(health(port, 0), 200);
+	}
+	for (int i = 0; i < 250; i++) {
+		closed += closed_within(fds[i], i < 10 ? 500 : 0);
+		close(fds[i]);
+	}
+	ck_assert_int_ge(closed, 250 - 32);
+	ck_assert_double_ge(counter_in(m, "metrics_http_evicted_total"), 250 - 32);
+	ck_assert_int_eq(health(port, 0), 200);
+	metrics_destroy(&m);
+}
+END_TEST
+
+/* --metrics-per-ip: beyond it an address's connections are closed at
+ * once and counted; other addresses are served. */
+START_TEST(test_http_per_ip)
+{
+	const struct metrics_http_limits lim = { 64, 4, 60 };
+	struct metrics *m = metrics_new("test");
+	int fds[5], port;
+
+	metrics_set_http_limits(&lim);
+	ck_assert_int_eq(metrics_serve(m, "127.0.0.1:0"), 0);
+	port = metrics_port(m);
+	for (int i = 0; i < 5; i++)
+		fds[i] = tcp_to(port, 1);
+	ck_assert(closed_within(fds[4], 2000));
+	ck_assert(!closed_within(fds[0], 200));
+	ck_assert_int_eq(health(port, 0), 200);
+	ck_assert_int_eq(health(port, 2), 200);
+	ck_assert_double_eq(counter_in(m, "metrics_http_refused_total"), 1);
+	for (int i = 0; i < 5; i++)
+		close(fds[i]);
+	metrics_destroy(&m);
+}
+END_TEST
+
+/* --metrics-idle-timeout: an idle connection is closed after it. */
+START_TEST(test_http_idle_timeout)
+{
+	const struct metrics_http_limits lim = { 64, 0, 1 };
+	struct metrics *m = metrics_new("test");
+	int fd;
+
+	metrics_set_http_limits(&lim);
+	ck_assert_int_eq(metrics_serve(m, "127.0.0.1:0"), 0);
+	fd = tcp_to(metrics_port(m), 0);
+	ck_assert(!closed_within(fd, 300));
+	ck_assert(closed_within(fd, 5000));
+	close(fd);
+	metrics_destroy(&m);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
 	Suite *s = suite_create("metrics");
@@ -613,6 +773,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, test_quantile_negative_bounds);
 	tcase_add_test(tc, test_latency_bounds);
 	tcase_add_test(tc, test_concurrent);
+	tcase_add_test(tc, test_labels_redacted);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 
@@ -621,6 +782,9 @@ static Suite *metrics_suite(void)
 			    sizeof(good_addrs) / sizeof(*good_addrs));
 	tcase_add_loop_test(http_tc, test_bad_addrs, 0,
 			    sizeof(bad_addrs) / sizeof(*bad_addrs));
+	tcase_add_test(http_tc, test_http_flood);
+	tcase_add_test(http_tc, test_http_per_ip);
+	tcase_add_test(http_tc, test_http_idle_timeout);
 	tcase_set_timeout(http_tc, 60);
 	suite_add_tcase(s, http_tc);
 	return s;

@@ -275,8 +275,18 @@ START_TEST(test_node_names_redacted)
 	ck_assert_ptr_nonnull(strstr(rpc_node_name(c, 0), "127.0.0.1:1"));
 	ck_assert_ptr_null(strstr(rpc_node_name(c, 1), "hush"));
 	ck_assert_ptr_null(rpc_node_name(c, 2));
+	/* Scheme, host and port only, and the position in the pool. */
+	ck_assert_str_eq(rpc_node_name(c, 0), "#1 http://127.0.0.1:1");
+	ck_assert_str_eq(rpc_node_name(c, 1), "#2 https://node.example");
 	rpc_client_destroy(&c);
 	ck_assert_ptr_null(c);
+	/* Short keys too, and two keys on one provider stay two nodes. */
+	o.urls = "https://eth.example/v2/SECRETKEY,https://eth.example/v2/K2";
+	c = rpc_client_new(&o);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(rpc_node_name(c, 0), "#1 https://eth.example");
+	ck_assert_str_eq(rpc_node_name(c, 1), "#2 https://eth.example");
+	rpc_client_destroy(&c);
 }
 END_TEST
 

@@ -1,0 +1,69 @@
+// A client that never reads is closed after --write-timeout even at an
+// ordinary block rate, while its queue is far from full and the kernel's
+// buffers still take every frame: one block a second, small blocks, a
+// 3 s write timeout. The reading clients get every block and stay.
+import WebSocket from 'ws';
+import { startBroadcaster, FakeChain, collect, assert, waitFor, sleep } from './lib.mjs';
+
+const WT = 3000;
+const b = await startBroadcaster(['--write-timeout', `${WT / 1000}s`], { log: process.env.BC_LOG });
+const chain = new FakeChain({ txs: 2, logs: 1 });
+b.send(chain.heartbeat());
+
+async function open(path, sub) {
+	const ws = new WebSocket(b.url + path);
+	const msgs = collect(ws);
+	const c = { ws, msgs, close: null };
+	ws.on('close', (code) => { c.close = code; });
+	await new Promise((res, rej) => { ws.on('open', res); ws.on('error', rej); });
+	ws.send(JSON.stringify(sub));
+	return c;
+}
+const metric = async (re) => {
+	const m = (await (await fetch(`${b.http}/metrics`)).text()).match(re);
+	return m ? Number(m[1]) : NaN;
+};
+const wto = () => metric(/broadcaster_disconnects_total\{reason="write_timeout"\} (\d+)/);
+
+const good = await open('/v1/stream', { action: 'subscribe', channels: ['newBlocks', 'newTxs', 'newLogs'] });
+const eth = await open('/v1/eth', { jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] });
+const lazy = await open('/v1/stream', { action: 'subscribe', channels: ['newBlocks', 'newTxs', 'newLogs'] });
+await waitFor(() => good.msgs.length && eth.msgs.length && lazy.msgs.length, 'the subscriptions');
+const subscribedAt = Date.now();
+lazy.ws._socket.pause(); // never reads again
+
+let sent = 0, closedAt = 0;
+const feed = setInterval(() => { b.send(chain.next()); sent++; }, 1000);
+await waitFor(async () => {
+	if ((await wto()) >= 1) closedAt = Date.now();
+	return closedAt;
+}, 'the client that never reads to be closed', 20000);
+const after = closedAt - subscribedAt;
+console.log(`never-reader closed ${after} ms after its last read, ${sent} blocks (1/s) sent meanwhile`);
+assert(after >= WT, `closed before the write timeout (${after} ms)`);
+assert(after < WT + 3000, `closed ${after} ms after its last read, write timeout ${WT} ms`);
+assert(sent < 32, `${sent} blocks: the queue (256) was not what closed it`);
+assert(await metric(/broadcaster_disconnects_total\{reason="overflow"\} (\d+)/) === 0, 'closed by overflow, not the write timeout');
+assert(b.lines.some((l) => l.msg === 'client has not read for the write timeout: closing'), 'no log line for the close');
+// Its connection is gone (the close frame cannot be written: dropped).
+await waitFor(async () => (await metric(/broadcaster_connections (\d+)/)) === 2, 'the connection to be dropped', 10000);
+
+// The readers, pinged for proof meanwhile, stay and have every block.
+await sleep(2 * WT);
+clearInterval(feed);
+const last = chain.tip().n;
+await waitFor(() => good.msgs.some((m) => m.type === 'newBlock' && m.data.height === last) &&
+	eth.msgs.some((m) => m.params && Number(m.params.result.number) === last), 'the readers to get the last block');
+const heads = eth.msgs.filter((m) => m.params).length;
+const blocks = good.msgs.filter((m) => m.type === 'newBlock').length;
+assert(heads === sent && blocks === sent, `readers: ${heads} heads, ${blocks} blocks of ${sent}`);
+assert(!good.close && !eth.close, `a reader was closed: ${good.close} ${eth.close}`);
+assert(await wto() === 1, 'a reader was closed by the write timeout');
+
+good.ws.close();
+eth.ws.close();
+lazy.ws.terminate();
+const st = await b.stop();
+assert(st.code === 0, `exit ${JSON.stringify(st)}`);
+console.log('ok: write timeout');
+process.exit(0);
