@@ -11,7 +11,7 @@ PREFIX ?= /usr/local
 VERSION := 0.1.0
 
 CC ?= cc
-PKGS := libcurl yajl libpq libzmq libwebsockets libmicrohttpd nettle
+PKGS := libcurl yajl libpq libzmq libwebsockets libmicrohttpd nettle libsystemd
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wwrite-strings -fno-common
 OPT ?= -O2 -g

@@ -15,6 +15,7 @@
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "ring.h"
 #include "server.h"
 #include "sig.h"
@@ -280,6 +281,7 @@ static void take_events(struct bc_server *srv)
 static void begin_shutdown(struct bc_server *srv)
 {
 	srv->stopping = 1;
+	notify_stopping();
 	log_at(LOG_INFO, LOGF(LF_U("clients", srv->nclients)),
 	       "stopping: closing every client");
 	for (struct client *c = srv->clients; c; c = c->next)
@@ -568,6 +570,7 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	lws_sul_schedule(srv.ctx, 0, &srv.tick, on_tick, TICK_US);
 
 	for (;;) {
+		notify_loop(ready(&srv));
 		if (lws_service(srv.ctx, 0) < 0) {
 			log_error("WebSocket service failed");
 			goto out;

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
+#include "notify.h"
 #include "pg.h"
 #include "sig.h"
 #include "banned.h"
@@ -675,6 +676,7 @@ int writer_run(const struct writer_cfg *cfg)
 		struct msg m;
 		int timeout = 1000, r, idle_committer = 0;
 
+		notify_loop(db_ready(&w));
 		if (w.batch.n) {
 			long long left = w.batch_started_ms +
 					 cfg->flush_interval_ms - now_ms();
@@ -700,6 +702,7 @@ int writer_run(const struct writer_cfg *cfg)
 			break;
 		}
 	}
+	notify_stopping();
 	if (drain(&w, th) < 0)
 		rc = 1;
 	started = 0;
