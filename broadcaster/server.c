@@ -15,6 +15,7 @@
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
+#include "node.h"
 #include "notify.h"
 #include "ring.h"
 #include "server.h"
@@ -260,6 +261,7 @@ static void take_events(struct bc_server *srv)
 			    ev->height > srv->tip)
 				srv->tip = ev->height;
 			srv->have_tip = 1;
+			node_stream_has_tip(srv->node);
 		}
 		if (ev->kind == EV_TIP) {
 			ev_free(ev);
@@ -532,6 +534,12 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 		goto out;
 	}
 	metrics_setup(&srv);
+	rc = node_start(&srv.node, cfg->rpc, srv.chain_id, srv.metrics);
+	if (rc != 0) {
+		rc = rc == 1 ? 2 : 1; /* 2: the node serves another chain */
+		goto out;
+	}
+	rc = 1;
 
 	if (log_enabled(LOG_DEBUG))
 		logs |= LLL_WARN | LLL_NOTICE;
@@ -588,6 +596,7 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	rc = 0;
 out:
 	input_stop(&srv);
+	node_stop(&srv.node);
 	if (srv.ctx) {
 		lws_sul_cancel(&srv.tick);
 		lws_context_destroy(srv.ctx);
