@@ -1,5 +1,7 @@
 #include "notify.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
@@ -8,6 +10,9 @@
 #include "log.h"
 #include "banned.h"
 
+/* Written by notify_init() and the main loop's thread (the owner, the
+ * first to call notify_loop()); notify_watchdog() from any other thread
+ * returns at once, so only the owner touches the rest. */
 static struct {
 	int inited;
 	int enabled;          /* NOTIFY_SOCKET is set */
@@ -16,6 +21,8 @@ static struct {
 	int ready_sent;
 	int stopping_sent;
 	int warned;
+	pthread_t owner;
+	atomic_int have_owner;
 } st;
 
 void notify_init(void)
@@ -28,6 +35,7 @@ void notify_init(void)
 	st.wd_ms = 0;
 	st.wd_last_ms = -1;
 	st.ready_sent = st.stopping_sent = st.warned = 0;
+	atomic_store(&st.have_owner, 0);
 	/* > 0 only when WATCHDOG_USEC is set and WATCHDOG_PID, if set, is
 	 * this process (a child does not feed its parent's watchdog). */
 	if (st.enabled && sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
@@ -58,16 +66,10 @@ void notify_ready(void)
 	send_state("READY=1");
 }
 
-void notify_loop(int ready)
+static void feed(void)
 {
 	long long now;
 
-	if (!st.inited)
-		notify_init();
-	if (!st.enabled)
-		return;
-	if (ready && !st.ready_sent)
-		notify_ready();
 	if (!st.wd_ms)
 		return;
 	now = clock_mono_ms();
@@ -75,6 +77,30 @@ void notify_loop(int ready)
 		return;
 	st.wd_last_ms = now;
 	send_state("WATCHDOG=1");
+}
+
+void notify_loop(int ready)
+{
+	if (!st.inited)
+		notify_init();
+	if (!st.enabled)
+		return;
+	if (!atomic_load(&st.have_owner)) {
+		st.owner = pthread_self();
+		atomic_store(&st.have_owner, 1);
+	}
+	if (ready && !st.ready_sent)
+		notify_ready();
+	feed();
+}
+
+void notify_watchdog(void)
+{
+	if (!atomic_load(&st.have_owner) ||
+	    !pthread_equal(st.owner, pthread_self()))
+		return;
+	if (st.enabled)
+		feed();
 }
 
 void notify_stopping(void)

@@ -7,7 +7,8 @@
  * systemd), and never fails the caller: a notification that cannot be
  * sent is logged once at debug level. The state is process-wide, as the
  * environment it comes from (NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID);
- * call these from one thread, the main loop's. */
+ * call these from one thread, the main loop's (notify_watchdog() may be
+ * called from any: it does nothing outside that thread). */
 #ifndef NOTIFY_H
 #define NOTIFY_H
 
@@ -19,6 +20,12 @@ void notify_init(void);
  * non-zero, and WATCHDOG=1 when a quarter of the watchdog interval has
  * passed since the last one (nothing without WATCHDOG_USEC). */
 void notify_loop(int ready);
+
+/* WATCHDOG=1 as notify_loop() paces it, from a wait inside the main loop
+ * that may last (back-pressure on an output, a node or PostgreSQL being
+ * retried): waiting on purpose is not hanging. Nothing before the first
+ * notify_loop(), nor from a thread other than the one that called it. */
+void notify_watchdog(void);
 
 /* READY=1, once (notify_loop(1) does the same). */
 void notify_ready(void);

@@ -538,6 +538,19 @@ static int committer_idle(struct writer *w)
 	return idle;
 }
 
+/* With w->mu held: wait for the committer a second at a time, feeding
+ * systemd's watchdog: a committer retrying a PostgreSQL that is down is
+ * not a hung writer. */
+static void wait_committer(struct writer *w)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+	notify_watchdog();
+}
+
 static int hand_over(struct writer *w)
 {
 	struct batch empty;
@@ -545,7 +558,7 @@ static int hand_over(struct writer *w)
 
 	pthread_mutex_lock(&w->mu);
 	while (w->busy)
-		pthread_cond_wait(&w->cv, &w->mu);
+		wait_committer(w);
 	if (w->gave_up) {
 		rc = -1;
 	} else if (w->batch.n) {

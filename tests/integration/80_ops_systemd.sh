@@ -76,6 +76,8 @@ notify_check() {
 	assert_eq 1 "$(grep -cx READY=1 "$log")" "READY=1 messages from $prog"
 	[ $(($(grep -cx WATCHDOG=1 "$log") - before)) -ge 2 ] ||
 		fail "$prog sent $(($(grep -cx WATCHDOG=1 "$log") - before)) WATCHDOG=1 in 4 s"
+	# a fetcher that waits on its output: still waiting (the height given)
+	[ -z "${3:-}" ] || assert_eq "$3" "$(height "$addr")" "$prog's fetcher_height while its output is full"
 	grep -qx STOPPING=1 "$log" && fail "$prog sent STOPPING=1 before it was asked to stop"
 	kill -TERM "$(bg_pid "$prog")"
 	bg_wait "$prog" || fail "$prog exited with status $? after SIGTERM"
@@ -91,6 +93,21 @@ notify_start fetcher
 MF=127.0.0.1:$(free_port)
 NOTIFY_SOCKET=$SOCK bg_run fetcher "$BIN/fetcher" --rpc "$RPC" --follow --from 0 --metrics-addr "$MF"
 notify_check fetcher "$MF"
+
+# Back-pressure: a fetcher whose output nobody reads waits in its send (the
+# ZeroMQ high-water mark of 1 is reached at once) and still feeds the
+# watchdog: waiting on purpose is not hanging.
+mine 40 >/dev/null
+notify_start fetcher2
+MF2=127.0.0.1:$(free_port)
+NOTIFY_SOCKET=$SOCK bg_run fetcher2 "$BIN/fetcher" --rpc "$RPC" --follow --from 0 --hwm 1 \
+	--out ">tcp://127.0.0.1:$(free_port)" --metrics-addr "$MF2"
+height() { curl -sf "http://$1/metrics" | awk '$1 == "fetcher_height" { print $2 }'; }
+wait_until 30 "[ \"\$(ready_code $MF2)\" = 200 ]" "the second fetcher to be ready"
+sleep 1
+stuck=$(height "$MF2")
+[ "$stuck" -lt 30 ] || fail "the fetcher emitted $stuck blocks to an output nobody reads"
+notify_check fetcher2 "$MF2" "$stuck"
 
 notify_start verifier
 MV=127.0.0.1:$(free_port)

@@ -1,9 +1,11 @@
 /* notify: each test binds its own datagram socket as NOTIFY_SOCKET (a
  * path, or an abstract name) and reads what the module sent: READY=1
  * once, WATCHDOG=1 paced by WATCHDOG_USEC, STOPPING=1 once, and nothing
- * at all without NOTIFY_SOCKET. */
+ * at all without NOTIFY_SOCKET; notify_watchdog() only from the thread of
+ * the main loop, after it ran. */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +166,43 @@ START_TEST(test_watchdog_other_pid)
 }
 END_TEST
 
+static void *other_thread(void *arg)
+{
+	(void)arg;
+	notify_watchdog();
+	return NULL;
+}
+
+START_TEST(test_watchdog_from_waits)
+{
+	struct sink s;
+	pthread_t th;
+
+	sink_open(&s, 0);
+	ck_assert_int_eq(setenv("WATCHDOG_USEC", "200000", 1), 0);
+	notify_init();
+	/* Before the main loop has run: nothing (startup is not watched). */
+	notify_watchdog();
+	ck_assert_str_eq(sink_next(&s), "");
+	notify_loop(0);
+	ck_assert_str_eq(sink_next(&s), "WATCHDOG=1");
+	/* A wait inside the loop: paced as the loop is. */
+	notify_watchdog();
+	ck_assert_str_eq(sink_next(&s), "");
+	sleep_ms(70);
+	notify_watchdog();
+	ck_assert_str_eq(sink_next(&s), "WATCHDOG=1");
+	/* Another thread (a helper waiting on a node) never feeds it. */
+	sleep_ms(70);
+	ck_assert_int_eq(pthread_create(&th, NULL, other_thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_str_eq(sink_next(&s), "");
+	notify_watchdog();
+	ck_assert_str_eq(sink_next(&s), "WATCHDOG=1");
+	sink_close(&s);
+}
+END_TEST
+
 START_TEST(test_no_socket_no_op)
 {
 	struct sink s;
@@ -203,6 +242,7 @@ static Suite *notify_suite(void)
 	tcase_add_loop_test(tc, test_ready_once, 0, 2);
 	tcase_add_test(tc, test_watchdog_paced);
 	tcase_add_test(tc, test_watchdog_other_pid);
+	tcase_add_test(tc, test_watchdog_from_waits);
 	tcase_add_test(tc, test_no_socket_no_op);
 	tcase_add_test(tc, test_missing_socket);
 	suite_add_tcase(s, tc);
