@@ -23,9 +23,12 @@ struct bc_node {
 	volatile sig_atomic_t stop; /* the rpc client's give-up flag too */
 	atomic_int stream_tip;
 	_Atomic uint64_t chain_id; /* 0 unknown */
+	uint64_t want_chain_id;    /* --chain-id; 0 any */
 	_Atomic uint64_t head;
 	atomic_int have_head;
 	int warned;
+	int chain_warned;
+	int started; /* the thread runs: a wrong chain is no longer fatal */
 };
 
 static void nap_ms(const struct bc_node *n, long ms)
@@ -43,8 +46,18 @@ static void ask(struct bc_node *n)
 {
 	uint64_t v;
 
-	if (!atomic_load(&n->chain_id) && block_chain_id(n->rpc, &v) == 0 && v)
-		atomic_store(&n->chain_id, v);
+	if (!atomic_load(&n->chain_id) && block_chain_id(n->rpc, &v) == 0 && v) {
+		if (!n->want_chain_id || v == n->want_chain_id || !n->started)
+			atomic_store(&n->chain_id, v);
+		else if (!n->chain_warned++)
+			log_at(LOG_ERROR, LOGF(LF_S("rpc", n->url), LF_U("chain_id", v),
+					       LF_U("want", n->want_chain_id)),
+			       "the node '%s' serves chain %" PRIu64 ", not "
+			       "--chain-id %" PRIu64 ": not asking it", n->url,
+			       v, n->want_chain_id);
+	}
+	if (n->chain_warned)
+		return;
 	if (block_head(n->rpc, &v) == 0) {
 		atomic_store(&n->head, v);
 		atomic_store(&n->have_head, 1);
@@ -66,7 +79,8 @@ static void *run(void *arg)
 {
 	struct bc_node *n = arg;
 
-	while (!n->stop && !sig_stopping() && !atomic_load(&n->stream_tip)) {
+	while (!n->stop && !sig_stopping() && !atomic_load(&n->stream_tip) &&
+	       !n->chain_warned) {
 		nap_ms(n, POLL_MS);
 		if (!n->stop && !atomic_load(&n->stream_tip))
 			ask(n);
@@ -88,6 +102,7 @@ int node_start(struct bc_node **out, const char *urls, uint64_t want_chain_id,
 	if (!n)
 		return log_error("out of memory");
 	log_redact_url(urls, n->url, sizeof(n->url));
+	n->want_chain_id = want_chain_id;
 	ro.urls = urls;
 	ro.timeout_ms = 3000;
 	ro.connect_timeout_ms = 1000;
@@ -111,6 +126,7 @@ int node_start(struct bc_node **out, const char *urls, uint64_t want_chain_id,
 		free(n);
 		return 1;
 	}
+	n->started = 1;
 	if (pthread_create(&n->thread, NULL, run, n) != 0) {
 		rpc_client_destroy(&n->rpc);
 		free(n);
