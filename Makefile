@@ -16,7 +16,7 @@ PREFIX ?= /usr/local
 VERSION := 0.1.0
 
 CC ?= cc
-PKGS := libcurl yajl libpq libzmq libwebsockets libmicrohttpd nettle libsecp256k1
+PKGS := libcurl yajl libpq libzmq libwebsockets libmicrohttpd nettle libsecp256k1 libsystemd
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wwrite-strings -fno-common
 OPT ?= -O2 -g
@@ -157,10 +157,32 @@ FUZZ_SECONDS ?= 20
 fuzz:
 	@tests/fuzz/run $(FUZZ_SECONDS)
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs, the schema,
+# the docs, the systemd units (ExecStart= and Documentation= name the
+# installed paths, so DESTDIR is left out of them), example environment
+# files and the Prometheus rules. Nothing is written to /etc and nothing
+# is enabled: docs/operations.md, "systemd".
+bindir ?= $(PREFIX)/bin
+datadir ?= $(PREFIX)/share/blockpipe
+docdir ?= $(PREFIX)/share/doc/blockpipe
+systemdunitdir ?= $(PREFIX)/lib/systemd/system
+UNIT_IN := $(wildcard scripts/systemd/*.in)
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/blockpipe
-	install -m 755 $(PROGS:%=$(BINDIR)/%) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 writer/schema.sql $(DESTDIR)$(PREFIX)/share/blockpipe/
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir) $(DESTDIR)$(docdir) \
+		$(DESTDIR)$(systemdunitdir) $(DESTDIR)$(datadir)/systemd \
+		$(DESTDIR)$(datadir)/prometheus
+	install -m 755 $(PROGS:%=$(BINDIR)/%) $(DESTDIR)$(bindir)/
+	install -m 644 writer/schema.sql $(DESTDIR)$(datadir)/
+	install -m 644 docs/*.md $(DESTDIR)$(docdir)/
+	for u in $(UNIT_IN:scripts/systemd/%.in=%); do \
+		sed -e 's|@BINDIR@|$(bindir)|g' -e 's|@DOCDIR@|$(docdir)|g' \
+			scripts/systemd/$$u.in >$(DESTDIR)$(systemdunitdir)/$$u.tmp && \
+		chmod 644 $(DESTDIR)$(systemdunitdir)/$$u.tmp && \
+		mv $(DESTDIR)$(systemdunitdir)/$$u.tmp $(DESTDIR)$(systemdunitdir)/$$u || exit 1; \
+	done
+	install -m 644 scripts/systemd/examples/*.env $(DESTDIR)$(datadir)/systemd/
+	install -m 644 scripts/prometheus/*.yml $(DESTDIR)$(datadir)/prometheus/
 
 style:
 	clang-format -i common/*.[ch] $(foreach p,$(PROGS),$(wildcard $(p)/*.[ch])) tests/unit/*.c

@@ -25,10 +25,13 @@ struct broadcaster_cfg {
 	long long header_timeout_ms;
 	long long write_timeout_ms;
 	long long chain_id;          /* until the stream says; 0 unknown */
+	const char *rpc;             /* node for eth_chainId, eth_blockNumber
+					before the stream says; NULL none */
 };
 
 /* Serve until SIGTERM/SIGINT. Returns 0 after a clean stop, 1 when the
- * server could not start or failed. */
+ * server could not start or failed, 2 when the --rpc node serves another
+ * chain than --chain-id. */
 int broadcaster_run(const struct broadcaster_cfg *cfg);
 
 #endif

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "node.h"
 #include "ring.h"
 #include "server.h"
 #include "banned.h"
@@ -625,20 +626,28 @@ static int rpc_one(struct client *c, yajl_gen g, yajl_val req)
 		rpc_unsubscribe(c, g, id, params);
 	} else if (!strcmp(method, "eth_chainId") ||
 		   !strcmp(method, "net_version")) {
-		if (!srv->chain_id) {
+		uint64_t chain = srv->chain_id ? srv->chain_id :
+				 node_chain_id(srv->node);
+
+		if (!chain) {
 			rpc_error(c, g, id, -32000, "chain id not known yet "
-				  "(no message from the verifier)");
+				  "(no message from the verifier, no --rpc "
+				  "node answering, no --chain-id)");
 			return 1;
 		}
 		snprintf(hex, sizeof(hex), method[0] == 'e' ? "0x%" PRIx64 :
-			 "%" PRIu64, srv->chain_id);
+			 "%" PRIu64, chain);
 		rpc_result_str(g, id, hex);
 	} else if (!strcmp(method, "eth_blockNumber")) {
-		if (!srv->have_tip) {
-			rpc_error(c, g, id, -32000, "no block seen yet");
+		uint64_t tip = srv->tip;
+
+		if (!srv->have_tip && node_head(srv->node, &tip) < 0) {
+			rpc_error(c, g, id, -32000, "no block seen yet (no "
+				  "message from the verifier, no --rpc node "
+				  "answering)");
 			return 1;
 		}
-		snprintf(hex, sizeof(hex), "0x%" PRIx64, srv->tip);
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, tip);
 		rpc_result_str(g, id, hex);
 	} else if (!strcmp(method, "eth_getBlockByNumber") ||
 		   !strcmp(method, "eth_getBlockByHash")) {

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 		{ "chain-id", 0, "BROADCASTER_CHAIN_ID", CFG_INT, &cfg.chain_id,
 		  "0", 0, (1LL << 53), "N",
 		  "chain id for eth_chainId until the stream carries one (0 "
-		  "unknown)", false },
+		  "unknown; with --rpc, the node must serve it)", false },
 		{ "conn-rate", 0, "BROADCASTER_CONN_RATE", CFG_INT, &cfg.conn_rate,
 		  "600", 0, 1000000000, "N",
 		  "new connections per IP address per minute (0 no limit)",
@@ -75,6 +75,9 @@ int main(int argc, char **argv)
 		{ "replay", 0, "BROADCASTER_REPLAY", CFG_INT, &cfg.replay, "256",
 		  1, 1000000, "N", "recent events kept for 'since' replays",
 		  false },
+		{ "rpc", 0, "BLOCKPIPE_RPC_URL", CFG_STR, &cfg.rpc, NULL, 0, 0,
+		  "URL", "node(s), comma-separated, that answer eth_chainId and "
+		  "eth_blockNumber until the verifier's first message", false },
 		{ "sub", 's', "BROADCASTER_SUB", CFG_STR, &cfg.sub, NULL, 0, 0,
 		  "ENDPOINT", "verifier PUB endpoint(s), comma-separated, or - "
 		  "for NDJSON on stdin", false },
@@ -104,5 +107,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	sig_init();
-	return broadcaster_run(&cfg) == 0 ? 0 : 1;
+	rc = broadcaster_run(&cfg);
+	return rc == 2 ? 2 : rc != 0;
 }

@@ -15,6 +15,8 @@
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
+#include "node.h"
+#include "notify.h"
 #include "ring.h"
 #include "server.h"
 #include "sig.h"
@@ -265,6 +267,7 @@ static void take_events(struct bc_server *srv)
 			    ev->height > srv->tip)
 				srv->tip = ev->height;
 			srv->have_tip = 1;
+			node_stream_has_tip(srv->node);
 		}
 		if (ev->kind == EV_TIP) {
 			ev_free(ev);
@@ -286,6 +289,7 @@ static void take_events(struct bc_server *srv)
 static void begin_shutdown(struct bc_server *srv)
 {
 	srv->stopping = 1;
+	notify_stopping();
 	log_at(LOG_INFO, LOGF(LF_U("clients", srv->nclients)),
 	       "stopping: closing every client");
 	for (struct client *c = srv->clients; c; c = c->next)
@@ -535,6 +539,12 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 		goto out;
 	}
 	metrics_setup(&srv);
+	rc = node_start(&srv.node, cfg->rpc, srv.chain_id, srv.metrics);
+	if (rc != 0) {
+		rc = rc == 1 ? 2 : 1; /* 2: the node serves another chain */
+		goto out;
+	}
+	rc = 1;
 
 	if (log_enabled(LOG_DEBUG))
 		logs |= LLL_WARN | LLL_NOTICE;
@@ -573,6 +583,7 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	lws_sul_schedule(srv.ctx, 0, &srv.tick, on_tick, TICK_US);
 
 	for (;;) {
+		notify_loop(ready(&srv));
 		if (lws_service(srv.ctx, 0) < 0) {
 			log_error("WebSocket service failed");
 			goto out;
@@ -590,6 +601,7 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	rc = 0;
 out:
 	input_stop(&srv);
+	node_stop(&srv.node);
 	if (srv.ctx) {
 		lws_sul_cancel(&srv.tick);
 		lws_context_destroy(srv.ctx);

@@ -72,6 +72,7 @@ struct bc_server {
 	uint64_t chain_id;
 	uint64_t tip;
 	int have_tip;
+	struct bc_node *node; /* --rpc; NULL without */
 	char **origins;
 	size_t norigins;
 	int stopping;

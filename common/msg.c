@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "banned.h"
 
 #define MSG_MAX_ENDPOINTS 16
@@ -972,6 +973,7 @@ static int push_send(struct msg_io *io, const char *data, size_t len)
 			errno = ECANCELED;
 			return -1;
 		}
+		notify_watchdog(); /* back-pressure: waiting, not hung */
 	}
 }
 

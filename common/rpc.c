@@ -15,6 +15,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 
 #include "banned.h"
 
@@ -1030,6 +1031,7 @@ int rpc_client_run(struct rpc_client *c, int timeout_ms)
 	for (;;) {
 		long long wait, due;
 
+		notify_watchdog(); /* a node being waited for or retried */
 		if (c->opts.stop && *c->opts.stop)
 			fail_all(c, "stopping");
 		else

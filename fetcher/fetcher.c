@@ -24,6 +24,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
+#include "notify.h"
 #include "rpc.h"
 #include "sig.h"
 #include "banned.h"
@@ -585,6 +586,7 @@ enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
 	f.next_poll = now_ms() + cfg->poll_ms;
 
 	while (!sig_stopping()) {
+		notify_loop(ready(&f));
 		if (!cfg->follow && f.next_emit > f.target) {
 			rc = FETCHER_OK;
 			break;
@@ -600,6 +602,7 @@ enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
 			goto out;
 	}
 	if (sig_stopping()) {
+		notify_stopping();
 		log_info("stopping on signal %d at height %llu", sig_which(),
 			 (unsigned long long)f.next_emit);
 		rc = FETCHER_OK;

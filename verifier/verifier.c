@@ -13,6 +13,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
+#include "notify.h"
 #include "rpc.h"
 #include "sig.h"
 #include "banned.h"
@@ -353,6 +354,7 @@ static int run_loop(struct verifier *v)
 		long long now = clock_mono_ms(), wait = next_hb - now;
 		int rc;
 
+		notify_loop(is_ready(v));
 		if (v->db && next_audit - now < wait)
 			wait = next_audit - now;
 		if (wait < 0)
@@ -532,6 +534,7 @@ enum verifier_exit verifier_run(const struct verifier_cfg *cfg, char *why,
 	if (ex == VERIFIER_EXIT_OK && v.in) {
 		if (run_loop(&v) < 0)
 			ex = VERIFIER_EXIT_FAILED;
+		notify_stopping();
 		log_at(LOG_INFO, LOGF(LF_U("seq", v.seq.last),
 				      LF_I("tip", chain_empty(&v.chain) ? -1 :
 					   (long long)v.chain.tip)),

@@ -17,6 +17,7 @@
 #include "message.h"
 #include "metrics.h"
 #include "msg.h"
+#include "notify.h"
 #include "pg.h"
 #include "sig.h"
 #include "banned.h"
@@ -522,6 +523,19 @@ static int committer_idle(struct writer *w)
 	return idle;
 }
 
+/* With w->mu held: wait for the committer a second at a time, feeding
+ * systemd's watchdog: a committer retrying a PostgreSQL that is down is
+ * not a hung writer. */
+static void wait_committer(struct writer *w)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+	notify_watchdog();
+}
+
 static int hand_over(struct writer *w)
 {
 	struct batch empty;
@@ -529,7 +543,7 @@ static int hand_over(struct writer *w)
 
 	pthread_mutex_lock(&w->mu);
 	while (w->busy)
-		pthread_cond_wait(&w->cv, &w->mu);
+		wait_committer(w);
 	if (w->gave_up) {
 		rc = -1;
 	} else if (w->batch.n) {
@@ -660,6 +674,7 @@ int writer_run(const struct writer_cfg *cfg)
 		struct msg m;
 		int timeout = 1000, r, idle_committer = 0;
 
+		notify_loop(db_ready(&w));
 		if (w.batch.n) {
 			long long left = w.batch_started_ms +
 					 cfg->flush_interval_ms - now_ms();
@@ -685,6 +700,7 @@ int writer_run(const struct writer_cfg *cfg)
 			break;
 		}
 	}
+	notify_stopping();
 	if (drain(&w, th) < 0)
 		rc = 1;
 	started = 0;
