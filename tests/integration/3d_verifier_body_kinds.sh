@@ -21,7 +21,7 @@ run_fork() {
 	head=$(jq .head "$T/kinds.$fork.json")
 	types=$(jq -r '.types | map(ltrimstr("0x")) | join(" ")' "$T/kinds.$fork.json")
 	[ "$types" = "$want" ] || fail "$fork: the node made types '$types', want '$want'"
-	bk_pipeline "$fork" "$RPC"
+	bk_pipeline "$fork" "$RPC" || fail "$fork: the verifier did not start: $(tail -n 2 "$T/$fork.verifier.err")"
 	bk_wait_synced "$fork" "$head"
 	bk_same_as_node "$fork" "$head" || { bk_explain "$fork"; fail "$fork: the database differs from the node"; }
 

@@ -9,9 +9,13 @@
 #                          new_db, the schema, then as bg_run NAME:
 #                          { fetcher --from 0 --to head; sleep; } | verifier
 #                          --db --metrics-addr | writer, fetcher and
-#                          verifier on URL; the verifier stays up (its
-#                          input stays open) so its metrics can be read;
-#                          logs $T/NAME.{fetcher,verifier,writer}.err
+#                          verifier on URL (BK_FOLLOW=1: fetcher --follow);
+#                          the verifier stays up (its input stays open) so
+#                          its metrics can be read; logs
+#                          $T/NAME.{fetcher,verifier,writer}.err. Returns 1
+#                          when the verifier exits or serves no /metrics
+#                          within 30 s
+#   bk_soft_wait S COND    poll COND for S seconds; 1 on timeout
 #   bk_wait_synced NAME H  wait until heights 0..H are all canonical
 #   bk_metric NAME SERIES  a series of NAME's verifier (0 when absent),
 #                          e.g. 'verifier_body_mismatches_total{field="from"}'
@@ -23,6 +27,7 @@
 #                          (diff in $T/NAME.diff)
 #   BK_FIELDS              every field of verifier_body_mismatches_total
 
+# shellcheck disable=SC2034 # used by the tests that source this
 BK_FIELDS="transactionsRoot receiptsRoot logsBloom withdrawalsRoot tx_hash from
 	blockHash blockNumber transactionIndex logIndex transactionHash receipt_count
 	contractAddress effectiveGasPrice gasUsed unknown_type malformed duplicate_key"
@@ -43,7 +48,7 @@ bk_chain() {
 }
 
 bk_pipeline() {
-	local name=$1 url=$2 port
+	local name=$1 url=$2 port i
 	shift 2
 	new_db >/dev/null
 	"$BIN/writer" --db "$DB" --init-schema 2>"$T/$name.init.err" ||
@@ -52,17 +57,35 @@ bk_pipeline() {
 	BK_METRICS[$name]=127.0.0.1:$port
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	bg_run "$name" bash -c '
-		bin=$1 url=$2 db=$3 out=$4 maddr=$5
-		shift 5
-		{ "$bin/fetcher" --rpc "$url" --from 0 --to head --batch 1 2>"$out.fetcher.err"
+		bin=$1 url=$2 db=$3 out=$4 maddr=$5 follow=$6
+		shift 6
+		{ if [ "$follow" = 1 ]; then
+			exec "$bin/fetcher" --rpc "$url" --from 0 --follow --poll-interval 200ms \
+				--batch 1 2>"$out.fetcher.err"
+		  fi
+		  "$bin/fetcher" --rpc "$url" --from 0 --to head --batch 1 2>"$out.fetcher.err"
 		  exec sleep 3600; } |
-			"$bin/verifier" --rpc "$url" --db "$db" --start-block 0 --window 64 \
+			{ "$bin/verifier" --rpc "$url" --db "$db" --start-block 0 --window 64 \
 				--audit-interval 1s --rpc-timeout 5s --lag-wait 5s \
-				--metrics-addr "$maddr" "$@" 2>"$out.verifier.err" |
+				--metrics-addr "$maddr" "$@" 2>"$out.verifier.err"
+			  echo $? >"$out.verifier.rc"; } |
 			"$bin/writer" --db "$db" --flush-interval 50ms 2>"$out.writer.err"' \
-		_ "$BIN" "$url" "$DB" "$T/$name" "${BK_METRICS[$name]}" "$@"
-	wait_until 30 "curl -sf -o /dev/null 'http://${BK_METRICS[$name]}/metrics'" \
-		"$name: the verifier's /metrics"
+		_ "$BIN" "$url" "$DB" "$T/$name" "${BK_METRICS[$name]}" "${BK_FOLLOW:-0}" "$@"
+	for ((i = 0; i < 300; i++)); do
+		curl -sf -o /dev/null --max-time 2 "http://${BK_METRICS[$name]}/metrics" && return 0
+		[ -e "$T/$name.verifier.rc" ] && return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# bk_soft_wait SECONDS COND: like wait_until, but returns 1 on timeout
+bk_soft_wait() {
+	local end=$((SECONDS + $1))
+	until eval "$2"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
 }
 
 bk_watermark() {
@@ -71,8 +94,7 @@ bk_watermark() {
 
 bk_wait_synced() {
 	local name=$1 h=$2
-	wait_until 60 '[ "$(bk_watermark)" = "'"$h"'" ]' "$name: heights 0..$h in the database" ||
-		true
+	wait_until 60 '[ "$(bk_watermark)" = "'"$h"'" ]' "$name: heights 0..$h in the database"
 }
 
 bk_metrics() {
