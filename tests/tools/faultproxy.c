@@ -69,6 +69,7 @@
 #include "sig.h"
 
 #include "lib/bodyfault.h"
+#include "lib/bodylies.h"
 
 #include "banned.h"
 
@@ -83,22 +84,6 @@ static const char *const fault_names[F_COUNT] = {
 };
 
 #define MAX_BODY ((size_t)256 << 20)
-#define MAX_HEIGHTS 64
-
-/* Body faults (lib/bodyfault.h): which, where, how often. */
-struct body_cfg {
-	unsigned kinds;     /* one bit per enum body_fault; 0: off */
-	double rate;        /* probability for an answer at a chosen height */
-	long long times;    /* lie in the first `times` answers of a height;
-			       0: in every answer */
-	uint64_t heights[MAX_HEIGHTS];
-	size_t nheights;    /* 0: every height */
-};
-
-struct height_count {
-	uint64_t height;
-	unsigned long long n;
-};
 
 struct proxy {
 	const char *upstream;
@@ -112,10 +97,7 @@ struct proxy {
 	unsigned long long count[F_COUNT];
 	uint64_t *corrupted;   /* block numbers corrupted once already */
 	size_t ncorrupted, capcorrupted;
-	struct body_cfg body;
-	struct height_count *lies; /* body lies told, by height */
-	size_t nlies, caplies;
-	unsigned long long body_count[BF_COUNT], body_misfits;
+	struct body_lies body; /* lib/bodylies.h, its own lock */
 };
 
 /* One call of a request: its raw id and its method. */
@@ -174,9 +156,9 @@ static void rng_seed(uint64_t *s, uint64_t seed)
 		*s = 1;
 }
 
-/* "429,500" -> bits of names[]; -1 on an unknown name (named in *bad). */
-static int parse_names(const char *list, const char *const *names, int count,
-		       unsigned *out, char *bad, size_t badlen)
+/* "429,500" -> bits; -1 on an unknown name (named in *bad). */
+static int parse_faults(const char *list, unsigned *out, char *bad,
+			size_t badlen)
 {
 	unsigned bits = 0;
 	const char *p = list;
@@ -185,8 +167,9 @@ static int parse_names(const char *list, const char *const *names, int count,
 		size_t len = strcspn(p, ",");
 		int found = 0;
 
-		for (int f = 0; f < count && len; f++) {
-			if (strlen(names[f]) == len && !strncmp(p, names[f], len)) {
+		for (int f = 0; f < F_COUNT && len; f++) {
+			if (strlen(fault_names[f]) == len &&
+			    !strncmp(p, fault_names[f], len)) {
 				bits |= 1u << f;
 				found = 1;
 			}
@@ -203,29 +186,18 @@ static int parse_names(const char *list, const char *const *names, int count,
 	return 0;
 }
 
-static int parse_faults(const char *list, unsigned *out, char *bad,
-			size_t badlen)
-{
-	return parse_names(list, fault_names, F_COUNT, out, bad, badlen);
-}
-
-static void names_string(unsigned bits, const char *const *names, int count,
-			 char *out, size_t outlen)
+static void faults_string(unsigned bits, char *out, size_t outlen)
 {
 	size_t n;
 
 	out[0] = '\0';
-	for (int f = 0; f < count; f++) {
+	for (int f = 0; f < F_COUNT; f++) {
 		if (!(bits & (1u << f)))
 			continue;
 		n = strlen(out);
-		snprintf(out + n, outlen - n, "%s%s", n ? "," : "", names[f]);
+		snprintf(out + n, outlen - n, "%s%s", n ? "," : "",
+			 fault_names[f]);
 	}
-}
-
-static void faults_string(unsigned bits, char *out, size_t outlen)
-{
-	names_string(bits, fault_names, F_COUNT, out, outlen);
 }
 
 static int calls_have(const struct calls *cs, const char *method)
@@ -531,209 +503,34 @@ none:
 
 /* ---- body faults ---- */
 
-static int height_chosen(const struct body_cfg *b, uint64_t h)
-{
-	if (!b->nheights)
-		return 1;
-	for (size_t i = 0; i < b->nheights; i++)
-		if (b->heights[i] == h)
-			return 1;
-	return 0;
-}
-
-/* Under p->lock: how many lies were told about height h (a slot made on
- * first use), or NULL when out of memory. */
-static unsigned long long *lies_at(struct proxy *p, uint64_t h)
-{
-	for (size_t i = 0; i < p->nlies; i++)
-		if (p->lies[i].height == h)
-			return &p->lies[i].n;
-	if (grow((void **)&p->lies, p->nlies, &p->caplies, sizeof(*p->lies)) < 0)
-		return NULL;
-	p->lies[p->nlies] = (struct height_count){ h, 0 };
-	return &p->lies[p->nlies++].n;
-}
-
-/* Under p->lock: whether to lie about height h in this answer, and how
- * (BF_COUNT: not). Takes one of the height's lies; body_undraw gives it
- * back when the fault does not fit the block. */
-static enum body_fault body_draw(struct proxy *p, uint64_t h)
-{
-	const struct body_cfg *b = &p->body;
-	unsigned long long *told;
-	unsigned n = 0, k;
-
-	if (!b->kinds || !height_chosen(b, h) || !(told = lies_at(p, h)) ||
-	    (b->times && *told >= (unsigned long long)b->times) ||
-	    rng_unit(&p->rng) >= b->rate)
-		return BF_COUNT;
-	for (int f = 0; f < BF_COUNT; f++)
-		n += !!(b->kinds & (1u << f));
-	k = (unsigned)(rng_next(&p->rng) % n);
-	for (int f = 0; f < BF_COUNT; f++) {
-		if ((b->kinds & (1u << f)) && k-- == 0) {
-			(*told)++;
-			return (enum body_fault)f;
-		}
-	}
-	return BF_COUNT;
-}
-
-static void body_undraw(struct proxy *p, uint64_t h)
-{
-	unsigned long long *told;
-
-	pthread_mutex_lock(&p->lock);
-	told = lies_at(p, h);
-	if (told && *told)
-		(*told)--;
-	p->body_misfits++;
-	pthread_mutex_unlock(&p->lock);
-}
-
-/* Replace answer[off, off+len) by pre, text, post. */
-struct splice {
-	size_t off, len;
-	const char *pre, *post;
-	struct buf text;
-};
-
-static int splice_cmp(const void *a, const void *b)
-{
-	const struct splice *x = a, *y = b;
-
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-static int splice_all(const struct buf *body, struct splice *sp, size_t n,
-		      struct buf *out)
-{
-	size_t pos = 0;
-	int rc = 0;
-
-	qsort(sp, n, sizeof(*sp), splice_cmp);
-	for (size_t i = 0; i < n; i++) {
-		rc |= buf_add(out, body->data + pos, sp[i].off - pos);
-		rc |= buf_adds(out, sp[i].pre);
-		rc |= buf_add(out, sp[i].text.data, sp[i].text.len);
-		rc |= buf_adds(out, sp[i].post);
-		pos = sp[i].off + sp[i].len;
-	}
-	rc |= buf_add(out, body->data + pos, body->len - pos);
-	return rc ? -1 : 0;
-}
-
-/* The receipts answer for height h in this answer, or NULL. */
-static const struct elem *receipts_of(const struct calls *cs,
-				      const struct elems *es, uint64_t h)
-{
-	for (size_t i = 0; i < es->n; i++) {
-		const struct call *c = call_of(cs, es->v[i].id, es->v[i].idlen);
-
-		if (c && c->has_number && c->number == h && es->v[i].result &&
-		    es->v[i].result[0] == '[' &&
-		    !strcmp(c->method, "eth_getBlockReceipts"))
-			return &es->v[i];
-	}
-	return NULL;
-}
-
-/* Lie about one block of the answer: the splices that do it go to sp
- * (two at most). Returns how many, 0 when no lie is told. */
-static size_t body_lie(struct proxy *p, const struct buf *body,
-		       const struct calls *cs, const struct elems *es,
-		       const struct elem *e, struct splice *sp, char *names,
-		       size_t nameslen)
-{
-	const struct call *c = call_of(cs, e->id, e->idlen);
-	const struct elem *r;
-	enum body_fault f;
-	const char *why;
-	size_t n = 0, key, len;
-
-	if (!c || !c->has_number || !c->full || !e->result ||
-	    e->result[0] != '{' || strcmp(c->method, "eth_getBlockByNumber"))
-		return 0;
-	pthread_mutex_lock(&p->lock);
-	f = body_draw(p, c->number);
-	pthread_mutex_unlock(&p->lock);
-	if (f == BF_COUNT)
-		return 0;
-	r = receipts_of(cs, es, c->number);
-	sp[0] = (struct splice){ (size_t)(e->result - body->data), e->resultlen,
-				 "", "", BUF_INIT };
-	sp[1] = (struct splice){ r ? (size_t)(r->result - body->data) : 0,
-				 r ? r->resultlen : 0, "", "", BUF_INIT };
-	if (body_fault_apply(f, e->result, e->resultlen, r ? r->result : NULL,
-			     r ? r->resultlen : 0, &sp[0].text, &sp[1].text,
-			     &why) != 1) {
-		log_at(LOG_INFO, LOGF(LF_U("height", c->number),
-				      LF_S("fault", body_fault_names[f]),
-				      LF_S("why", why ? why : "")),
-		       "body fault does not fit the block");
-		buf_release(&sp[0].text);
-		buf_release(&sp[1].text);
-		body_undraw(p, c->number);
-		return 0;
-	}
-	if (f == BF_DUP_RESULT) {
-		key = body_result_key(body->data, sp[0].off);
-		if (key == (size_t)-1) {
-			buf_release(&sp[0].text);
-			body_undraw(p, c->number);
-			return 0;
-		}
-		sp[0].off = key;
-		sp[0].len = 0;
-		sp[0].pre = "\"result\":";
-		sp[0].post = ",";
-	}
-	n = sp[0].text.len ? 1 : 0;
-	if (sp[1].text.len)
-		sp[n++] = sp[1];
-	pthread_mutex_lock(&p->lock);
-	p->body_count[f]++;
-	pthread_mutex_unlock(&p->lock);
-	len = strlen(names);
-	snprintf(names + len, nameslen - len, "%s%s", len ? "," : "",
-		 body_fault_names[f]);
-	return n;
-}
-
-/* Apply the body faults due to the blocks of this answer. Returns 1 when
+/* Tell the body lies due in this answer (lib/bodylies.h). Returns 1 when
  * one was, with their names in names. */
 static int body_mangle(struct proxy *p, const struct calls *cs,
 		       struct buf *body, char *names, size_t nameslen)
 {
 	struct elems es = { NULL, 0 };
 	struct elems_walk w = { &es, 0 };
-	struct splice *sp = NULL;
-	struct buf out = BUF_INIT;
-	size_t nsp = 0;
+	struct body_elem *el = NULL;
 	int rc = 0;
 
 	names[0] = '\0';
 	if (!body->len || !calls_have(cs, "eth_getBlockByNumber") ||
 	    json_members(body->data, body->len, on_elem_member, &w, NULL, 0))
 		goto out;
-	sp = calloc(2 * es.n + 1, sizeof(*sp));
-	if (!sp)
+	el = calloc(es.n + 1, sizeof(*el));
+	if (!el)
 		goto out;
-	for (size_t i = 0; i < es.n; i++)
-		nsp += body_lie(p, body, cs, &es, &es.v[i], sp + nsp, names,
-				nameslen);
-	buf_init(&out, MAX_BODY);
-	if (nsp && splice_all(body, sp, nsp, &out) == 0) {
-		buf_release(body);
-		*body = out;
-		out = (struct buf)BUF_INIT;
-		rc = 1;
+	for (size_t i = 0; i < es.n; i++) {
+		const struct call *c = call_of(cs, es.v[i].id, es.v[i].idlen);
+
+		el[i] = (struct body_elem){ c ? c->method : "",
+					    c ? c->number : 0,
+					    c && c->has_number, c && c->full,
+					    es.v[i].result, es.v[i].resultlen };
 	}
+	rc = body_lies_tell(&p->body, body, el, es.n, names, nameslen);
 out:
-	for (size_t i = 0; i < nsp; i++)
-		buf_release(&sp[i].text);
-	free(sp);
-	buf_release(&out);
+	free(el);
 	free(es.v);
 	return rc;
 }
@@ -846,48 +643,7 @@ static void gen_settings(struct proxy *p, yajl_gen g)
 	json_gen_raw(g, rate, strlen(rate));
 	json_gen_key(g, "enabled");
 	json_gen_cstr(g, list);
-	names_string(p->body.kinds, body_fault_names, BF_COUNT, list,
-		     sizeof(list));
-	json_gen_key(g, "body_faults");
-	json_gen_cstr(g, list);
-	snprintf(rate, sizeof(rate), "%g", p->body.rate);
-	json_gen_key(g, "body_rate");
-	json_gen_raw(g, rate, strlen(rate));
-	json_gen_key(g, "body_times");
-	if (p->body.times)
-		json_gen_u64(g, (uint64_t)p->body.times);
-	else
-		json_gen_cstr(g, "always");
-	json_gen_key(g, "body_heights");
-	yajl_gen_array_open(g);
-	for (size_t i = 0; i < p->body.nheights; i++)
-		json_gen_u64(g, p->body.heights[i]);
-	yajl_gen_array_close(g);
-}
-
-/* "body": lies told by kind, "lies": by height, "body_misfits". */
-static void gen_body_stats(struct proxy *p, yajl_gen g)
-{
-	char h[24];
-
-	json_gen_key(g, "body");
-	yajl_gen_map_open(g);
-	for (int f = 0; f < BF_COUNT; f++) {
-		json_gen_key(g, body_fault_names[f]);
-		json_gen_u64(g, p->body_count[f]);
-	}
-	yajl_gen_map_close(g);
-	json_gen_key(g, "lies");
-	yajl_gen_map_open(g);
-	for (size_t i = 0; i < p->nlies; i++) {
-		snprintf(h, sizeof(h), "%llu",
-			 (unsigned long long)p->lies[i].height);
-		json_gen_key(g, h);
-		json_gen_u64(g, p->lies[i].n);
-	}
-	yajl_gen_map_close(g);
-	json_gen_key(g, "body_misfits");
-	json_gen_u64(g, p->body_misfits);
+	body_lies_gen_settings(&p->body, g);
 }
 
 static enum MHD_Result serve_stats(struct proxy *p,
@@ -914,7 +670,7 @@ static enum MHD_Result serve_stats(struct proxy *p,
 		json_gen_u64(g, p->count[f]);
 	}
 	yajl_gen_map_close(g);
-	gen_body_stats(p, g);
+	body_lies_gen_stats(&p->body, g);
 	gen_settings(p, g);
 	yajl_gen_map_close(g);
 	pthread_mutex_unlock(&p->lock);
@@ -935,112 +691,14 @@ static enum MHD_Result control_error(struct MHD_Connection *conn,
 	return reply_gen(conn, 400, g);
 }
 
-/* What a POST /__control asks for, checked before any of it is applied. */
-struct control {
-	yajl_val rate, seed;
-	const char *list;
-	unsigned bits;
-	struct body_cfg body; /* the current one with the changes asked */
-};
-
-/* "body_times": K (>= 1) or "always" (0 here). */
-static int parse_times(yajl_val t, long long *out)
-{
-	const char *s = YAJL_GET_STRING(t);
-
-	if (YAJL_IS_STRING(t) && s && !strcmp(s, "always")) {
-		*out = 0;
-		return 0;
-	}
-	if (!YAJL_IS_INTEGER(t) || YAJL_GET_INTEGER(t) < 1)
-		return -1;
-	*out = YAJL_GET_INTEGER(t);
-	return 0;
-}
-
-static const char *control_body(yajl_val v, struct body_cfg *b)
-{
-	yajl_val kinds = json_get(v, "body_faults");
-	yajl_val hs = json_get(v, "body_heights");
-	yajl_val times = json_get(v, "body_times");
-	yajl_val rate = json_get(v, "body_rate");
-	char bad[64];
-
-	if (kinds && (!YAJL_IS_STRING(kinds) ||
-		      parse_names(YAJL_GET_STRING(kinds), body_fault_names,
-				  BF_COUNT, &b->kinds, bad, sizeof(bad)) < 0))
-		return "unknown fault in body_faults";
-	if (hs) {
-		if (!YAJL_IS_ARRAY(hs) || YAJL_GET_ARRAY(hs)->len > MAX_HEIGHTS)
-			return "body_heights must be a list of at most 64 heights";
-		for (size_t i = 0; i < YAJL_GET_ARRAY(hs)->len; i++) {
-			yajl_val h = YAJL_GET_ARRAY(hs)->values[i];
-
-			if (!YAJL_IS_INTEGER(h) || YAJL_GET_INTEGER(h) < 0)
-				return "body_heights must be a list of at most 64 heights";
-			b->heights[i] = (uint64_t)YAJL_GET_INTEGER(h);
-		}
-		b->nheights = YAJL_GET_ARRAY(hs)->len;
-	}
-	if (times && parse_times(times, &b->times) < 0)
-		return "body_times must be a positive integer or \"always\"";
-	if (rate && (!YAJL_IS_NUMBER(rate) || YAJL_GET_DOUBLE(rate) < 0 ||
-		     YAJL_GET_DOUBLE(rate) > 1))
-		return "body_rate must be in [0, 1]";
-	if (rate)
-		b->rate = YAJL_GET_DOUBLE(rate);
-	return NULL;
-}
-
-static const char *control_check(struct proxy *p, yajl_val v,
-				 struct control *c)
-{
-	char bad[64];
-
-	c->rate = json_get(v, "fault_rate");
-	c->list = json_get_str(v, "faults");
-	c->seed = json_get(v, "seed");
-	if (c->rate && (!YAJL_IS_NUMBER(c->rate) ||
-			YAJL_GET_DOUBLE(c->rate) < 0 ||
-			YAJL_GET_DOUBLE(c->rate) > 1))
-		return "fault_rate must be in [0, 1]";
-	if (c->list && parse_faults(c->list, &c->bits, bad, sizeof(bad)) < 0)
-		return "unknown fault in faults";
-	pthread_mutex_lock(&p->lock);
-	c->body = p->body;
-	pthread_mutex_unlock(&p->lock);
-	return control_body(v, &c->body);
-}
-
-/* Under p->lock. */
-static void control_apply(struct proxy *p, yajl_val v, const struct control *c)
-{
-	if (c->rate)
-		p->rate = YAJL_GET_DOUBLE(c->rate);
-	if (c->list)
-		p->faults = c->bits;
-	if (c->seed && YAJL_IS_INTEGER(c->seed))
-		rng_seed(&p->rng, (uint64_t)YAJL_GET_INTEGER(c->seed));
-	p->body = c->body;
-	if (json_get_bool(v, "reset_stats", 0)) {
-		p->requests = p->forwarded = p->upstream_errors = 0;
-		p->injected = 0;
-		memset(p->count, 0, sizeof(p->count));
-		p->ncorrupted = 0;
-		memset(p->body_count, 0, sizeof(p->body_count));
-		p->body_misfits = 0;
-		p->nlies = 0;
-	}
-}
-
 static enum MHD_Result serve_control(struct proxy *p,
 				     struct MHD_Connection *conn,
 				     const struct buf *in)
 {
-	char err[200], now[128], body[128], rate_s[32];
-	struct control c = { 0 };
-	const char *bad;
-	yajl_val v;
+	char err[200], bad[64], now[128], body[160], rate_s[32];
+	yajl_val v, rate, seed;
+	const char *list, *why;
+	unsigned bits = 0;
 	yajl_gen g;
 
 	v = json_parse(in->data ? in->data : "", err, sizeof(err));
@@ -1049,18 +707,41 @@ static enum MHD_Result serve_control(struct proxy *p,
 			yajl_tree_free(v);
 		return control_error(conn, "body is not a JSON object");
 	}
-	if ((bad = control_check(p, v, &c)) != NULL) {
+	rate = json_get(v, "fault_rate");
+	list = json_get_str(v, "faults");
+	seed = json_get(v, "seed");
+	if (rate && (!YAJL_IS_NUMBER(rate) || YAJL_GET_DOUBLE(rate) < 0 ||
+		     YAJL_GET_DOUBLE(rate) > 1)) {
 		yajl_tree_free(v);
-		return control_error(conn, bad);
+		return control_error(conn, "fault_rate must be in [0, 1]");
+	}
+	if (list && parse_faults(list, &bits, bad, sizeof(bad)) < 0) {
+		yajl_tree_free(v);
+		return control_error(conn, "unknown fault in faults");
+	}
+	/* the body settings are checked and applied first: all or nothing */
+	if ((why = body_lies_control(&p->body, v)) != NULL) {
+		yajl_tree_free(v);
+		return control_error(conn, why);
 	}
 	pthread_mutex_lock(&p->lock);
-	control_apply(p, v, &c);
+	if (rate)
+		p->rate = YAJL_GET_DOUBLE(rate);
+	if (list)
+		p->faults = bits;
+	if (seed && YAJL_IS_INTEGER(seed))
+		rng_seed(&p->rng, (uint64_t)YAJL_GET_INTEGER(seed));
+	if (json_get_bool(v, "reset_stats", 0)) {
+		p->requests = p->forwarded = p->upstream_errors = 0;
+		p->injected = 0;
+		memset(p->count, 0, sizeof(p->count));
+		p->ncorrupted = 0;
+	}
 	faults_string(p->faults, now, sizeof(now));
-	names_string(p->body.kinds, body_fault_names, BF_COUNT, body,
-		     sizeof(body));
 	snprintf(rate_s, sizeof(rate_s), "%g", p->rate);
 	pthread_mutex_unlock(&p->lock);
 	yajl_tree_free(v);
+	body_lies_kinds(&p->body, body, sizeof(body));
 	log_at(LOG_INFO, LOGF(LF_S("fault_rate", rate_s), LF_S("faults", now),
 			      LF_S("body_faults", body)),
 	       "settings changed");
@@ -1293,38 +974,9 @@ static void usage(FILE *out)
 		"  --log FILE      append one JSON line per request\n"
 		"  --seed N        random seed (default: from the clock)\n"
 		"  --upstream URL  the node to forward to\n"
-		"\n"
-		"Body faults: lies about a block's body, its hash kept, told in an\n"
-		"answer holding eth_getBlockByNumber(N, true) (and, for those that\n"
-		"touch receipts, eth_getBlockReceipts(N) in the same batch):\n"
-		"  drop-tx      drop the last transaction and its receipt\n"
-		"  tx-value     change the first transaction's value\n"
-		"  log-address  change the first log's address and data\n"
-		"  log-topic    change the first log's last topic\n"
-		"  drop-log     drop the first log\n"
-		"  swap-tx      swap the first two transactions and their receipts\n"
-		"  status       flip the first receipt's status\n"
-		"  dup-keys     a fake \"timestamp\" and \"miner\" before the real "
-		"ones\n"
-		"  dup-result   two \"result\" members in the answer: first the "
-		"block\n"
-		"               with tx-value's lie, then the node's\n"
-		"  --body-faults LIST    the kinds, one drawn per lie (default: "
-		"none)\n"
-		"  --body-heights LIST   heights lied about, e.g. 2,5 (default: "
-		"all)\n"
-		"  --body-times K|always lie in the first K answers for a height,"
-		"\n"
-		"                        then tell the truth (default 1), or "
-		"always\n"
-		"  --body-rate P         probability of a lie for an answer due "
-		"one\n"
-		"                        (default 1)\n"
-		"A fault that does not fit a block (drop-log without logs...) is "
-		"not\n"
-		"told and not counted. --self-test checks every body fault on a "
-		"built-in\n"
-		"block and exits 0 when all pass.\n"
+		"\n");
+	body_lies_usage(out);
+	fprintf(out,
 		"\n"
 		"Control: POST /__control {\"fault_rate\":0.3,\"faults\":"
 		"\"429,500\",\n"
@@ -1342,58 +994,6 @@ static void usage(FILE *out)
 		"http://127.0.0.1:8545 \\\n"
 		"             --body-faults swap-tx --body-heights 2 "
 		"--body-times always\n");
-}
-
-/* --body-faults, --body-heights, --body-rate, --body-times: 0, or -1
- * with a line on stderr. */
-static int body_option(int opt, const char *arg, struct body_cfg *b)
-{
-	char bad[64], *end;
-	const char *why = "not a number in [0, 1]";
-	long long v;
-
-	switch (opt) {
-	case 'B':
-		if (parse_names(arg, body_fault_names, BF_COUNT, &b->kinds, bad,
-				sizeof(bad)) == 0)
-			return 0;
-		fprintf(stderr, "faultproxy: --body-faults: unknown fault '%s'\n",
-			bad);
-		return -1;
-	case 'E':
-		for (const char *q = arg; *q; q += *q == ',') {
-			size_t len = strcspn(q, ",");
-			char num[24];
-
-			snprintf(num, sizeof(num), "%.*s", (int)len, q);
-			q += len;
-			if (b->nheights == MAX_HEIGHTS ||
-			    cfg_parse_int(num, 0, LLONG_MAX, &v, &why) < 0) {
-				fprintf(stderr, "faultproxy: --body-heights "
-					"'%s': %s\n", arg, b->nheights ==
-					MAX_HEIGHTS ? "more than 64" : why);
-				return -1;
-			}
-			b->heights[b->nheights++] = (uint64_t)v;
-		}
-		return 0;
-	case 'R':
-		b->rate = strtod(arg, &end);
-		if (end != arg && !*end && b->rate >= 0 && b->rate <= 1)
-			return 0;
-		break;
-	default:
-		if (!strcmp(arg, "always")) {
-			b->times = 0;
-			return 0;
-		}
-		if (cfg_parse_int(arg, 1, LLONG_MAX, &b->times, &why) == 0)
-			return 0;
-		break;
-	}
-	fprintf(stderr, "faultproxy: --body-%s '%s': %s\n",
-		opt == 'R' ? "rate" : "times", arg, why);
-	return -1;
 }
 
 int main(int argc, char **argv)
@@ -1424,9 +1024,8 @@ int main(int argc, char **argv)
 	int opt, status = 1;
 
 	memset(&p, 0, sizeof(p));
+	body_lies_init(&p.body, 0);
 	p.faults = (1u << F_COUNT) - 1;
-	p.body.rate = 1;
-	p.body.times = 1;
 	log_init("faultproxy", LOG_INFO);
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -1434,7 +1033,10 @@ int main(int argc, char **argv)
 		case 'E':
 		case 'R':
 		case 'T':
-			if (body_option(opt, optarg, &p.body) < 0)
+			if (body_lies_option(&p.body, opt == 'B' ? "--body-faults" :
+					     opt == 'E' ? "--body-heights" :
+					     opt == 'R' ? "--body-rate" :
+					     "--body-times", optarg) < 0)
 				return 2;
 			break;
 		case 'S':
@@ -1495,6 +1097,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	rng_seed(&p.rng, (uint64_t)seed);
+	body_lies_seed(&p.body, (uint64_t)seed);
 	pthread_mutex_init(&p.lock, NULL);
 	if (log_path && !(p.log = fopen(log_path, "a"))) {
 		log_error_errno("cannot open '%s'", log_path);
@@ -1539,7 +1142,7 @@ fail:
 	if (p.log)
 		fclose(p.log);
 	free(p.corrupted);
-	free(p.lies);
+	body_lies_release(&p.body);
 	pthread_mutex_destroy(&p.lock);
 	return status;
 }
