@@ -101,14 +101,19 @@ bk_metrics() {
 	curl -sf --max-time 10 "http://${BK_METRICS[$1]}/metrics"
 }
 
+# (read whole before matching: a reader that stops early would make curl
+# fail on a closed pipe, and pipefail the match)
 bk_metric() {
-	local v
-	v=$(bk_metrics "$1" | awk -v s="$2" '$1 == s { print $2; exit }')
+	local m v
+	m=$(bk_metrics "$1") || m=""
+	v=$(awk -v s="$2" '$1 == s { print $2; exit }' <<<"$m")
 	printf '%.0f\n' "${v:-0}"
 }
 
 bk_has_family() {
-	bk_metrics "$1" | grep -Eq "^(# TYPE )?$2[{ ]"
+	local m
+	m=$(bk_metrics "$1") || return 1
+	grep -Eq "^(# TYPE )?$2[{ ]" <<<"$m"
 }
 
 bk_node_dump() {
