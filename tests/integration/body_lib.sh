@@ -2,9 +2,10 @@
 # Helpers for the whole-block verification tests (3d_verifier_body_kinds,
 # 3e_verifier_body_faults), sourced after tests/lib.sh:
 #
-#   bk_chain FORK          anvil_start --hardfork FORK, then blocks of every
-#                          kind the fork allows (tests/node/body_kinds.mjs);
-#                          its summary in $T/kinds.FORK.json
+#   bk_chain FORK [ARGS]   anvil_start --hardfork FORK, then blocks of every
+#                          kind the fork allows (tests/node/body_kinds.mjs
+#                          ARGS, e.g. --no-blobs); its summary in
+#                          $T/kinds.FORK.json
 #   bk_pipeline NAME URL [VERIFIER ARGS...]
 #                          new_db, the schema, then as bg_run NAME:
 #                          { fetcher --from 0 --to head; sleep; } | verifier
@@ -40,9 +41,10 @@ bk_need_node_clients() {
 
 bk_chain() {
 	local fork=$1
+	shift
 	bk_need_node_clients
 	anvil_start --silent --hardfork "$fork"
-	node "$ROOT/tests/node/body_kinds.mjs" --rpc "$RPC" --hardfork "$fork" \
+	node "$ROOT/tests/node/body_kinds.mjs" --rpc "$RPC" --hardfork "$fork" "$@" \
 		>"$T/kinds.$fork.json" 2>"$T/kinds.$fork.err" ||
 		fail "$fork: cannot make the chain: $(tail -n 5 "$T/kinds.$fork.err")"
 }

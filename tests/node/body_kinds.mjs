@@ -3,6 +3,7 @@
 // and 3e_verifier_body_faults.sh).
 //
 //   node tests/node/body_kinds.mjs --rpc URL --hardfork london|shanghai|cancun|prague
+//                                  [--no-blobs]
 //
 // Every transaction is signed here (viem's local accounts from anvil's
 // test mnemonic) and sent raw with automine off, several of mixed types a
@@ -11,10 +12,21 @@
 // blob (cancun+), EIP-7702 with an authorization list (prague); contract
 // creations of several types, a reverted call, calls that log. Every
 // receipt is checked (block, type, status, a log where one is due).
+//
+// From cancun on (unless --no-blobs) one more block holds a blob
+// transaction alone, and the script tells over which encoding the node
+// computed that block's transactionsRoot: "canonical" (the EIP-2718
+// payload, as geth and reth do) or "pooled" (the network wrapper with
+// blobs, commitments and proofs: anvil up to 1.7.1 at least,
+// foundry-rs/foundry#15132), which no spec-following verifier
+// reproduces unless it uses the sidecar the node puts in the
+// transaction objects.
+//
 // Prints one JSON line: {"head":N,"types":[...],"blocks":[...],
 // "txs":N,"logs":N,"reverted":[hash],"created":[address],
-// "unprotected":[hash]}.
-import { keccak256, sha256, toHex } from 'viem';
+// "unprotected":[hash],"blob_blocks":[N],"blob_root":"canonical"|
+// "pooled"|null}.
+import { keccak256, serializeTransaction, sha256, toHex, toRlp } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
@@ -33,14 +45,15 @@ function die(msg) {
 }
 
 function parseArgs(argv) {
-	const o = { rpc: '', hardfork: '' };
+	const o = { rpc: '', hardfork: '', blobs: true };
 	for (let i = 0; i < argv.length; i++) {
 		if (argv[i] === '--rpc') o.rpc = argv[++i];
 		else if (argv[i] === '--hardfork') o.hardfork = argv[++i];
+		else if (argv[i] === '--no-blobs') o.blobs = false;
 		else die(`unknown argument '${argv[i]}'`);
 	}
 	if (!o.rpc || !FORKS.includes(o.hardfork))
-		die('usage: body_kinds.mjs --rpc URL --hardfork london|shanghai|cancun|prague');
+		die('usage: body_kinds.mjs --rpc URL --hardfork london|shanghai|cancun|prague [--no-blobs]');
 	return o;
 }
 
@@ -96,7 +109,8 @@ class Chain {
 		this.chainId = chainId;
 		this.fees = fees; // { base, tip, blob }
 		this.pending = []; // { hash, type, expect }
-		this.summary = { blocks: [], types: new Set(), txs: 0, logs: 0, reverted: [], created: [], unprotected: [] };
+		this.summary = { blocks: [], types: new Set(), txs: 0, logs: 0, reverted: [], created: [],
+			unprotected: [], blob_blocks: [], blob_root: null };
 	}
 
 	// Sign tx (fields of viem's TransactionSerializable without nonce and
@@ -117,7 +131,7 @@ class Chain {
 		const raw = await s.acct.signTransaction(full);
 		const hash = await rpc('eth_sendRawTransaction', [raw]);
 		s.nonce++;
-		this.pending.push({ hash, tx, expect });
+		this.pending.push({ hash, tx, expect, raw });
 		return expect.address;
 	}
 
@@ -151,6 +165,8 @@ class Chain {
 		this.summary.txs += this.pending.length;
 		this.summary.blocks.push({ label, number: head, txs: this.pending.length,
 			types: [...new Set(block.transactions.map((x) => x.type))].sort() });
+		if (block.transactions.some((x) => x.type === '0x3')) this.summary.blob_blocks.push(head);
+		if (label === 'blob alone') this.summary.blob_root = blobRoot(block, this.pending[0].raw);
 		this.pending = [];
 		await this.refreshFees();
 		return head;
@@ -163,12 +179,34 @@ class Chain {
 	}
 }
 
+// The root of a one-transaction trie: a leaf at key rlp(0) = 0x80
+// (nibbles 8 0, hex-prefix 0x20 0x80) holding the envelope.
+const oneLeafRoot = (envelope) => keccak256(toRlp(['0x2080', envelope]));
+
+// Over which encoding the node computed the root of a block holding a
+// blob transaction alone: its canonical envelope, rebuilt from the
+// node's fields (and checked against the node's hash), or the pooled
+// form we sent.
+function blobRoot(block, raw) {
+	const t = block.transactions[0];
+	const canonical = serializeTransaction({
+		type: 'eip4844', chainId: Number(t.chainId), nonce: Number(t.nonce),
+		maxPriorityFeePerGas: BigInt(t.maxPriorityFeePerGas), maxFeePerGas: BigInt(t.maxFeePerGas),
+		gas: BigInt(t.gas), to: t.to, value: BigInt(t.value), data: t.input, accessList: t.accessList,
+		maxFeePerBlobGas: BigInt(t.maxFeePerBlobGas), blobVersionedHashes: t.blobVersionedHashes,
+	}, { r: t.r, s: t.s, yParity: Number(t.yParity) });
+	if (keccak256(canonical) !== t.hash) die(`blob alone: cannot rebuild ${t.hash}`);
+	if (oneLeafRoot(canonical) === block.transactionsRoot) return 'canonical';
+	if (oneLeafRoot(raw) === block.transactionsRoot) return 'pooled';
+	die(`blob alone: transactionsRoot ${block.transactionsRoot} is over neither encoding`);
+}
+
 const word = (n) => '0x' + BigInt(n).toString(16).padStart(64, '0');
 
 async function main() {
 	const o = parseArgs(process.argv.slice(2));
 	RPC = o.rpc;
-	const cancun = o.hardfork === 'cancun' || o.hardfork === 'prague';
+	const cancun = (o.hardfork === 'cancun' || o.hardfork === 'prague') && o.blobs;
 	const prague = o.hardfork === 'prague';
 	const chainId = Number(await rpc('eth_chainId'));
 	const c = new Chain(o.hardfork, chainId, { base: 0n, tip: 1000000000n, blob: 1n });
@@ -221,6 +259,12 @@ async function main() {
 	}
 	await c.send(s[9], { type: 'legacy', unprotected: true, to: emitter2, value: 5n, gas: 60000n }, { logs: 1 });
 	await c.mine('mixed, one sender');
+
+	// A blob transaction alone in its block: which root the node made.
+	if (cancun) {
+		await c.send(s[5], { type: 'eip4844', to: s[9].address, value: 9n, gas: 30000n }, {});
+		await c.mine('blob alone');
+	}
 
 	// An empty block at the end.
 	await rpc('evm_mine');
