@@ -139,7 +139,8 @@ bk_db_dump() {
 	from canonical_logs where chain_id = 31337
 	union all
 	select concat_ws(' ', 'block', b.number, '0x' || encode(b.hash, 'hex'), b.tx_count,
-		(select count(*) from canonical_logs l where l.chain_id = b.chain_id and l.block_hash = b.hash))
+		(select count(*) from canonical_logs l where l.chain_id = b.chain_id and l.block_hash = b.hash),
+		extract(epoch from b.timestamp)::bigint, '0x' || encode(b.miner, 'hex'))
 	from canonical_blocks b where b.chain_id = 31337" | LC_ALL=C sort
 }
 

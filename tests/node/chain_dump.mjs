@@ -6,7 +6,7 @@
 //
 //   tx N INDEX HASH FROM TO|- VALUE TYPE STATUS CONTRACT|- EFFECTIVE_GAS_PRICE INPUT
 //   log N LOG_INDEX TX_INDEX TX_HASH ADDRESS TOPIC0..3|- DATA
-//   block N HASH TX_COUNT LOG_COUNT
+//   block N HASH TX_COUNT LOG_COUNT TIMESTAMP MINER
 const args = process.argv.slice(2);
 const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const RPC = opt('--rpc');
@@ -49,6 +49,6 @@ for (let n = from; n <= to; n++) {
 			nlogs++;
 		}
 	});
-	lines.push(['block', n, lc(b.hash), b.transactions.length, nlogs].join(' '));
+	lines.push(['block', n, lc(b.hash), b.transactions.length, nlogs, dec(b.timestamp), lc(b.miner)].join(' '));
 }
 process.stdout.write(lines.join('\n') + '\n');
