@@ -7,7 +7,7 @@
 #
 # First the plumbing: faultproxy --self-test, then for each fault the
 # proxy's answer differs from anvil's where the fault says, once, and the
-# next answer is anvil's again.
+# next answer is anvil's again; with body_rate 0.5, about half lie.
 #
 # Then for each fault, told in the first answer for its height (the
 # fetcher's), fetcher | verifier | writer through the proxy must end with
@@ -118,7 +118,16 @@ for k in $KINDS; do
 		;;
 	esac
 done
-echo "the proxy tells each lie once" >&2
+# always, with a probability: some answers lie, not all
+control '{"body_faults":"status","body_heights":[2],"body_times":"always","body_rate":0.5,"reset_stats":true,"seed":9}'
+batch "$RPC" 2 >"$T/p.node" || fail "cannot ask the node for block 2"
+for i in $(seq 40); do batch "$PROXY" 2 >"$T/p.$i" || fail "cannot ask the proxy for block 2"; done
+lied=0
+for i in $(seq 40); do cmp -s "$T/p.node" "$T/p.$i" || lied=$((lied + 1)); done
+[ "$lied" -ge 8 ] && [ "$lied" -le 32 ] || fail "body_rate 0.5 lied in $lied answers of 40"
+[ "$(curl -sf "$PROXY/__stats" | jq '.lies["2"]')" = "$lied" ] || fail "the proxy's count is not $lied"
+control '{"body_rate":1}'
+echo "the proxy tells each lie once, or always at a rate ($lied of 40)" >&2
 
 # --- each lie, told once, is caught and healed --------------------------------
 mismatches() { # mismatches NAME FIELDS...: their sum in NAME's verifier
