@@ -113,6 +113,10 @@ $(BUILD)/tests/tools/%.o: tests/tools/%.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
+# tests/tools/lib/: modules of a test tool, linked into it (not tools).
+$(BINDIR)/faultproxy: $(BUILD)/tests/tools/lib/bodyfault.o \
+	$(BUILD)/tests/tools/lib/bodyfault_test.o $(BUILD)/tests/tools/lib/bodylies.o
+
 deps:
 	@scripts/deps
 

@@ -26,17 +26,32 @@
  *             "miner" inserted before the block's own (a repeated key:
  *             a reader keeping the first would take the fake values)
  *
+ * Body faults (--body-faults, lib/bodyfault.h) are lies about a block's
+ * body that keep its hash: drop-tx, tx-value, log-address, log-topic,
+ * drop-log, swap-tx, status, dup-keys, dup-result. They are told in
+ * answers holding eth_getBlockByNumber(N, true) (with the receipts of N
+ * from the same batch), at --body-heights (default all), for the first
+ * --body-times K answers of a height (default 1, or always), each with
+ * probability --body-rate (default 1); independent of --fault-rate.
+ *
  * Control, for tests:
  *   POST /__control {"fault_rate":0.3,"faults":"429,500"}
- *        also "seed": N, "reset_stats": true; answers the settings
+ *        also "seed": N, "reset_stats": true (forgets the body lies
+ *        told too), "body_faults": "status", "body_heights": [2],
+ *        "body_times": 1 or "always", "body_rate": 1; answers the
+ *        settings
  *   GET  /__stats   {"requests":N,"forwarded":N,"upstream_errors":N,
  *                    "injected":N,"faults":{"delay":N,...},
- *                    "fault_rate":P,"enabled":"429,500"}
+ *                    "body":{"drop-tx":N,...},"lies":{"HEIGHT":N},
+ *                    "body_misfits":N,"fault_rate":P,"enabled":"429,500",
+ *                    "body_faults":...,"body_rate":P,"body_times":K,
+ *                    "body_heights":[...]}
  *
  * Prints "listening on 127.0.0.1:PORT" on stdout once ready (PORT 0
  * picks a free port, the line tells which). Ends on SIGINT or SIGTERM.
  * --log FILE appends one JSON line per request: n, method, calls, fault,
- * status. */
+ * body (the body faults told, "none"), status. --self-test checks the
+ * body faults on a built-in block. */
 #include <curl/curl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -55,6 +70,9 @@
 #include "json.h"
 #include "log.h"
 #include "sig.h"
+
+#include "lib/bodyfault.h"
+#include "lib/bodylies.h"
 
 #include "banned.h"
 
@@ -82,12 +100,15 @@ struct proxy {
 	unsigned long long count[F_COUNT];
 	uint64_t *corrupted;   /* block numbers corrupted once already */
 	size_t ncorrupted, capcorrupted;
+	struct body_lies body; /* lib/bodylies.h, its own lock */
 };
 
 /* One call of a request: its raw id and its method. */
 struct call {
 	char id[40];
 	char method[64];
+	uint64_t number; /* params of a block call, when has_number */
+	int has_number, full;
 };
 
 struct calls {
@@ -190,15 +211,24 @@ static int calls_have(const struct calls *cs, const char *method)
 	return 0;
 }
 
+/* The call with this raw id, or NULL. */
+static const struct call *call_of(const struct calls *cs, const char *id,
+				  size_t idlen)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		if (id && strlen(cs->v[i].id) == idlen &&
+		    !memcmp(cs->v[i].id, id, idlen))
+			return &cs->v[i];
+	return NULL;
+}
+
 /* The method of the call with this raw id, or "". */
 static const char *method_of(const struct calls *cs, const char *id,
 			     size_t idlen)
 {
-	for (size_t i = 0; i < cs->n; i++)
-		if (strlen(cs->v[i].id) == idlen &&
-		    !memcmp(cs->v[i].id, id, idlen))
-			return cs->v[i].method;
-	return "";
+	const struct call *c = call_of(cs, id, idlen);
+
+	return c ? c->method : "";
 }
 
 static int grow(void **v, size_t n, size_t *cap, size_t size)
@@ -242,6 +272,9 @@ static int on_call_member(void *arg, const struct json_member *m)
 		   m->vallen >= 2 && m->val[0] == '"') {
 		snprintf(c->method, sizeof(c->method), "%.*s",
 			 (int)(m->vallen - 2), m->val + 1);
+	} else if (m->keylen == 6 && !memcmp(m->key, "params", 6)) {
+		c->has_number = body_params(m->val, m->vallen, &c->number,
+					    &c->full) == 0;
 	}
 	return 0;
 }
@@ -478,6 +511,40 @@ none:
 	return F_NONE;
 }
 
+/* ---- body faults ---- */
+
+/* Tell the body lies due in this answer (lib/bodylies.h). Returns 1 when
+ * one was, with their names in names. */
+static int body_mangle(struct proxy *p, const struct calls *cs,
+		       struct buf *body, char *names, size_t nameslen)
+{
+	struct elems es = { NULL, 0 };
+	struct elems_walk w = { &es, 0 };
+	struct body_elem *el = NULL;
+	int rc = 0;
+
+	names[0] = '\0';
+	if (!body->len || !calls_have(cs, "eth_getBlockByNumber") ||
+	    json_members(body->data, body->len, on_elem_member, &w, NULL, 0))
+		goto out;
+	el = calloc(es.n + 1, sizeof(*el));
+	if (!el)
+		goto out;
+	for (size_t i = 0; i < es.n; i++) {
+		const struct call *c = call_of(cs, es.v[i].id, es.v[i].idlen);
+
+		el[i] = (struct body_elem){ c ? c->method : "",
+					    c ? c->number : 0,
+					    c && c->has_number, c && c->full,
+					    es.v[i].result, es.v[i].resultlen };
+	}
+	rc = body_lies_tell(&p->body, body, el, es.n, names, nameslen);
+out:
+	free(el);
+	free(es.v);
+	return rc;
+}
+
 /* ---- upstream ---- */
 
 static size_t on_upstream_data(char *ptr, size_t size, size_t nmemb,
@@ -586,6 +653,7 @@ static void gen_settings(struct proxy *p, yajl_gen g)
 	json_gen_raw(g, rate, strlen(rate));
 	json_gen_key(g, "enabled");
 	json_gen_cstr(g, list);
+	body_lies_gen_settings(&p->body, g);
 }
 
 static enum MHD_Result serve_stats(struct proxy *p,
@@ -612,6 +680,7 @@ static enum MHD_Result serve_stats(struct proxy *p,
 		json_gen_u64(g, p->count[f]);
 	}
 	yajl_gen_map_close(g);
+	body_lies_gen_stats(&p->body, g);
 	gen_settings(p, g);
 	yajl_gen_map_close(g);
 	pthread_mutex_unlock(&p->lock);
@@ -636,9 +705,9 @@ static enum MHD_Result serve_control(struct proxy *p,
 				     struct MHD_Connection *conn,
 				     const struct buf *in)
 {
-	char err[200], bad[64], now[128], rate_s[32];
+	char err[200], bad[64], now[128], body[160], rate_s[32];
 	yajl_val v, rate, seed;
-	const char *list;
+	const char *list, *why;
 	unsigned bits = 0;
 	yajl_gen g;
 
@@ -660,6 +729,11 @@ static enum MHD_Result serve_control(struct proxy *p,
 		yajl_tree_free(v);
 		return control_error(conn, "unknown fault in faults");
 	}
+	/* the body settings are checked and applied first: all or nothing */
+	if ((why = body_lies_control(&p->body, v)) != NULL) {
+		yajl_tree_free(v);
+		return control_error(conn, why);
+	}
 	pthread_mutex_lock(&p->lock);
 	if (rate)
 		p->rate = YAJL_GET_DOUBLE(rate);
@@ -677,7 +751,9 @@ static enum MHD_Result serve_control(struct proxy *p,
 	snprintf(rate_s, sizeof(rate_s), "%g", p->rate);
 	pthread_mutex_unlock(&p->lock);
 	yajl_tree_free(v);
-	log_at(LOG_INFO, LOGF(LF_S("fault_rate", rate_s), LF_S("faults", now)),
+	body_lies_kinds(&p->body, body, sizeof(body));
+	log_at(LOG_INFO, LOGF(LF_S("fault_rate", rate_s), LF_S("faults", now),
+			      LF_S("body_faults", body)),
 	       "settings changed");
 	g = json_gen_new();
 	if (!g)
@@ -731,7 +807,8 @@ static void count_fault(struct proxy *p, enum fault f)
 }
 
 static void log_request(struct proxy *p, unsigned long long seq,
-			const struct calls *cs, enum fault f, unsigned status)
+			const struct calls *cs, enum fault f, const char *lies,
+			unsigned status)
 {
 	const unsigned char *out;
 	size_t len;
@@ -751,6 +828,8 @@ static void log_request(struct proxy *p, unsigned long long seq,
 	json_gen_u64(g, cs->n);
 	json_gen_key(g, "fault");
 	json_gen_cstr(g, f == F_NONE ? "none" : fault_names[f]);
+	json_gen_key(g, "body");
+	json_gen_cstr(g, lies[0] ? lies : "none");
 	json_gen_key(g, "status");
 	json_gen_u64(g, status);
 	yajl_gen_map_close(g);
@@ -770,6 +849,7 @@ static enum MHD_Result serve_rpc(struct proxy *p, struct MHD_Connection *conn,
 	struct calls cs = { NULL, 0, 0 };
 	struct buf out = BUF_INIT;
 	unsigned long long seq;
+	char lies[128] = "";
 	unsigned delay_ms, status = 200;
 	long upstream_status = 0;
 	enum MHD_Result rc;
@@ -820,12 +900,15 @@ static enum MHD_Result serve_rpc(struct proxy *p, struct MHD_Connection *conn,
 	if (f == F_TRUNCATE || f == F_NULL || f == F_CORRUPT || f == F_LAG ||
 	    f == F_DUPKEY)
 		f = mangle(p, f, &cs, &out);
+	/* a body lie only in an answer that is otherwise the node's */
+	if ((f == F_NONE || f == F_DELAY) && upstream_status == 200)
+		body_mangle(p, &cs, &out, lies, sizeof(lies));
 	status = upstream_status > 0 ? (unsigned)upstream_status : 502;
 	rc = reply(conn, status, "application/json", out.data ? out.data : "",
 		   out.len, NULL);
 done:
 	count_fault(p, f);
-	log_request(p, seq, &cs, f, status);
+	log_request(p, seq, &cs, f, lies, status);
 	buf_release(&out);
 	free(cs.v);
 	return rc;
@@ -886,6 +969,10 @@ static void usage(FILE *out)
 		"usage: faultproxy --listen PORT --upstream URL [--seed N] "
 		"[--fault-rate P]\n"
 		"                  [--faults LIST] [--log FILE] [--hide-method M]\n"
+		"                  [--body-faults LIST [--body-heights LIST] "
+		"[--body-times K|always]\n"
+		"                  [--body-rate P]]\n"
+		"       faultproxy --self-test\n"
 		"\n"
 		"A JSON-RPC proxy that injects faults, for tests.\n"
 		"  --fault-rate P  probability of a fault per request "
@@ -898,17 +985,35 @@ static void usage(FILE *out)
 		"  --log FILE      append one JSON line per request\n"
 		"  --seed N        random seed (default: from the clock)\n"
 		"  --upstream URL  the node to forward to\n"
+		"\n");
+	body_lies_usage(out);
+	fprintf(out,
+		"\n"
 		"Control: POST /__control {\"fault_rate\":0.3,\"faults\":"
-		"\"429,500\"}; GET /__stats\n"
+		"\"429,500\",\n"
+		"  \"body_faults\":\"status\",\"body_heights\":[2],"
+		"\"body_times\":1|\"always\",\n"
+		"  \"body_rate\":1,\"seed\":N,\"reset_stats\":true} (reset_stats "
+		"also forgets\n"
+		"  the lies told); GET /__stats (\"body\": lies by kind, \"lies\": "
+		"by height)\n"
 		"\n"
 		"example: faultproxy --listen 8600 --upstream "
 		"http://127.0.0.1:8545 \\\n"
-		"             --fault-rate 0.2 --faults 429,500,drop\n");
+		"             --fault-rate 0.2 --faults 429,500,drop\n"
+		"         faultproxy --listen 8600 --upstream "
+		"http://127.0.0.1:8545 \\\n"
+		"             --body-faults swap-tx --body-heights 2 "
+		"--body-times always\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "body-faults", required_argument, NULL, 'B' },
+		{ "body-heights", required_argument, NULL, 'E' },
+		{ "body-rate", required_argument, NULL, 'R' },
+		{ "body-times", required_argument, NULL, 'T' },
 		{ "fault-rate", required_argument, NULL, 'r' },
 		{ "faults", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -916,6 +1021,7 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "self-test", no_argument, NULL, 'S' },
 		{ "upstream", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -929,10 +1035,23 @@ int main(int argc, char **argv)
 	int opt, status = 1;
 
 	memset(&p, 0, sizeof(p));
+	body_lies_init(&p.body, 0);
 	p.faults = (1u << F_COUNT) - 1;
 	log_init("faultproxy", LOG_INFO);
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'B':
+		case 'E':
+		case 'R':
+		case 'T':
+			if (body_lies_option(&p.body, opt == 'B' ? "--body-faults" :
+					     opt == 'E' ? "--body-heights" :
+					     opt == 'R' ? "--body-rate" :
+					     "--body-times", optarg) < 0)
+				return 2;
+			break;
+		case 'S':
+			return body_fault_self_test(stdout) ? 1 : 0;
 		case 'r':
 			p.rate = strtod(optarg, &end);
 			if (end == optarg || *end || !(p.rate >= 0) ||
@@ -989,6 +1108,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	rng_seed(&p.rng, (uint64_t)seed);
+	body_lies_seed(&p.body, (uint64_t)seed);
 	pthread_mutex_init(&p.lock, NULL);
 	if (log_path && !(p.log = fopen(log_path, "a"))) {
 		log_error_errno("cannot open '%s'", log_path);
@@ -1033,6 +1153,7 @@ fail:
 	if (p.log)
 		fclose(p.log);
 	free(p.corrupted);
+	body_lies_release(&p.body);
 	pthread_mutex_destroy(&p.lock);
 	return status;
 }
