@@ -62,7 +62,12 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BINDIR)/%)
 
-.PHONY: all test unit integration asan run stop install clean deps style bench build-asan-units
+# What a program links: for tests and benches that build against
+# libcommon.a themselves.
+print-ldlibs:
+	@echo $(LDLIBS)
+
+.PHONY: print-ldlibs all test unit integration asan run stop install clean deps style bench build-asan-units
 all: $(PROGS:%=$(BINDIR)/%) $(TOOL_BIN)
 
 $(BUILD)/%.o: %.c

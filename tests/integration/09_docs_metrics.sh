@@ -19,7 +19,8 @@ DOC=$ROOT/docs/operations.md
 PROGRAMS="fetcher verifier writer broadcaster"
 
 # the section, then its paragraphs as "owners<TAB>text" (owners: the
-# program names before the first colon) and the alerts table's rows
+# program names before the first colon; up to the first subsection, where
+# the names end) and the alerts table's rows
 awk '/^## Metrics/ { s = 1; next } /^## / { s = 0 } s' "$DOC" >"$T/section"
 [ -s "$T/section" ] || fail "no Metrics section in docs/operations.md"
 awk -v progs="$PROGRAMS" '
@@ -31,6 +32,8 @@ awk -v progs="$PROGRAMS" '
 		if (index(para, ":") && o != "") print substr(o, 2) "\t" para
 		para = ""
 	}
+	/^### / { flush(); sub_ = 1 } # names are listed before the subsections
+	sub_ { next }
 	/^\|/ { flush(); next }
 	/^$/ { flush(); next }
 	{ para = para (para == "" ? "" : " ") $0 }

@@ -39,7 +39,7 @@ case $BIN in *asan*) LIBDIR=$ROOT/build-asan SAN=(-fsanitize=address,undefined) 
 [ -f "$LIBDIR/libcommon.a" ] || fail "no $LIBDIR/libcommon.a (make first)"
 # shellcheck disable=SC2046 # pkg-config output is a word list
 cc -std=c11 -D_GNU_SOURCE "${SAN[@]}" -I"$ROOT/common" -o "$T/tap" "$T/tap.c" "$LIBDIR/libcommon.a" \
-	$(pkg-config --libs libcurl yajl libpq libzmq libmicrohttpd nettle) -lpthread -lm ||
+	$(make -s -C "$ROOT" print-ldlibs) ||
 	fail "cannot build the SUB tap"
 
 anvil_start --silent

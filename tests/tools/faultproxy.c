@@ -74,6 +74,7 @@
 #include "lib/bodyfault.h"
 #include "lib/bodylies.h"
 
+#include "lib/rng.h"
 #include "banned.h"
 
 enum fault {
@@ -135,22 +136,6 @@ struct edit {
 };
 
 /* ---- helpers ---- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 2685821657736338717ULL;
-}
-
-static double rng_unit(uint64_t *s)
-{
-	return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
 
 static void rng_seed(uint64_t *s, uint64_t seed)
 {

@@ -9,31 +9,14 @@
 #include "json.h"
 #include "log.h"
 
+#include "rng.h"
 #include "banned.h"
 
 /* ---- helpers ---- */
 
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 2685821657736338717ULL;
-}
-
-static double rng_unit(uint64_t *s)
-{
-	return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
-
 static void rng_seed(uint64_t *s, uint64_t seed)
 {
-	*s = (seed ^ 0xb0d1e5ULL) * 0x9E3779B97F4A7C15ULL + 1;
-	if (!*s)
-		*s = 1;
+	rng_seed_salted(s, seed, 0xb0d1e5ULL);
 }
 
 /* "drop-tx,status" -> bits; -1 on an unknown name (named in bad). */
