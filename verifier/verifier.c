@@ -219,6 +219,7 @@ static int relock(struct verifier *v)
 
 	for (int i = 0; !sig_stopping(); i++) {
 		int rc = db_open_locked(v);
+		long long taken = clock_mono_ms();
 
 		if (rc == 1)
 			return log_error("another verifier holds the lock for "
@@ -230,7 +231,7 @@ static int relock(struct verifier *v)
 			memset(&v->audit, 0, sizeof(v->audit));
 			if (load_window(v) == 0 && nap(LOCK_LEASE_MS) == 0) {
 				v->lock_lost = 0;
-				v->lock_ok_at = clock_mono_ms();
+				v->lock_ok_at = taken; /* confirmed again at once */
 				log_at(LOG_WARN, LOGF(LF_U("epoch", epoch)),
 				       "advisory lock for chain %" PRIu64
 				       " taken again; window reloaded",
@@ -338,6 +339,15 @@ static int is_ready(void *arg)
  * go on; otherwise stop. 0 to go on, -1 to stop. */
 static int recover(struct verifier *v)
 {
+	/* a query that failed on a lost connection lost the lock with it */
+	if (v->db && !v->lock_lost && PQstatus(v->db) != CONNECTION_OK) {
+		v->lock_lost = 1;
+		metric_inc(v->m.lock_lost);
+		log_error("database connection lost: the verifier no longer "
+			  "holds the advisory lock for chain %" PRIu64 "; it "
+			  "emits nothing until it takes the lock again",
+			  v->chain_id);
+	}
 	if (sig_stopping() || !v->lock_lost)
 		return -1;
 	return relock(v);

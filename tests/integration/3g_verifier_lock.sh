@@ -7,6 +7,7 @@
 # holds the lock and emits, and the two never emitted at the same time:
 # every message of the one that lost comes before every message of the
 # one that won after the restart. The database ends equal to the node.
+# Then, alone, the winner takes its lock back across a second restart.
 . "$(dirname "$0")/verifier_helpers.bash"
 
 # A private cluster in the foreground, so the test can stop it hard.
@@ -110,5 +111,19 @@ jq -e -s --slurpfile a "$T/a.out" --argjson t "$t_up" \
 bg_kill miner
 v_mine 1
 v_wait_until 90 "the database to equal the node" db_matches_node
+
+# alone, the verifier takes its lock back after a restart (a new epoch,
+# its window reloaded) and goes on
+bg_kill "$loser.verifier" 2>/dev/null || true
+took() { grep -c 'taken again; window reloaded' "$T/$winner.verifier.err" || true; }
+before=$(took)
+as_owner /usr/lib/postgresql/15/bin/pg_ctl -D "$PGDATA_DIR" stop -m immediate >/dev/null 2>&1 ||
+	v_fail "pg_ctl stop -m immediate failed (second time)"
+sleep 1
+bg_wait pg >/dev/null 2>&1 || true
+pg_up
+v_wait_until 90 "$winner to take the lock back" bash -c "[ \"\$(grep -c 'taken again; window reloaded' '$T/$winner.verifier.err')\" -gt $before ]"
+v_mine 2
+v_wait_until 90 "the database to equal the node after the second restart" db_matches_node
 v_log "winner: $winner; A noticed the lost lock after $((seen_ms - t_stop)) ms"
 pass
