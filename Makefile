@@ -75,12 +75,12 @@ $(BUILD)/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
-# writer/schema.sql compiled into libcommon as db_schema_sql (common/db.h),
+# common/schema.sql compiled into libcommon as db_schema_sql (common/db.h),
 # with od and sed so that xxd is not needed.
-$(BUILD)/common/schema_sql.c: writer/schema.sql
+$(BUILD)/common/schema_sql.c: common/schema.sql
 	@mkdir -p $(@D)
 	@echo "  GEN     $@"
-	@{ echo '/* generated from writer/schema.sql by make: do not edit */'; \
+	@{ echo '/* generated from common/schema.sql by make: do not edit */'; \
 	  echo '#include <stddef.h>'; \
 	  echo 'extern const char db_schema_sql[];'; \
 	  echo 'extern const size_t db_schema_sql_len;'; \
@@ -182,7 +182,7 @@ install: all
 		$(DESTDIR)$(systemdunitdir) $(DESTDIR)$(datadir)/systemd \
 		$(DESTDIR)$(datadir)/prometheus
 	install -m 755 $(PROGS:%=$(BINDIR)/%) $(DESTDIR)$(bindir)/
-	install -m 644 writer/schema.sql $(DESTDIR)$(datadir)/
+	install -m 644 common/schema.sql $(DESTDIR)$(datadir)/
 	install -m 644 docs/*.md $(DESTDIR)$(docdir)/
 	for u in $(UNIT_IN:scripts/systemd/%.in=%); do \
 		sed -e 's|@BINDIR@|$(bindir)|g' -e 's|@DOCDIR@|$(docdir)|g' \
