@@ -9,8 +9,8 @@
 
 #include "json.h"
 /* By path: other programs' folders are on the include path too. */
-#include "../../broadcaster/events.h"
-#include "../../broadcaster/filter.h"
+#include "events.h"
+#include "filter.h"
 
 #define A1 "0x1111111111111111111111111111111111111111"
 #define A2 "0x2222222222222222222222222222222222222222"
