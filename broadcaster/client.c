@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "hex.h"
 #include "events.h"
 #include "json.h"
 #include "log.h"
@@ -433,7 +434,6 @@ static void rpc_result_str(yajl_gen g, yajl_val id, const char *s)
 static void new_sub_id(char id[35])
 {
 	uint8_t r[16];
-	static const char hexd[] = "0123456789abcdef";
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
 		/* Not secret, only unique within this process. */
@@ -443,13 +443,7 @@ static void new_sub_id(char id[35])
 		memcpy(r, &t, 8);
 		memcpy(r + 8, &n, 8);
 	}
-	id[0] = '0';
-	id[1] = 'x';
-	for (int i = 0; i < 16; i++) {
-		id[2 + 2 * i] = hexd[r[i] >> 4];
-		id[3 + 2 * i] = hexd[r[i] & 15];
-	}
-	id[34] = '\0';
+	hex_encode(r, sizeof(r), id);
 }
 
 static void rpc_subscribe(struct client *c, yajl_gen g, yajl_val id,

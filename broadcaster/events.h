@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hex.h"
+
 #include <libwebsockets.h>
 
 #define EV_PRE LWS_PRE
@@ -57,7 +59,7 @@ struct bc_event {
 				tip: the tip's number */
 	int has_height;
 	int64_t emitted_at;  /* Unix ms from the verifier, 0 when absent */
-	char hash[67];       /* block hash ("" for other kinds) */
+	char hash[HASH_HEX_SIZE];       /* block hash ("" for other kinds) */
 	struct ev_frame chan_main; /* newBlock, reorg or gap message */
 	struct ev_frame chan_txs;  /* newTxs batch; NULL data when no txs */
 	struct ev_frame eth_head;  /* newHeads result object (block only) */
@@ -117,10 +119,5 @@ enum counter_result { CTR_OK, CTR_FIRST, CTR_GAP, CTR_RESTART };
 enum counter_result topic_counter_check(struct topic_counters *tc,
 					const char *topic, uint32_t counter,
 					uint32_t *lost);
-
-/* Hex quantity ("0x1bc16d674ec80000", up to 256 bits) to decimal text.
- * 0, or -1 when not a valid quantity or out is too small. Exposed for
- * tests. */
-int ev_hex_to_dec(const char *hex, size_t hexlen, char *out, size_t outlen);
 
 #endif

@@ -1,3 +1,4 @@
+#include "hex.h"
 #include "block.h"
 
 #include <ctype.h>
@@ -129,13 +130,14 @@ static int span_quantity(const char *v, size_t n, uint64_t *out)
 	return json_hex_u64(num, out);
 }
 
-/* A quoted JSON string span holding a 32-byte hash -> out (67 bytes). */
-static int span_hash(const char *v, size_t n, char out[67])
+/* A quoted JSON string span holding a 32-byte hash -> out (HASH_HEX_SIZE bytes). */
+static int span_hash(const char *v, size_t n, char out[HASH_HEX_SIZE])
 {
-	if (!v || n != 68 || v[0] != '"' || v[67] != '"')
+	if (!v || n != HASH_HEX_LEN + 2 || v[0] != '"' ||
+	    v[HASH_HEX_LEN + 1] != '"')
 		return -1;
-	memcpy(out, v + 1, 66);
-	out[66] = '\0';
+	memcpy(out, v + 1, HASH_HEX_LEN);
+	out[HASH_HEX_LEN] = '\0';
 	return json_is_hex_len(out, 32) ? 0 : -1;
 }
 
@@ -156,8 +158,8 @@ static int count_cb(void *arg, const struct json_member *m)
 	if (m->index + 1 > c->count)
 		c->count = m->index + 1;
 	if (c->want_hash && span_is(m, "blockHash")) {
-		if (m->vallen != 68 ||
-		    strncasecmp(m->val + 1, c->want_hash, 66) != 0)
+		if (m->vallen != HASH_HEX_LEN + 2 ||
+		    strncasecmp(m->val + 1, c->want_hash, HASH_HEX_LEN) != 0)
 			c->bad = 2;
 	}
 	return 0;
@@ -637,7 +639,7 @@ enum block_status block_fetch_sync(struct block_fetcher *bf, uint64_t number,
 }
 
 int block_hash_sync(struct block_fetcher *bf, uint64_t number,
-		    char hash[67], char parent_hash[67])
+		    char hash[HASH_HEX_SIZE], char parent_hash[HASH_HEX_SIZE])
 {
 	char params[48], *out = NULL;
 	enum rpc_status st;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <libpq-fe.h>
 
+#include "hex.h"
+
 /* The version db_apply_schema() records in schema_version. Bump it when
  * common/schema.sql changes in a way an older database must receive. */
 #define DB_SCHEMA_VERSION 2
@@ -95,8 +97,8 @@ enum db_status db_next_epoch(PGconn *conn, uint64_t chain_id,
  * to, or "" when that row is missing (or for a tombstone). */
 struct db_canonical {
 	uint64_t number;
-	char hash[67];
-	char parent[67];
+	char hash[HASH_HEX_SIZE];
+	char parent[HASH_HEX_SIZE];
 	uint64_t seq;
 };
 
@@ -111,7 +113,7 @@ enum db_status db_canonical_range(PGconn *conn, uint64_t chain_id,
  * db_canonical. */
 struct db_audit_row {
 	uint64_t number;
-	char hash[67];
+	char hash[HASH_HEX_SIZE];
 	int missing; /* 1: no block; 0: a broken parent link */
 };
 

@@ -1,5 +1,6 @@
 /* docs/protocol.md's messages, reading: one member walk, spans into the
  * text (building and re-stamping: message_build.c). */
+#include "hex.h"
 #include "message.h"
 
 #include <inttypes.h>
@@ -148,7 +149,7 @@ static int get_bool(struct scan *s, int f, bool *out)
 
 static int is_hash(const char *p, size_t n)
 {
-	if (n != 66 || p[0] != '0' || p[1] != 'x')
+	if (n != HASH_HEX_LEN || p[0] != '0' || p[1] != 'x')
 		return 0;
 	for (size_t i = 2; i < n; i++) {
 		char c = p[i];
@@ -160,17 +161,18 @@ static int is_hash(const char *p, size_t n)
 	return 1;
 }
 
-static int get_hash(struct scan *s, int f, char out[67])
+static int get_hash(struct scan *s, int f, char out[HASH_HEX_SIZE])
 {
 	const struct message_span *v = &s->v[f];
 
 	if (!v->p || span_lit(v, "null"))
 		return bad(s, "message.%s: missing", field_names[f]), -1;
-	if (v->n != 68 || v->p[0] != '"' || !is_hash(v->p + 1, 66))
+	if (v->n != HASH_HEX_LEN + 2 || v->p[0] != '"' ||
+	    !is_hash(v->p + 1, HASH_HEX_LEN))
 		return bad(s, "message.%s: not a 32-byte 0x-hex hash",
 			   field_names[f]), -1;
-	memcpy(out, v->p + 1, 66);
-	out[66] = '\0';
+	memcpy(out, v->p + 1, HASH_HEX_LEN);
+	out[HASH_HEX_LEN] = '\0';
 	return 0;
 }
 
@@ -224,7 +226,7 @@ static int tree_ref(struct scan *s, yajl_val o, const char *path,
 	if (!h || !YAJL_IS_STRING(h) ||
 	    !is_hash(h->u.string, strlen(h->u.string)))
 		return bad(s, "%s.hash: not a 32-byte 0x-hex hash", path), -1;
-	memcpy(r->hash, h->u.string, 67);
+	memcpy(r->hash, h->u.string, HASH_HEX_SIZE);
 	return 0;
 }
 

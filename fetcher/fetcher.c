@@ -6,6 +6,7 @@
  * is strictly in height order and memory is bounded by the ring. A height
  * whose block is not there yet (a lagging node of a pool, a head that was
  * just announced) is retried with back-off: nothing is ever skipped. */
+#include "hex.h"
 #include "fetcher.h"
 
 #include <math.h>
@@ -67,7 +68,7 @@ struct fetcher {
 	 * at a height already emitted (a reorg that does not move the head). */
 	struct {
 		uint64_t number;
-		char hash[67];
+		char hash[HASH_HEX_SIZE];
 	} recent[RECENT];
 	int refetching;
 	struct {
@@ -244,7 +245,7 @@ static int emit_ready(struct fetcher *f)
 					       (unsigned long long)s->number);
 		}
 		f->recent[s->number % RECENT].number = s->number;
-		memcpy(f->recent[s->number % RECENT].hash, s->info.hash, 67);
+		memcpy(f->recent[s->number % RECENT].hash, s->info.hash, HASH_HEX_SIZE);
 		metric_inc(f->m.blocks);
 		metric_add(f->m.txs, (double)s->info.tx_count);
 		metric_set(f->m.height, (double)s->number);
@@ -280,7 +281,7 @@ static void refetch_done(void *arg, enum block_status st, struct buf *msg,
 		return;
 	}
 	f->recent[info->number % RECENT].number = info->number;
-	memcpy(f->recent[info->number % RECENT].hash, info->hash, 67);
+	memcpy(f->recent[info->number % RECENT].hash, info->hash, HASH_HEX_SIZE);
 	metric_inc(f->m.replaced);
 }
 
@@ -340,7 +341,7 @@ static void poll_head(struct fetcher *f)
 					      "[\"latest\",false]", -1 };
 	long long now = now_ms();
 	uint64_t h, last;
-	char hash[67];
+	char hash[HASH_HEX_SIZE];
 
 	if (f->heads && heads_latest(f->heads, &h, &last, hash)) {
 		set_head(f, h);

@@ -1,3 +1,4 @@
+#include "hex.h"
 #include "heads.h"
 
 #include <libwebsockets.h>
@@ -36,7 +37,7 @@ struct heads {
 	int efd;            /* readable when a head arrived */
 	pthread_mutex_t lock; /* guards the last announcement */
 	uint64_t last_number;
-	char last_hash[67];
+	char last_hash[HASH_HEX_SIZE];
 };
 
 static void connect_now(lws_sorted_usec_list_t *sul);
@@ -252,7 +253,7 @@ int heads_fd(const struct heads *h)
 }
 
 int heads_latest(struct heads *h, uint64_t *out, uint64_t *last_number,
-		 char last_hash[67])
+		 char last_hash[HASH_HEX_SIZE])
 {
 	eventfd_t v;
 
@@ -265,7 +266,7 @@ int heads_latest(struct heads *h, uint64_t *out, uint64_t *last_number,
 	if (last_number)
 		*last_number = h->last_number;
 	if (last_hash)
-		memcpy(last_hash, h->last_hash, 67);
+		memcpy(last_hash, h->last_hash, HASH_HEX_SIZE);
 	pthread_mutex_unlock(&h->lock);
 	return 1;
 }

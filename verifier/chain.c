@@ -1,3 +1,4 @@
+#include "hex.h"
 #include "chain.h"
 
 #include <stdlib.h>
@@ -37,7 +38,7 @@ static char *slot(const struct chain *c, uint64_t n)
 static void set(struct chain *c, uint64_t n, const char *hash)
 {
 	char *s = slot(c, n);
-	size_t len = strnlen(hash, 66);
+	size_t len = strnlen(hash, HASH_HEX_LEN);
 
 	memcpy(s, hash, len);
 	s[len] = '\0';

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "hex.h"
 #include "block.h"
 #include "header.h"
 #include "internal.h"
@@ -182,15 +183,15 @@ static void lag_log(uint64_t n, long long waited, long long limit)
 		       "node has no block %" PRIu64 " yet; still waiting", n);
 }
 
-enum node_result node_hash(struct verifier *v, uint64_t n, char hash[67])
+enum node_result node_hash(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE])
 {
 	return node_hash_wait(v, n, hash, v->cfg->lag_wait_ms);
 }
 
-enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[67],
+enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE],
 				long long wait_ms)
 {
-	char parent[67];
+	char parent[HASH_HEX_SIZE];
 	long long waited = 0;
 
 	for (int i = 0;; i++) {

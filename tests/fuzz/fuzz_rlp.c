@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "buf.h"
 #include "header.h"
 #include "log.h"
@@ -32,7 +33,7 @@ static void walk(const uint8_t *p, size_t len, int depth)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s, why[256], hash[67];
+	char *s, why[256], hash[HASH_HEX_SIZE];
 	struct buf out;
 	struct header_info hi;
 
