@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
@@ -47,14 +48,8 @@ static void queue_push(struct bc_server *srv, struct bc_event *ev)
 	/* Back-pressure: the service thread is behind; wait (a SUB socket
 	 * then fills and the publisher drops, which shows as a gap). */
 	while (srv->qlen >= QUEUE_MAX && !srv->input_stop) {
-		struct timespec ts;
+		struct timespec ts = clock_wall_after(200);
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
 		pthread_cond_timedwait(&srv->qcond, &srv->qlock, &ts);
 	}
 	if (srv->qtail)

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "cfg.h"
+#include "clock.h"
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
@@ -102,7 +103,7 @@ static void metrics_setup(struct bc_server *srv)
 static int rate_ok(struct bc_server *srv, const char *ip)
 {
 	long long limit = srv->cfg->conn_rate;
-	int64_t now = bc_now_ms();
+	int64_t now = clock_mono_ms();
 	uint32_t h = 2166136261u;
 	struct rate_slot *s;
 
@@ -300,7 +301,7 @@ static void begin_shutdown(struct bc_server *srv)
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
 	struct bc_server *srv = lws_container_of(sul, struct bc_server, tick);
-	int64_t now = bc_now_ms();
+	int64_t now = clock_mono_ms();
 
 	if (sig_stopping() && !srv->stopping)
 		begin_shutdown(srv);
@@ -385,7 +386,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_RECEIVE:
 		if (!c->srv || c->closing)
 			return 0;
-		c->last_rx_ms = bc_now_ms();
+		c->last_rx_ms = clock_mono_ms();
 		c->ping_sent = 0;
 		if (lws_is_first_fragment(wsi)) {
 			buf_reset(&c->rx);
@@ -592,8 +593,8 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 			begin_shutdown(&srv);
 		if (srv.stopping) {
 			if (!deadline)
-				deadline = bc_now_ms() + SHUTDOWN_GRACE_MS;
-			if (!srv.nclients || bc_now_ms() > deadline)
+				deadline = clock_mono_ms() + SHUTDOWN_GRACE_MS;
+			if (!srv.nclients || clock_mono_ms() > deadline)
 				break;
 		}
 	}

@@ -1,3 +1,4 @@
+#include "clock.h"
 #include "hex.h"
 #include "block.h"
 
@@ -54,14 +55,6 @@ void block_fetcher_destroy(struct block_fetcher **bf)
 		return;
 	free(*bf);
 	*bf = NULL;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int is_null(const char *s, size_t n)
@@ -229,7 +222,7 @@ int block_msg_build(struct buf *out, uint64_t chain_id, int live,
 	memcpy(mb.parent_hash, info->parent_hash, sizeof(mb.parent_hash));
 	mb.live = live;
 	mb.has_fetched_at = true;
-	mb.fetched_at = (uint64_t)now_ms();
+	mb.fetched_at = (uint64_t)clock_wall_ms();
 	mb.block = (struct message_span){ block, block_len };
 	mb.receipts = (struct message_span){ receipts, receipts_len };
 	if (message_block_build(out, &mb) < 0) {

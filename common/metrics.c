@@ -1,3 +1,4 @@
+#include "clock.h"
 #include "metrics.h"
 
 #include <errno.h>
@@ -99,7 +100,6 @@ static void atomic_add_double(_Atomic uint64_t *p, double v)
 struct metrics *metrics_new(const char *prog)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
-	struct timespec now;
 
 	if (!m)
 		return NULL;
@@ -110,8 +110,7 @@ struct metrics *metrics_new(const char *prog)
 		return NULL;
 	}
 	m->tail = &m->families;
-	clock_gettime(CLOCK_REALTIME, &now);
-	m->start_time = (double)now.tv_sec + (double)(now.tv_nsec / 1000000) / 1e3;
+	m->start_time = (double)clock_wall_ms() / 1e3;
 	return m;
 }
 

@@ -10,6 +10,7 @@
  * keeps accepting and a probe, which asks at once, is served. An
  * optional --metrics-per-ip limit closes at once the connections from an
  * address beyond it. */
+#include "clock.h"
 #include "metrics_http.h"
 
 #include <arpa/inet.h>
@@ -261,7 +262,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n;
 	int quiet = 1;
 	unsigned long more = 0;
-	struct timespec ts;
 	long long now;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -273,8 +273,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 		line[0] = (char)(line[0] - 'A' + 'a');
 	if (strstr(line, "connection limit"))
 		metric_inc(s->refused);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	now = clock_mono_ms();
 	pthread_mutex_lock(&s->lock);
 	if (s->starting) {
 		snprintf(s->start_err, sizeof(s->start_err), "%s", line);

@@ -1,3 +1,4 @@
+#include "clock.h"
 #include "msg.h"
 
 #include <errno.h>
@@ -99,14 +100,6 @@ static void ctx_put(void)
 		;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int stopping(const struct msg_io *io)
 {
 	return io->stop && *io->stop;
@@ -120,7 +113,7 @@ static int wait_slice(int timeout_ms, long long deadline)
 
 	if (timeout_ms < 0)
 		return MSG_SLICE_MS;
-	left = deadline - now_ms();
+	left = deadline - clock_mono_ms();
 	if (left <= 0)
 		return -1;
 	return left < MSG_SLICE_MS ? (int)left : MSG_SLICE_MS;
@@ -682,7 +675,7 @@ static int read_more(struct msg_io *io)
 
 static int stdio_recv(struct msg_io *io, struct msg *m, int timeout_ms)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct pollfd pfd = { .fd = io->fd, .events = POLLIN };
 
 	for (int first = 1;; first = 0) {
@@ -863,7 +856,7 @@ static int read_frames(struct msg_io *io, struct msg *m)
 
 static int zmq_recv_msg(struct msg_io *io, struct msg *m, int timeout_ms)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 
 	for (int first = 1;; first = 0) {
 		zmq_pollitem_t it = { .socket = io->sock, .events = ZMQ_POLLIN };

@@ -1,3 +1,4 @@
+#include "clock.h"
 #include "rpc.h"
 
 #include <ctype.h>
@@ -83,14 +84,6 @@ struct rpc_client {
 	struct metric *retries;
 	int curl_inited;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* xorshift64*: jitter only, no need for more. */
 static double next_random(struct rpc_client *c)
@@ -874,7 +867,7 @@ static void transport_failure(struct rpc_client *c, struct rpc_req *r,
 static void finish_transfer(struct rpc_client *c, CURL *e, CURLcode cc)
 {
 	struct rpc_req *r = NULL;
-	long long now = now_ms();
+	long long now = clock_mono_ms();
 	long status = 0;
 	char err[512], perr[256];
 	struct rpc_node *nd;
@@ -1023,7 +1016,7 @@ static long long next_due(struct rpc_client *c, long long now)
 
 int rpc_client_run(struct rpc_client *c, int timeout_ms)
 {
-	long long now = now_ms();
+	long long now = clock_mono_ms();
 	long long deadline = now + (timeout_ms > 0 ? timeout_ms : 0);
 	unsigned long completed = c->completed;
 	int running;
@@ -1040,7 +1033,7 @@ int rpc_client_run(struct rpc_client *c, int timeout_ms)
 		reap(c);
 		if (c->completed != completed || rpc_pending(c) == 0)
 			break;
-		now = now_ms();
+		now = clock_mono_ms();
 		if (now >= deadline)
 			break;
 		wait = deadline - now;
@@ -1053,11 +1046,9 @@ int rpc_client_run(struct rpc_client *c, int timeout_ms)
 		    CURLM_OK) {
 			/* EINTR with nothing to poll: sleep instead of
 			 * spinning. */
-			struct timespec ts = { 0, (long)wait * 1000000L };
-
-			nanosleep(&ts, NULL);
+			clock_nap_ms(wait, c->opts.stop);
 		}
-		now = now_ms();
+		now = clock_mono_ms();
 	}
 	return rpc_pending(c);
 }
@@ -1297,7 +1288,7 @@ struct rpc_client *rpc_client_new(const struct rpc_opts *opts)
 	c->opts = *opts;
 	apply_defaults(&c->opts);
 	c->next_id = 1;
-	c->rng = (uint64_t)now_ms() * 0x9E3779B97F4A7C15ULL ^
+	c->rng = (uint64_t)clock_mono_ms() * 0x9E3779B97F4A7C15ULL ^
 		 (uint64_t)getpid() ^ (uint64_t)(uintptr_t)c;
 	if (!c->rng)
 		c->rng = 1;

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "hex.h"
 #include "block.h"
 #include "header.h"
@@ -23,14 +24,7 @@
 
 int nap(long long ms)
 {
-	while (ms > 0 && !sig_stopping()) {
-		long long step = ms > 50 ? 50 : ms;
-		struct timespec ts = { 0, (long)(step * 1000000) };
-
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-	return sig_stopping() ? -1 : 0;
+	return clock_nap_ms(ms, NULL);
 }
 
 void vblock_release(struct vblock *b)

@@ -1,3 +1,4 @@
+#include "clock.h"
 #include "hex.h"
 #include "batch.h"
 
@@ -590,11 +591,7 @@ static int decode_reorg(struct dec *d, const struct message_reorg *r,
 	 * writer's clock is the best there is. */
 	emitted = r->emitted_at;
 	if (!r->has_emitted_at) {
-		struct timespec now;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		emitted = (uint64_t)now.tv_sec * 1000 +
-			  (uint64_t)now.tv_nsec / 1000000;
+		emitted = (uint64_t)clock_wall_ms();
 	}
 	if (time_col(d, emitted / 1000, (int)(emitted % 1000)) < 0)
 		return fail(d, "message.emitted_at: %" PRIu64 " out of range",
