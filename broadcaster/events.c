@@ -847,34 +847,3 @@ out:
 	}
 	return ev;
 }
-
-enum counter_result topic_counter_check(struct topic_counters *tc,
-					const char *topic, uint32_t counter,
-					uint32_t *lost)
-{
-	int i;
-
-	*lost = 0;
-	for (i = 0; i < tc->n; i++)
-		if (!strcmp(tc->t[i].topic, topic))
-			break;
-	if (i == tc->n) {
-		if (tc->n == (int)(sizeof(tc->t) / sizeof(tc->t[0])))
-			return CTR_FIRST; /* too many topics: do not track */
-		snprintf(tc->t[i].topic, sizeof(tc->t[i].topic), "%s", topic);
-		tc->t[i].last = counter;
-		tc->n++;
-		return CTR_FIRST;
-	}
-	if (counter == tc->t[i].last + 1) {
-		tc->t[i].last = counter;
-		return CTR_OK;
-	}
-	if (counter == 0 || counter <= tc->t[i].last) {
-		tc->t[i].last = counter;
-		return CTR_RESTART;
-	}
-	*lost = counter - tc->t[i].last - 1;
-	tc->t[i].last = counter;
-	return CTR_GAP;
-}

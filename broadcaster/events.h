@@ -101,23 +101,4 @@ enum ev_result events_build(struct events *e, const char *json, size_t len,
 struct bc_event *events_gap(const char *source, const char *topic,
 			    uint32_t expected, uint32_t got, uint32_t lost);
 
-/* Per-topic PUB counters of one publisher. */
-struct topic_counters {
-	struct {
-		char topic[32];
-		uint32_t last;
-	} t[16];
-	int n;
-};
-
-enum counter_result { CTR_OK, CTR_FIRST, CTR_GAP, CTR_RESTART };
-
-/* Check the counter of a message of topic against the last one seen:
- * CTR_GAP with *lost set when counters were skipped, CTR_RESTART when
- * the counter went back (the publisher restarted), CTR_FIRST for the
- * first message of a topic. */
-enum counter_result topic_counter_check(struct topic_counters *tc,
-					const char *topic, uint32_t counter,
-					uint32_t *lost);
-
 #endif

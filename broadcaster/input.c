@@ -21,6 +21,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
+#include "pubgap.h"
 #include "server.h"
 #include "banned.h"
 
@@ -30,7 +31,7 @@
 struct input {
 	struct msg_io *io;
 	char *endpoint;
-	struct topic_counters counters;
+	struct pubgap counters;
 };
 
 static void queue_push(struct bc_server *srv, struct bc_event *ev)
@@ -87,9 +88,8 @@ static void handle(struct bc_server *srv, struct events *evs,
 	if (m->topic && m->has_counter) {
 		uint32_t lost;
 
-		switch (topic_counter_check(&in->counters, m->topic, m->counter,
-					    &lost)) {
-		case CTR_GAP: {
+		switch (pubgap_check(&in->counters, m->topic, m->counter, &lost)) {
+		case PUBGAP_GAP: {
 			struct bc_event *gap;
 
 			log_at(LOG_WARN, LOGF(LF_S("endpoint", in->endpoint),
@@ -104,14 +104,15 @@ static void handle(struct bc_server *srv, struct events *evs,
 				queue_push(srv, gap);
 			break;
 		}
-		case CTR_RESTART:
+		case PUBGAP_RESTART:
 			log_at(LOG_INFO, LOGF(LF_S("endpoint", in->endpoint),
 					      LF_S("topic", m->topic),
 					      LF_U("counter", m->counter)),
 			       "publisher counter went back: publisher restarted");
 			break;
-		case CTR_OK:
-		case CTR_FIRST:
+		case PUBGAP_OK:
+		case PUBGAP_FIRST:
+		case PUBGAP_UNTRACKED:
 			break;
 		}
 	}

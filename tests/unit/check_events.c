@@ -288,26 +288,6 @@ START_TEST(test_heartbeat_and_gap)
 }
 END_TEST
 
-START_TEST(test_counters)
-{
-	struct topic_counters tc = { .n = 0 };
-	uint32_t lost;
-
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 7, &lost), CTR_FIRST);
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 8, &lost), CTR_OK);
-	ck_assert_int_eq(topic_counter_check(&tc, "reorg", 0, &lost), CTR_FIRST);
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 12, &lost), CTR_GAP);
-	ck_assert_uint_eq(lost, 3);
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 13, &lost), CTR_OK);
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 0, &lost), CTR_RESTART);
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 1, &lost), CTR_OK);
-	ck_assert_int_eq(topic_counter_check(&tc, "reorg", 1, &lost), CTR_OK);
-	/* Wrap-around of the 32-bit counter is no gap. */
-	tc.t[0].last = UINT32_MAX;
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 0, &lost), CTR_OK);
-}
-END_TEST
-
 static const struct {
 	const char *filter; /* JSON, or NULL for none */
 	int valid;
@@ -379,7 +359,6 @@ static Suite *events_suite(void)
 	tcase_add_test(tc, test_reorg_null_ancestor);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_heartbeat_and_gap);
-	tcase_add_test(tc, test_counters);
 	tcase_add_loop_test(tc, test_filters, 0, sizeof(filters) / sizeof(filters[0]));
 	suite_add_tcase(s, tc);
 	return s;
