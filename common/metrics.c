@@ -431,6 +431,14 @@ static int add_escaped(struct buf *out, const char *s, int quote)
 	return 0;
 }
 
+int metrics_label(struct buf *labels, const char *key, const char *value)
+{
+	if (buf_addf(labels, "%s%s=\"", labels->len ? "," : "", key) < 0 ||
+	    add_escaped(labels, value, 1) < 0)
+		return -1;
+	return buf_addch(labels, '"');
+}
+
 static int render_header(struct buf *out, const char *name, const char *help,
 			 const char *type)
 {

@@ -485,27 +485,14 @@ int msg_endpoint(const struct msg_io *io, char *out, size_t len)
 	return 0;
 }
 
-static int add_label(struct buf *b, const char *key, const char *val)
-{
-	if (buf_addf(b, "%s%s=\"", b->len ? "," : "", key) < 0)
-		return -1;
-	for (; *val; val++) {
-		if ((*val == '"' || *val == '\\') && buf_addch(b, '\\') < 0)
-			return -1;
-		if (buf_addch(b, *val == '\n' ? ' ' : *val) < 0)
-			return -1;
-	}
-	return buf_addch(b, '"');
-}
-
 static struct metric *invalid_counter(struct metrics *m, const char *name,
 				      const char *reason)
 {
 	struct buf labels = BUF_INIT;
 	struct metric *c = NULL;
 
-	if (add_label(&labels, "io", name) == 0 &&
-	    add_label(&labels, "reason", reason) == 0)
+	if (metrics_label(&labels, "io", name) == 0 &&
+	    metrics_label(&labels, "reason", reason) == 0)
 		c = metrics_counter(m, "msg_invalid_total",
 				    "Messages received and skipped, by reason.",
 				    labels.data);
@@ -517,7 +504,7 @@ void msg_set_metrics(struct msg_io *io, struct metrics *m, const char *name)
 {
 	struct buf labels = BUF_INIT;
 
-	if (!m || add_label(&labels, "io", name ? name : "") < 0)
+	if (!m || metrics_label(&labels, "io", name ? name : "") < 0)
 		goto done;
 	if (io->kind == MSG_OUT || io->kind == MSG_PUB)
 		io->m_sent = metrics_counter(m, "msg_sent_total",

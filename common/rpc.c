@@ -460,41 +460,19 @@ fail:
 
 /* ---- metrics ---- */
 
-/* Prometheus label values: escape the three characters the text format
- * cares about. */
-static void label_value(char *out, size_t outlen, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 3 < outlen; s++) {
-		if (*s == '"' || *s == '\\') {
-			out[o++] = '\\';
-			out[o++] = *s;
-		} else if (*s == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else {
-			out[o++] = *s;
-		}
-	}
-	out[o] = '\0';
-}
-
 static void count_method(struct rpc_client *c, const char *name,
 			 const char *help, const char *method,
 			 const char *kind)
 {
-	char v[128], labels[256];
+	struct buf labels = BUF_INIT;
 
 	if (!c->opts.metrics)
 		return;
-	label_value(v, sizeof(v), method);
-	if (kind)
-		snprintf(labels, sizeof(labels), "method=\"%s\",kind=\"%s\"",
-			 v, kind);
-	else
-		snprintf(labels, sizeof(labels), "method=\"%s\"", v);
-	metric_inc(metrics_counter(c->opts.metrics, name, help, labels));
+	if (metrics_label(&labels, "method", method) == 0 &&
+	    (!kind || metrics_label(&labels, "kind", kind) == 0))
+		metric_inc(metrics_counter(c->opts.metrics, name, help,
+					   labels.data));
+	buf_release(&labels);
 }
 
 static void count_error(struct rpc_client *c, const char *method,
@@ -507,18 +485,18 @@ static void count_error(struct rpc_client *c, const char *method,
 static void observe_latency(struct rpc_client *c, struct rpc_req *r,
 			    long long now)
 {
-	char v[128], labels[160];
+	struct buf labels = BUF_INIT;
 
 	if (!c->opts.metrics)
 		return;
-	label_value(v, sizeof(v), r->method);
-	snprintf(labels, sizeof(labels), "method=\"%s\"", v);
-	metric_observe(metrics_histogram(c->opts.metrics,
-					 "rpc_latency_seconds",
-					 "JSON-RPC HTTP request latency",
-					 labels, metrics_latency_bounds,
-					 metrics_latency_nbounds),
-		       (double)(now - r->started) / 1000.0);
+	if (metrics_label(&labels, "method", r->method) == 0)
+		metric_observe(metrics_histogram(c->opts.metrics,
+						 "rpc_latency_seconds",
+						 "JSON-RPC HTTP request latency",
+						 labels.data, metrics_latency_bounds,
+						 metrics_latency_nbounds),
+			       (double)(now - r->started) / 1000.0);
+	buf_release(&labels);
 }
 
 static void update_inflight(struct rpc_client *c)
@@ -1328,14 +1306,14 @@ struct rpc_client *rpc_client_new(const struct rpc_opts *opts)
 				"JSON-RPC requests sent again after a failure",
 				NULL);
 		for (size_t i = 0; i < c->nnodes; i++) {
-			char v[256], labels[300];
+			struct buf labels = BUF_INIT;
 
-			label_value(v, sizeof(v), c->nodes[i].name);
-			snprintf(labels, sizeof(labels), "node=\"%s\"", v);
-			c->nodes[i].up = metrics_gauge(c->opts.metrics,
+			if (metrics_label(&labels, "node", c->nodes[i].name) == 0)
+				c->nodes[i].up = metrics_gauge(c->opts.metrics,
 					"rpc_node_up",
 					"1 while the node's breaker is closed",
-					labels);
+					labels.data);
+			buf_release(&labels);
 			metric_set(c->nodes[i].up, 1);
 		}
 	}
