@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "clock.h"
-#include "hex.h"
 #include "events.h"
+#include "hex.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"

@@ -1,4 +1,3 @@
-#include "hex.h"
 #include "events.h"
 
 #include <inttypes.h>
@@ -8,6 +7,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "message.h"
 #include "banned.h"

@@ -1,4 +1,3 @@
-#include "clock.h"
 #include "node.h"
 
 #include <errno.h>
@@ -10,6 +9,7 @@
 #include <time.h>
 
 #include "block.h"
+#include "clock.h"
 #include "log.h"
 #include "rpc.h"
 #include "sig.h"

@@ -1,5 +1,3 @@
-#include "clock.h"
-#include "hex.h"
 #include "block.h"
 
 #include <ctype.h>
@@ -9,6 +7,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
+#include "hex.h"
 #include "json.h"
 #include "log.h"
 #include "message.h"

@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hex.h"
 #include "buf.h"
+#include "hex.h"
 
 struct rpc_client;
 struct metrics;

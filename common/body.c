@@ -1,4 +1,3 @@
-#include "hex.h"
 #include "body.h"
 
 #include <stdarg.h>
@@ -8,6 +7,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "jrlp.h"
 #include "json.h"
 #include "receipt.h"

@@ -1,6 +1,7 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <time.h>
 
 #include "sig.h"
@@ -37,6 +38,17 @@ struct timespec clock_wall_after(long long ms)
 		ts.tv_nsec -= 1000000000L;
 	}
 	return ts;
+}
+
+long long clock_backoff_ms(int attempt, long long base, long long max)
+{
+	long long d = base > 0 ? base : 0;
+
+	if (max < 0)
+		max = 0;
+	for (int i = 1; i < attempt && d < max; i++)
+		d = d > LLONG_MAX / 2 ? LLONG_MAX : d * 2;
+	return d < max ? d : max;
 }
 
 void clock_sleep_ms(long long ms)

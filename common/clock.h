@@ -19,6 +19,11 @@ long long clock_wall_ms(void);
  * on CLOCK_REALTIME). */
 struct timespec clock_wall_after(long long ms);
 
+/* Exponential back-off: min(max, base * 2^(attempt - 1)), attempt 1 the
+ * first retry (attempt < 1 counts as 1; base or max below 0 as 0). The
+ * one doubling rule; rpc_backoff_ms() adds jitter over it. */
+long long clock_backoff_ms(int attempt, long long base, long long max);
+
 /* Sleep ms milliseconds whatever signals arrive (nothing when ms <= 0). */
 void clock_sleep_ms(long long ms);
 

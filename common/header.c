@@ -1,10 +1,10 @@
-#include "hex.h"
 #include "header.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "keccak.h"
 #include "rlp.h"

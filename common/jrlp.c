@@ -1,9 +1,9 @@
-#include "hex.h"
 #include "jrlp.h"
 
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "rlp.h"
 #include "banned.h"
 

@@ -1,4 +1,3 @@
-#include "hex.h"
 #include "json.h"
 
 #include <stdio.h>
@@ -7,6 +6,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "json_keys.h"
 #include "banned.h"
 

@@ -1,9 +1,9 @@
-#include "hex.h"
 #include "keccak.h"
 
 #include <string.h>
 #include <nettle/sha3.h>
 
+#include "hex.h"
 #include "banned.h"
 
 /* nettle's state is 25 little-endian lanes, a[x + 5y]; the byte order of

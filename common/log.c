@@ -1,4 +1,3 @@
-#include "clock.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
+#include "clock.h"
 #include "banned.h"
 
 /* The only process-wide state: who we are and how chatty. It is set once

@@ -1,6 +1,5 @@
 /* docs/protocol.md's messages, reading: one member walk, spans into the
  * text (building and re-stamping: message_build.c). */
-#include "hex.h"
 #include "message.h"
 
 #include <inttypes.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "banned.h"
 

@@ -1,4 +1,3 @@
-#include "clock.h"
 #include "metrics.h"
 
 #include <errno.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "banned.h"

@@ -10,8 +10,6 @@
  * keeps accepting and a probe, which asks at once, is served. An
  * optional --metrics-per-ip limit closes at once the connections from an
  * address beyond it. */
-#include "addr.h"
-#include "clock.h"
 #include "metrics_http.h"
 
 #include <arpa/inet.h>
@@ -29,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "banned.h"

@@ -1,4 +1,3 @@
-#include "clock.h"
 #include "msg.h"
 
 #include <errno.h>
@@ -15,6 +14,7 @@
 #include <zmq.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"

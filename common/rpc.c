@@ -1,4 +1,3 @@
-#include "clock.h"
 #include "rpc.h"
 
 #include <ctype.h>
@@ -13,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -140,16 +140,8 @@ static struct rpc_list *list_of(struct rpc_client *c, struct rpc_req *r)
 long long rpc_backoff_ms(int attempt, long long base, long long max,
 			 double r)
 {
-	long long cap = base > 0 ? base : 0;
+	long long cap = clock_backoff_ms(attempt, base, max);
 
-	if (attempt < 1)
-		attempt = 1;
-	if (max < 0)
-		max = 0;
-	for (int i = 1; i < attempt && cap < max; i++)
-		cap = cap > LLONG_MAX / 2 ? LLONG_MAX : cap * 2;
-	if (cap > max)
-		cap = max;
 	if (!(r >= 0.0))
 		r = 0.0;
 	if (r >= 1.0)

@@ -6,8 +6,6 @@
  * is strictly in height order and memory is bounded by the ring. A height
  * whose block is not there yet (a lagging node of a pool, a head that was
  * just announced) is retried with back-off: nothing is ever skipped. */
-#include "clock.h"
-#include "hex.h"
 #include "fetcher.h"
 
 #include <math.h>
@@ -20,8 +18,10 @@
 #include <time.h>
 
 #include "block.h"
+#include "clock.h"
 #include "db.h"
 #include "heads.h"
+#include "hex.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"

@@ -1,4 +1,3 @@
-#include "hex.h"
 #include "heads.h"
 
 #include <libwebsockets.h>
@@ -10,6 +9,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
+#include "hex.h"
 #include "json.h"
 #include "log.h"
 #include "banned.h"
@@ -27,7 +28,7 @@ struct heads {
 	int port, tls;
 	struct lws *wsi;
 	lws_sorted_usec_list_t sul;
-	int backoff_ms;
+	int reconnects; /* since the last subscription */
 	int subscribed;
 	struct buf rx;
 	atomic_int stop;
@@ -49,8 +50,8 @@ static void schedule_reconnect(struct heads *h)
 	if (atomic_load(&h->stop))
 		return;
 	lws_sul_schedule(h->ctx, 0, &h->sul, connect_now,
-			 (lws_usec_t)h->backoff_ms * LWS_US_PER_MS);
-	h->backoff_ms = h->backoff_ms < 15000 ? h->backoff_ms * 2 : 30000;
+			 (lws_usec_t)clock_backoff_ms(++h->reconnects, 250, 30000) *
+				 LWS_US_PER_MS);
 }
 
 static void connect_now(lws_sorted_usec_list_t *sul)
@@ -117,7 +118,7 @@ static void on_message(struct heads *h, const char *text)
 		log_warn("newHeads: subscription refused by '%s'", h->red);
 	} else if (json_get(v, "result") && !h->subscribed) {
 		h->subscribed = 1;
-		h->backoff_ms = 250;
+		h->reconnects = 0;
 		log_info("newHeads: subscribed at '%s'", h->red);
 	}
 	yajl_tree_free(v);
@@ -223,7 +224,7 @@ struct heads *heads_start(const char *url)
 	 * when there is none. */
 	snprintf(h->path, sizeof(h->path), "%s%s", h->path0[0] == '/' ? "" : "/",
 		 h->path0);
-	h->backoff_ms = 250;
+	h->reconnects = 0;
 	pthread_mutex_init(&h->lock, NULL);
 	buf_init(&h->rx, HEADS_MAX_MSG);
 	lws_set_log_level(LLL_ERR, NULL);

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hex.h"
 #include "db.h"
+#include "hex.h"
 #include "internal.h"
 #include "log.h"
 #include "metrics.h"

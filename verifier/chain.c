@@ -1,10 +1,10 @@
-#include "hex.h"
 #include "chain.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
 #include "banned.h"
 
 int chain_init(struct chain *c, size_t cap)

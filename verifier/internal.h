@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <libpq-fe.h>
 
-#include "hex.h"
 #include "buf.h"
 #include "chain.h"
+#include "hex.h"
 #include "message.h"
 #include "state.h"
 #include "verifier.h"

@@ -6,10 +6,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "clock.h"
-#include "hex.h"
 #include "block.h"
+#include "clock.h"
 #include "header.h"
+#include "hex.h"
 #include "internal.h"
 #include "json.h"
 #include "log.h"
@@ -158,9 +158,7 @@ enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 /* The delay before lag retry i (0-based): 100 ms doubling to 2 s. */
 static long long lag_delay(int i)
 {
-	long long d = 100LL << (i < 5 ? i : 5);
-
-	return d > 2000 ? 2000 : d;
+	return clock_backoff_ms(i + 1, 100, 2000);
 }
 
 /* A wait for a lagging node: debug at first, one info line once it has

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hex.h"
 #include "block.h"
 #include "db.h"
+#include "hex.h"
 #include "internal.h"
 #include "log.h"
 #include "metrics.h"

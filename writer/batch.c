@@ -1,5 +1,3 @@
-#include "clock.h"
-#include "hex.h"
 #include "batch.h"
 
 #include <inttypes.h>
@@ -10,6 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
+#include "hex.h"
 #include "json.h"
 #include "message.h"
 #include "banned.h"

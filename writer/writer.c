@@ -1,4 +1,3 @@
-#include "clock.h"
 #include "writer.h"
 
 #include <errno.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -186,15 +186,6 @@ static int stopping(struct writer *w)
 }
 
 /* Back-off before attempt n (1, 2, ...): 100 ms doubling to 5 s. */
-static long long backoff_ms(unsigned n)
-{
-	long long ms = 100;
-
-	while (--n && ms < 5000)
-		ms *= 2;
-	return ms < 5000 ? ms : 5000;
-}
-
 enum commit_result { COMMIT_OK, COMMIT_REFUSED, COMMIT_GAVE_UP };
 
 /* Commit messages [from, to): retry deadlocks and serialization failures,
@@ -260,7 +251,7 @@ static enum commit_result commit_range(struct writer *w, size_t from,
 				       ? "PostgreSQL unavailable: holding the "
 					 "batch and reading nothing until it is back"
 				       : "cannot commit batch: will reconnect");
-			clock_sleep_ms(backoff_ms(failures));
+			clock_sleep_ms(clock_backoff_ms((int)failures, 100, 5000));
 			break;
 		}
 	}
@@ -604,7 +595,7 @@ int writer_run(const struct writer_cfg *cfg)
 		if (attempts >= LOUD_AFTER && attempts % LOUD_AFTER == 0)
 			log_error("PostgreSQL still unavailable after %u attempts",
 				  attempts);
-		clock_sleep_ms(backoff_ms(attempts));
+		clock_sleep_ms(clock_backoff_ms((int)attempts, 100, 5000));
 	}
 
 	mo.kind = MSG_IN;

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex.h"
 #include "buf.h"
 #include "header.h"
+#include "hex.h"
 #include "log.h"
 #include "rlp.h"
 

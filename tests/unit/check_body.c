@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex.h"
 #include "body.h"
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "keccak.h"
 #include "receipt.h"

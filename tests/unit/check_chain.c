@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex.h"
 #include "chain.h"
+#include "hex.h"
 
 /* A recognisable 32-byte hash for (branch, height). */
 static const char *H(char branch, unsigned n)

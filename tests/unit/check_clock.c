@@ -31,6 +31,29 @@ START_TEST(test_wall_after)
 }
 END_TEST
 
+/* The one doubling rule: the writer's (100 ms to 5 s), the verifier's lag
+ * waits (100 ms to 2 s), newHeads reconnects (250 ms to 30 s). */
+static const struct {
+	int attempt;
+	long long base, max, want;
+} backoffs[] = {
+	{ 1, 100, 5000, 100 },    { 2, 100, 5000, 200 },
+	{ 6, 100, 5000, 3200 },   { 7, 100, 5000, 5000 },
+	{ 1000, 100, 5000, 5000 }, { 0, 100, 5000, 100 },
+	{ -3, 100, 5000, 100 },   { 6, 100, 2000, 2000 },
+	{ 7, 250, 30000, 16000 }, { 8, 250, 30000, 30000 },
+	{ 3, 0, 5000, 0 },        { 3, -5, 5000, 0 },
+	{ 3, 100, -1, 0 },        { 100, 1LL << 40, 1LL << 62, 1LL << 62 },
+};
+
+START_TEST(test_backoff)
+{
+	ck_assert_int_eq(clock_backoff_ms(backoffs[_i].attempt,
+					  backoffs[_i].base, backoffs[_i].max),
+			 backoffs[_i].want);
+}
+END_TEST
+
 START_TEST(test_sleep)
 {
 	long long t0 = clock_mono_ms();
@@ -73,6 +96,8 @@ static Suite *clock_suite(void)
 
 	tcase_add_test(tc, test_clocks);
 	tcase_add_test(tc, test_wall_after);
+	tcase_add_loop_test(tc, test_backoff, 0,
+			    (int)(sizeof(backoffs) / sizeof(backoffs[0])));
 	tcase_add_test(tc, test_sleep);
 	tcase_add_test(tc, test_nap_whole);
 	tcase_add_test(tc, test_nap_stopped);

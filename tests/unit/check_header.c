@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex.h"
 #include "buf.h"
 #include "header.h"
+#include "hex.h"
 #include "rlp.h"
 
 static const struct {

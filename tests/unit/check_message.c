@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex.h"
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "message.h"
 

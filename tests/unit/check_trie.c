@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex.h"
 #include "buf.h"
+#include "hex.h"
 #include "keccak.h"
 #include "rlp.h"
 #include "trie.h"
