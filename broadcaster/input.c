@@ -87,33 +87,18 @@ static void handle(struct bc_server *srv, struct events *evs,
 	metric_inc(srv->m.events_in);
 	if (m->topic && m->has_counter) {
 		uint32_t lost;
+		enum pubgap_result pr =
+			pubgap_check(&in->counters, m->topic, m->counter, &lost);
 
-		switch (pubgap_check(&in->counters, m->topic, m->counter, &lost)) {
-		case PUBGAP_GAP: {
+		pubgap_log(pr, in->endpoint, m->topic, m->counter, lost);
+		if (pr == PUBGAP_GAP) {
 			struct bc_event *gap;
 
-			log_at(LOG_WARN, LOGF(LF_S("endpoint", in->endpoint),
-					      LF_S("topic", m->topic),
-					      LF_U("lost", lost),
-					      LF_U("counter", m->counter)),
-			       "messages lost on the PUB socket");
 			metric_add(srv->m.gaps, lost);
 			gap = events_gap(in->endpoint, m->topic,
 					 m->counter - lost, m->counter, lost);
 			if (gap)
 				queue_push(srv, gap);
-			break;
-		}
-		case PUBGAP_RESTART:
-			log_at(LOG_INFO, LOGF(LF_S("endpoint", in->endpoint),
-					      LF_S("topic", m->topic),
-					      LF_U("counter", m->counter)),
-			       "publisher counter went back: publisher restarted");
-			break;
-		case PUBGAP_OK:
-		case PUBGAP_FIRST:
-		case PUBGAP_UNTRACKED:
-			break;
 		}
 	}
 	r = events_build(evs, m->data, m->len, &ev, why, sizeof(why));

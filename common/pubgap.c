@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "log.h"
+
 #include "banned.h"
 
 enum pubgap_result pubgap_check(struct pubgap *g, const char *topic,
@@ -33,4 +35,20 @@ enum pubgap_result pubgap_check(struct pubgap *g, const char *topic,
 		return PUBGAP_RESTART;
 	*lost = ahead - 1;
 	return PUBGAP_GAP;
+}
+
+void pubgap_log(enum pubgap_result r, const char *source, const char *topic,
+		uint32_t counter, uint32_t lost)
+{
+	const char *src = source ? source : "";
+
+	if (r == PUBGAP_GAP)
+		log_at(LOG_WARN, LOGF(LF_S("endpoint", src), LF_S("topic", topic),
+				      LF_U("expected", counter - lost),
+				      LF_U("got", counter), LF_U("lost", lost)),
+		       "messages lost on topic '%s'", topic);
+	else if (r == PUBGAP_RESTART)
+		log_at(LOG_INFO, LOGF(LF_S("endpoint", src), LF_S("topic", topic),
+				      LF_U("counter", counter)),
+		       "publisher counter went back: publisher restarted");
 }

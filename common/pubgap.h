@@ -45,4 +45,12 @@ enum pubgap_result {
 enum pubgap_result pubgap_check(struct pubgap *g, const char *topic,
 				uint32_t counter, uint32_t *lost);
 
+/* The log line of a result, the same in every subscriber: PUBGAP_GAP a
+ * warning "messages lost on topic 'T'" (with expected, got and lost),
+ * PUBGAP_RESTART an info line "publisher counter went back: publisher
+ * restarted"; nothing for the others. source names the publisher (its
+ * endpoint, logged as "endpoint"). */
+void pubgap_log(enum pubgap_result r, const char *source, const char *topic,
+		uint32_t counter, uint32_t lost);
+
 #endif

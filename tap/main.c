@@ -30,29 +30,16 @@ static const struct cfg_prog prog = {
 /* The PUB counter of each message, read as common/pubgap reads it for
  * every subscriber: a jump is logged as lost messages, a counter that
  * goes back as the publisher's restart. */
-static void check_counter(struct pubgap *g, const struct msg *m)
+static void check_counter(struct pubgap *g, const char *endpoint,
+			  const struct msg *m)
 {
+	enum pubgap_result r;
 	uint32_t lost;
 
 	if (!m->has_counter || !m->topic)
 		return;
-	switch (pubgap_check(g, m->topic, m->counter, &lost)) {
-	case PUBGAP_GAP:
-		log_at(LOG_WARN, LOGF(LF_S("topic", m->topic),
-				      LF_U("expected", m->counter - lost),
-				      LF_U("got", m->counter), LF_U("lost", lost)),
-		       "messages lost on topic '%s'", m->topic);
-		break;
-	case PUBGAP_RESTART:
-		log_at(LOG_INFO, LOGF(LF_S("topic", m->topic),
-				      LF_U("counter", m->counter)),
-		       "publisher counter went back: publisher restarted");
-		break;
-	case PUBGAP_OK:
-	case PUBGAP_FIRST:
-	case PUBGAP_UNTRACKED:
-		break;
-	}
+	r = pubgap_check(g, m->topic, m->counter, &lost);
+	pubgap_log(r, endpoint, m->topic, m->counter, lost);
 }
 
 /* A message whose objects repeat a key reads differently to different
@@ -273,7 +260,7 @@ int main(int argc, char **argv)
 		}
 		if (r == 0)
 			continue;
-		check_counter(&gaps, &m);
+		check_counter(&gaps, sub, &m);
 		if (refused_duplicate(&m, &refused))
 			continue;
 		if (check_data(&m) < 0) {
