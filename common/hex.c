@@ -27,6 +27,16 @@ int hex_to_bytes(const char *s, size_t n, uint8_t *out)
 	return bad ? -1 : 0;
 }
 
+long hex_span_bytes(const char *s, size_t n)
+{
+	if (!s || n < 2 || s[0] != '0' || s[1] != 'x' || n % 2)
+		return -1;
+	for (size_t i = 2; i < n; i++)
+		if (hex_digit_table[(uint8_t)s[i]] == 0)
+			return -1;
+	return (long)((n - 2) / 2);
+}
+
 void hex_encode(const uint8_t *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

@@ -24,6 +24,10 @@ static inline int hex_digit(char c)
  * not a hex digit (out is then partly written). */
 int hex_to_bytes(const char *s, size_t n, uint8_t *out);
 
+/* Is s[0..n) "0x" and an even number of hex digits (either case)? The
+ * number of bytes they make, or -1. */
+long hex_span_bytes(const char *s, size_t n);
+
 /* n bytes as "0x" and 2n lowercase digits and a NUL: out holds 2n + 3. */
 void hex_encode(const uint8_t *in, size_t n, char *out);
 

@@ -160,12 +160,7 @@ long json_hex_bytes(const char *s, uint8_t *out, size_t max)
 
 int json_is_hex_len(const char *s, size_t nbytes)
 {
-	if (!s || s[0] != '0' || s[1] != 'x' || strlen(s) != 2 + 2 * nbytes)
-		return 0;
-	for (s += 2; *s; s++)
-		if (hex_digit(*s) < 0)
-			return 0;
-	return 1;
+	return s && hex_span_bytes(s, strlen(s)) == (long)nbytes;
 }
 
 int json_get_u64(yajl_val obj, const char *key, uint64_t *out)

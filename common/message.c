@@ -149,16 +149,7 @@ static int get_bool(struct scan *s, int f, bool *out)
 
 static int is_hash(const char *p, size_t n)
 {
-	if (n != HASH_HEX_LEN || p[0] != '0' || p[1] != 'x')
-		return 0;
-	for (size_t i = 2; i < n; i++) {
-		char c = p[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-		      (c >= 'A' && c <= 'F')))
-			return 0;
-	}
-	return 1;
+	return n == HASH_HEX_LEN && hex_span_bytes(p, n) == 32;
 }
 
 static int get_hash(struct scan *s, int f, char out[HASH_HEX_SIZE])

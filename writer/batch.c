@@ -112,17 +112,9 @@ static void col_text(struct dec *d, const char *s)
  * when nbytes > 0)? */
 static int is_hex_bytes(const char *s, size_t nbytes)
 {
-	size_t n;
+	long n = s ? hex_span_bytes(s, strlen(s)) : -1;
 
-	if (!s || s[0] != '0' || s[1] != 'x')
-		return 0;
-	n = strlen(s + 2);
-	if (n % 2 || (nbytes && n != 2 * nbytes))
-		return 0;
-	for (s += 2; *s; s++)
-		if (hex_digit(*s) < 0)
-			return 0;
-	return 1;
+	return n >= 0 && (!nbytes || (size_t)n == nbytes);
 }
 
 /* A bytea in COPY text: \\x and lowercase hex. s must be valid. */

@@ -36,6 +36,20 @@ START_TEST(test_bytes)
 }
 END_TEST
 
+START_TEST(test_span_bytes)
+{
+	ck_assert_int_eq(hex_span_bytes("0x", 2), 0);
+	ck_assert_int_eq(hex_span_bytes("0x00ffAB", 8), 3);
+	ck_assert_int_eq(hex_span_bytes("0x00ffAB", 6), 2); /* the span only */
+	ck_assert_int_eq(hex_span_bytes("0x0", 3), -1);       /* odd */
+	ck_assert_int_eq(hex_span_bytes("0X00", 4), -1);      /* 0x only */
+	ck_assert_int_eq(hex_span_bytes("0x0g", 4), -1);
+	ck_assert_int_eq(hex_span_bytes("00", 2), -1);
+	ck_assert_int_eq(hex_span_bytes("0", 1), -1);
+	ck_assert_int_eq(hex_span_bytes(NULL, 0), -1);
+}
+END_TEST
+
 START_TEST(test_encode)
 {
 	const uint8_t in[] = { 0x00, 0x01, 0xab, 0xff };
@@ -120,6 +134,7 @@ static Suite *hex_suite(void)
 
 	tcase_add_test(tc, test_digit);
 	tcase_add_test(tc, test_bytes);
+	tcase_add_test(tc, test_span_bytes);
 	tcase_add_test(tc, test_encode);
 	tcase_add_loop_test(tc, test_u256_to_dec, 0,
 			    (int)(sizeof(decs) / sizeof(decs[0])));
