@@ -55,10 +55,24 @@ $(BINDIR)/$(1): $(BUILD)/$(1)/main.o $(BUILD)/lib$(1).a $(LIBCOMMON)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rules,$(p))))
 
-# tests/unit/check_<module>.c links against libcommon and, when the
-# module belongs to a program, that program's library.
+# tests/unit/check_<module>.c sees common/ and, when the module belongs
+# to a program (no common/<module>.c, a <program>/<module>.c), that
+# program's folder, and links libcommon plus that program's library only:
+# a test of one program cannot reach into another.
 UNIT_SRC := $(wildcard tests/unit/check_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+unit_prog = $(if $(wildcard common/$(1).c),,$(firstword $(foreach p,$(PROGS),$(if $(wildcard $(p)/$(1).c),$(p)))))
+define unit_rules
+$(BUILD)/tests/check_$(1).o: tests/unit/check_$(1).c
+	@mkdir -p $$(@D)
+	@echo "  CC      $$<"
+	@$$(CC) $$(CFLAGS) $$(CHECK_CFLAGS) $(if $(2),-I$(2)) \
+		-DBLOCKPIPE_SRCDIR='"$$(CURDIR)"' -c -o $$@ $$<
+$(BUILD)/tests/check_$(1): $(BUILD)/tests/check_$(1).o $(if $(2),$(BUILD)/lib$(2).a) $(LIBCOMMON)
+	@echo "  LINK    $$@"
+	@$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(CHECK_LIBS) $$(LDLIBS)
+endef
+$(foreach u,$(UNIT_SRC:tests/unit/check_%.c=%),$(eval $(call unit_rules,$(u),$(call unit_prog,$(u)))))
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BINDIR)/%)
 
@@ -75,12 +89,12 @@ $(BUILD)/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
-# writer/schema.sql compiled into libcommon as db_schema_sql (common/db.h),
+# common/schema.sql compiled into libcommon as db_schema_sql (common/db.h),
 # with od and sed so that xxd is not needed.
-$(BUILD)/common/schema_sql.c: writer/schema.sql
+$(BUILD)/common/schema_sql.c: common/schema.sql
 	@mkdir -p $(@D)
 	@echo "  GEN     $@"
-	@{ echo '/* generated from writer/schema.sql by make: do not edit */'; \
+	@{ echo '/* generated from common/schema.sql by make: do not edit */'; \
 	  echo '#include <stddef.h>'; \
 	  echo 'extern const char db_schema_sql[];'; \
 	  echo 'extern const size_t db_schema_sql_len;'; \
@@ -97,16 +111,6 @@ $(BUILD)/common/schema_sql.o: $(BUILD)/common/schema_sql.c
 $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	@$(AR) rcs $@ $^
-
-$(BUILD)/tests/%.o: tests/unit/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(foreach p,$(PROGS),-I$(p)) \
-		-DBLOCKPIPE_SRCDIR='"$(CURDIR)"' -c -o $@ $<
-
-$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(PROGS:%=$(BUILD)/lib%.a) $(LIBCOMMON)
-	@echo "  LINK    $@"
-	@$(CC) $(LDFLAGS) -o $@ $< $(PROGS:%=$(BUILD)/lib%.a) $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS)
 
 $(BINDIR)/%: $(BUILD)/tests/tools/%.o $(LIBCOMMON)
 	@mkdir -p $(@D)
@@ -182,7 +186,7 @@ install: all
 		$(DESTDIR)$(systemdunitdir) $(DESTDIR)$(datadir)/systemd \
 		$(DESTDIR)$(datadir)/prometheus
 	install -m 755 $(PROGS:%=$(BINDIR)/%) $(DESTDIR)$(bindir)/
-	install -m 644 writer/schema.sql $(DESTDIR)$(datadir)/
+	install -m 644 common/schema.sql $(DESTDIR)$(datadir)/
 	install -m 644 docs/*.md $(DESTDIR)$(docdir)/
 	for u in $(UNIT_IN:scripts/systemd/%.in=%); do \
 		sed -e 's|@BINDIR@|$(bindir)|g' -e 's|@DOCDIR@|$(docdir)|g' \

@@ -9,7 +9,9 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "clock.h"
 #include "events.h"
+#include "hex.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -27,14 +29,6 @@ static const char *const sk_names[SK__COUNT] = {
 	"newHeads", "logs", "newBlocks", "newTxs", "newLogs", "reorgs"
 };
 
-int64_t bc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int client_subscribed(const struct client *c)
 {
 	return (c->mode == CM_CHAN && c->chans) ||
@@ -50,7 +44,7 @@ void client_ws_open(struct client *c, struct bc_server *srv, struct lws *wsi,
 	buf_init(&c->rx, (size_t)srv->cfg->max_message);
 	buf_init(&c->out, 0);
 	c->pos = ring_head(srv->ring);
-	c->last_progress_ms = c->last_rx_ms = bc_now_ms();
+	c->last_progress_ms = c->last_rx_ms = clock_mono_ms();
 	lws_get_peer_simple(wsi, c->ip, sizeof(c->ip));
 	c->next = srv->clients;
 	if (srv->clients)
@@ -164,7 +158,7 @@ void client_check_reading(struct client *c, int64_t now)
 
 void client_on_pong(struct client *c)
 {
-	c->last_rx_ms = bc_now_ms();
+	c->last_rx_ms = clock_mono_ms();
 	c->ping_sent = 0;
 	if (c->probe_out) {
 		c->unread_since = c->after_probe_since;
@@ -176,7 +170,7 @@ void client_on_pong(struct client *c)
 /* A frame went into the socket: it is unread until a pong says so. */
 static void note_written(struct client *c)
 {
-	int64_t now = bc_now_ms();
+	int64_t now = clock_mono_ms();
 
 	if (!c->unread_since)
 		c->unread_since = now;
@@ -433,23 +427,16 @@ static void rpc_result_str(yajl_gen g, yajl_val id, const char *s)
 static void new_sub_id(char id[35])
 {
 	uint8_t r[16];
-	static const char hexd[] = "0123456789abcdef";
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
 		/* Not secret, only unique within this process. */
 		static uint64_t n;
-		uint64_t t = (uint64_t)bc_now_ms() ^ ++n;
+		uint64_t t = (uint64_t)clock_mono_ms() ^ ++n;
 
 		memcpy(r, &t, 8);
 		memcpy(r + 8, &n, 8);
 	}
-	id[0] = '0';
-	id[1] = 'x';
-	for (int i = 0; i < 16; i++) {
-		id[2 + 2 * i] = hexd[r[i] >> 4];
-		id[3 + 2 * i] = hexd[r[i] & 15];
-	}
-	id[34] = '\0';
+	hex_encode(r, sizeof(r), id);
 }
 
 static void rpc_subscribe(struct client *c, yajl_gen g, yajl_val id,
@@ -915,7 +902,7 @@ int client_on_writable(struct client *c)
 	const struct bc_event *ev = NULL;
 	int r;
 
-	c->last_progress_ms = bc_now_ms();
+	c->last_progress_ms = clock_mono_ms();
 	if (c->closing) {
 		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
 				 (unsigned char *)c->close_reason,
@@ -964,7 +951,7 @@ int client_on_writable(struct client *c)
 	if (!r)
 		return 0;
 	if (ev->emitted_at && c->observed != c->pos + 1) {
-		int64_t d = bc_now_ms() - ev->emitted_at;
+		int64_t d = clock_wall_ms() - ev->emitted_at;
 
 		metric_observe(c->srv->m.latency, d > 0 ? (double)d / 1000 : 0);
 		c->observed = c->pos + 1;

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "message.h"
 #include "banned.h"
@@ -21,7 +22,7 @@ struct rb_log {
 
 struct rb {
 	uint64_t number;
-	char hash[67];
+	char hash[HASH_HEX_SIZE];
 	struct rb_log *logs;
 	size_t nlogs;
 };
@@ -130,59 +131,6 @@ static int add_key(struct buf *b, const char *k, size_t n)
 		}
 	}
 	return buf_adds(b, "\":");
-}
-
-int ev_hex_to_dec(const char *hex, size_t hexlen, char *out, size_t outlen)
-{
-	uint32_t w[9] = { 0 }; /* little-endian 32-bit words: 288 bits */
-	char tmp[100];
-	size_t nd = 0, i;
-
-	if (hexlen < 3 || hex[0] != '0' || (hex[1] != 'x' && hex[1] != 'X') ||
-	    hexlen - 2 > 64)
-		return -1;
-	for (i = 2; i < hexlen; i++) {
-		char c = hex[i];
-		uint32_t d, carry;
-
-		if (c >= '0' && c <= '9')
-			d = (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			d = (uint32_t)(c - 'A' + 10);
-		else
-			return -1;
-		carry = d;
-		for (int k = 0; k < 9; k++) {
-			uint64_t v = ((uint64_t)w[k] << 4) | carry;
-
-			w[k] = (uint32_t)v;
-			carry = (uint32_t)(v >> 32);
-		}
-	}
-	for (;;) {
-		uint64_t rem = 0;
-		int zero = 1;
-
-		for (int k = 8; k >= 0; k--) {
-			uint64_t v = (rem << 32) | w[k];
-
-			w[k] = (uint32_t)(v / 10);
-			rem = v % 10;
-			if (w[k])
-				zero = 0;
-		}
-		tmp[nd++] = (char)('0' + rem);
-		if (zero || nd >= sizeof(tmp))
-			break;
-	}
-	if (nd + 1 > outlen)
-		return -1;
-	for (i = 0; i < nd; i++)
-		out[i] = tmp[nd - 1 - i];
-	out[nd] = '\0';
-	return 0;
 }
 
 static int parse_topics(const struct span *s, struct log_key *k)
@@ -354,7 +302,7 @@ static void tx_flush(struct tx_walk *t)
 	json_gen_raw(t->g, t->to.p ? t->to.p : "null", t->to.p ? t->to.n : 4);
 	json_gen_key(t->g, "value_wei");
 	if (span_str(&t->value, hex, sizeof(hex)) == 0 &&
-	    ev_hex_to_dec(hex, strlen(hex), dec, sizeof(dec)) == 0)
+	    hex_u256_to_dec(hex, strlen(hex), dec, sizeof(dec)) == 0)
 		json_gen_cstr(t->g, dec);
 	else
 		yajl_gen_null(t->g);
@@ -898,35 +846,4 @@ out:
 		return NULL;
 	}
 	return ev;
-}
-
-enum counter_result topic_counter_check(struct topic_counters *tc,
-					const char *topic, uint32_t counter,
-					uint32_t *lost)
-{
-	int i;
-
-	*lost = 0;
-	for (i = 0; i < tc->n; i++)
-		if (!strcmp(tc->t[i].topic, topic))
-			break;
-	if (i == tc->n) {
-		if (tc->n == (int)(sizeof(tc->t) / sizeof(tc->t[0])))
-			return CTR_FIRST; /* too many topics: do not track */
-		snprintf(tc->t[i].topic, sizeof(tc->t[i].topic), "%s", topic);
-		tc->t[i].last = counter;
-		tc->n++;
-		return CTR_FIRST;
-	}
-	if (counter == tc->t[i].last + 1) {
-		tc->t[i].last = counter;
-		return CTR_OK;
-	}
-	if (counter == 0 || counter <= tc->t[i].last) {
-		tc->t[i].last = counter;
-		return CTR_RESTART;
-	}
-	*lost = counter - tc->t[i].last - 1;
-	tc->t[i].last = counter;
-	return CTR_GAP;
 }

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hex.h"
+
 #include <libwebsockets.h>
 
 #define EV_PRE LWS_PRE
@@ -57,7 +59,7 @@ struct bc_event {
 				tip: the tip's number */
 	int has_height;
 	int64_t emitted_at;  /* Unix ms from the verifier, 0 when absent */
-	char hash[67];       /* block hash ("" for other kinds) */
+	char hash[HASH_HEX_SIZE];       /* block hash ("" for other kinds) */
 	struct ev_frame chan_main; /* newBlock, reorg or gap message */
 	struct ev_frame chan_txs;  /* newTxs batch; NULL data when no txs */
 	struct ev_frame eth_head;  /* newHeads result object (block only) */
@@ -98,29 +100,5 @@ enum ev_result events_build(struct events *e, const char *json, size_t len,
  * out of memory. */
 struct bc_event *events_gap(const char *source, const char *topic,
 			    uint32_t expected, uint32_t got, uint32_t lost);
-
-/* Per-topic PUB counters of one publisher. */
-struct topic_counters {
-	struct {
-		char topic[32];
-		uint32_t last;
-	} t[16];
-	int n;
-};
-
-enum counter_result { CTR_OK, CTR_FIRST, CTR_GAP, CTR_RESTART };
-
-/* Check the counter of a message of topic against the last one seen:
- * CTR_GAP with *lost set when counters were skipped, CTR_RESTART when
- * the counter went back (the publisher restarted), CTR_FIRST for the
- * first message of a topic. */
-enum counter_result topic_counter_check(struct topic_counters *tc,
-					const char *topic, uint32_t counter,
-					uint32_t *lost);
-
-/* Hex quantity ("0x1bc16d674ec80000", up to 256 bits) to decimal text.
- * 0, or -1 when not a valid quantity or out is too small. Exposed for
- * tests. */
-int ev_hex_to_dec(const char *hex, size_t hexlen, char *out, size_t outlen);
 
 #endif

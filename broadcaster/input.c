@@ -16,10 +16,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
+#include "pubgap.h"
 #include "server.h"
 #include "banned.h"
 
@@ -29,7 +31,7 @@
 struct input {
 	struct msg_io *io;
 	char *endpoint;
-	struct topic_counters counters;
+	struct pubgap counters;
 };
 
 static void queue_push(struct bc_server *srv, struct bc_event *ev)
@@ -47,14 +49,8 @@ static void queue_push(struct bc_server *srv, struct bc_event *ev)
 	/* Back-pressure: the service thread is behind; wait (a SUB socket
 	 * then fills and the publisher drops, which shows as a gap). */
 	while (srv->qlen >= QUEUE_MAX && !srv->input_stop) {
-		struct timespec ts;
+		struct timespec ts = clock_wall_after(200);
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
 		pthread_cond_timedwait(&srv->qcond, &srv->qlock, &ts);
 	}
 	if (srv->qtail)
@@ -91,33 +87,18 @@ static void handle(struct bc_server *srv, struct events *evs,
 	metric_inc(srv->m.events_in);
 	if (m->topic && m->has_counter) {
 		uint32_t lost;
+		enum pubgap_result pr =
+			pubgap_check(&in->counters, m->topic, m->counter, &lost);
 
-		switch (topic_counter_check(&in->counters, m->topic, m->counter,
-					    &lost)) {
-		case CTR_GAP: {
+		pubgap_log(pr, in->endpoint, m->topic, m->counter, lost);
+		if (pr == PUBGAP_GAP) {
 			struct bc_event *gap;
 
-			log_at(LOG_WARN, LOGF(LF_S("endpoint", in->endpoint),
-					      LF_S("topic", m->topic),
-					      LF_U("lost", lost),
-					      LF_U("counter", m->counter)),
-			       "messages lost on the PUB socket");
 			metric_add(srv->m.gaps, lost);
 			gap = events_gap(in->endpoint, m->topic,
 					 m->counter - lost, m->counter, lost);
 			if (gap)
 				queue_push(srv, gap);
-			break;
-		}
-		case CTR_RESTART:
-			log_at(LOG_INFO, LOGF(LF_S("endpoint", in->endpoint),
-					      LF_S("topic", m->topic),
-					      LF_U("counter", m->counter)),
-			       "publisher counter went back: publisher restarted");
-			break;
-		case CTR_OK:
-		case CTR_FIRST:
-			break;
 		}
 	}
 	r = events_build(evs, m->data, m->len, &ev, why, sizeof(why));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "broadcaster.h"
 #include "cfg.h"
 #include "log.h"
@@ -86,6 +87,8 @@ int main(int argc, char **argv)
 		  "close a client that has not read for this long", false },
 		CFG_END,
 	};
+	struct addr_hostport la;
+	char why[128];
 	int rc;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -95,9 +98,9 @@ int main(int argc, char **argv)
 	if (!cfg.sub || !*cfg.sub)
 		return cfg_fail(&prog, "no input: give --sub ENDPOINT "
 				"(BROADCASTER_SUB), or --sub - for stdin");
-	if (!strchr(cfg.listen, ':'))
-		return cfg_fail(&prog, "invalid value '%s' for --listen: want "
-				"HOST:PORT", cfg.listen);
+	if (addr_parse(cfg.listen, &la, why, sizeof(why)) < 0)
+		return cfg_fail(&prog, "invalid value '%s' for --listen: %s",
+				cfg.listen, why);
 	if (cfg.pong_timeout_ms <= cfg.ping_interval_ms)
 		return cfg_fail(&prog, "--pong-timeout (%lld ms) must be longer "
 				"than --ping-interval (%lld ms)",

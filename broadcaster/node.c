@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "block.h"
+#include "clock.h"
 #include "log.h"
 #include "rpc.h"
 #include "sig.h"
@@ -33,12 +34,7 @@ struct bc_node {
 
 static void nap_ms(const struct bc_node *n, long ms)
 {
-	for (; ms > 0 && !n->stop && !sig_stopping(); ms -= 100) {
-		struct timespec ts = { 0, (ms < 100 ? ms : 100) * 1000000L };
-
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
+	clock_nap_ms(ms, &n->stop);
 }
 
 /* One round: the chain id while unknown, then the head. */

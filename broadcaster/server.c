@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "cfg.h"
+#include "clock.h"
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
@@ -102,7 +104,7 @@ static void metrics_setup(struct bc_server *srv)
 static int rate_ok(struct bc_server *srv, const char *ip)
 {
 	long long limit = srv->cfg->conn_rate;
-	int64_t now = bc_now_ms();
+	int64_t now = clock_mono_ms();
 	uint32_t h = 2166136261u;
 	struct rate_slot *s;
 
@@ -300,7 +302,7 @@ static void begin_shutdown(struct bc_server *srv)
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
 	struct bc_server *srv = lws_container_of(sul, struct bc_server, tick);
-	int64_t now = bc_now_ms();
+	int64_t now = clock_mono_ms();
 
 	if (sig_stopping() && !srv->stopping)
 		begin_shutdown(srv);
@@ -385,7 +387,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_RECEIVE:
 		if (!c->srv || c->closing)
 			return 0;
-		c->last_rx_ms = bc_now_ms();
+		c->last_rx_ms = clock_mono_ms();
 		c->ping_sent = 0;
 		if (lws_is_first_fragment(wsi)) {
 			buf_reset(&c->rx);
@@ -445,30 +447,6 @@ static void lws_log_emit(int level, const char *line)
 	       "libwebsockets");
 }
 
-static int parse_listen(const char *s, char *host, size_t hostlen, int *port)
-{
-	const char *colon = strrchr(s, ':');
-	long long p;
-	const char *why;
-	size_t hl;
-
-	if (!colon)
-		return -1;
-	hl = (size_t)(colon - s);
-	if (s[0] == '[' && hl >= 2 && s[hl - 1] == ']') {
-		s++;
-		hl -= 2;
-	}
-	if (hl >= hostlen)
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	if (cfg_parse_int(colon + 1, 0, 65535, &p, &why) < 0)
-		return -1;
-	*port = (int)p;
-	return 0;
-}
-
 static int split_origins(struct bc_server *srv, const char *list)
 {
 	const char *p = list;
@@ -510,8 +488,9 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	};
 	struct bc_server srv;
 	struct lws_context_creation_info info;
-	char host[128];
-	int port, rc = 1, logs = LLL_ERR;
+	struct addr_hostport la;
+	char why[128];
+	int rc = 1, logs = LLL_ERR;
 	int64_t deadline = 0;
 
 	memset(&srv, 0, sizeof(srv));
@@ -520,9 +499,8 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	srv.chain_id = (uint64_t)cfg->chain_id;
 	pthread_mutex_init(&srv.qlock, NULL);
 	pthread_cond_init(&srv.qcond, NULL);
-	if (parse_listen(cfg->listen, host, sizeof(host), &port) < 0) {
-		log_error("invalid --listen address '%s': want HOST:PORT",
-			  cfg->listen);
+	if (addr_parse(cfg->listen, &la, why, sizeof(why)) < 0) {
+		log_error("invalid --listen address '%s': %s", cfg->listen, why);
 		goto out;
 	}
 	if (split_origins(&srv, cfg->allowed_origins) < 0)
@@ -550,14 +528,14 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 		logs |= LLL_WARN | LLL_NOTICE;
 	lws_set_log_level(logs, lws_log_emit);
 
-	info.port = port;
-	info.iface = host[0] && strcmp(host, "*") && strcmp(host, "0.0.0.0") ?
-		     host : NULL;
+	info.port = la.port;
+	info.iface = !la.any && strcmp(la.host, "0.0.0.0") ?
+		     la.host : NULL;
 	info.protocols = protocols;
 	info.user = &srv;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
 		       LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
-	if (!strchr(host, ':'))
+	if (!la.ipv6)
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	/* No retry_and_idle_policy: lws would keep a timer per connection
 	 * in a sorted list (O(n) inserts), which cost half the delivery
@@ -576,7 +554,7 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	srv.vh = lws_get_vhost_by_name(srv.ctx, "default");
 	log_at(LOG_INFO, LOGF(LF_S("listen", cfg->listen),
 			      LF_I("port", srv.vh ?
-				   lws_get_vhost_listen_port(srv.vh) : port)),
+				   lws_get_vhost_listen_port(srv.vh) : la.port)),
 	       "listening");
 	if (input_start(&srv) < 0)
 		goto out;
@@ -592,8 +570,8 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 			begin_shutdown(&srv);
 		if (srv.stopping) {
 			if (!deadline)
-				deadline = bc_now_ms() + SHUTDOWN_GRACE_MS;
-			if (!srv.nclients || bc_now_ms() > deadline)
+				deadline = clock_mono_ms() + SHUTDOWN_GRACE_MS;
+			if (!srv.nclients || clock_mono_ms() > deadline)
 				break;
 		}
 	}

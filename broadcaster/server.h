@@ -181,7 +181,6 @@ void client_on_pong(struct client *c);
 /* Close with a code and reason (sent when the socket takes it). */
 void client_close(struct client *c, int code, const char *reason,
 		  enum disc_reason why);
-int64_t bc_now_ms(void);
 const char *bc_sub_kind_name(enum sub_kind k);
 
 /* input.c */

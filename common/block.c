@@ -7,6 +7,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
+#include "hex.h"
 #include "json.h"
 #include "log.h"
 #include "message.h"
@@ -53,14 +55,6 @@ void block_fetcher_destroy(struct block_fetcher **bf)
 		return;
 	free(*bf);
 	*bf = NULL;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int is_null(const char *s, size_t n)
@@ -129,13 +123,14 @@ static int span_quantity(const char *v, size_t n, uint64_t *out)
 	return json_hex_u64(num, out);
 }
 
-/* A quoted JSON string span holding a 32-byte hash -> out (67 bytes). */
-static int span_hash(const char *v, size_t n, char out[67])
+/* A quoted JSON string span holding a 32-byte hash -> out (HASH_HEX_SIZE bytes). */
+static int span_hash(const char *v, size_t n, char out[HASH_HEX_SIZE])
 {
-	if (!v || n != 68 || v[0] != '"' || v[67] != '"')
+	if (!v || n != HASH_HEX_LEN + 2 || v[0] != '"' ||
+	    v[HASH_HEX_LEN + 1] != '"')
 		return -1;
-	memcpy(out, v + 1, 66);
-	out[66] = '\0';
+	memcpy(out, v + 1, HASH_HEX_LEN);
+	out[HASH_HEX_LEN] = '\0';
 	return json_is_hex_len(out, 32) ? 0 : -1;
 }
 
@@ -156,8 +151,8 @@ static int count_cb(void *arg, const struct json_member *m)
 	if (m->index + 1 > c->count)
 		c->count = m->index + 1;
 	if (c->want_hash && span_is(m, "blockHash")) {
-		if (m->vallen != 68 ||
-		    strncasecmp(m->val + 1, c->want_hash, 66) != 0)
+		if (m->vallen != HASH_HEX_LEN + 2 ||
+		    strncasecmp(m->val + 1, c->want_hash, HASH_HEX_LEN) != 0)
 			c->bad = 2;
 	}
 	return 0;
@@ -227,7 +222,7 @@ int block_msg_build(struct buf *out, uint64_t chain_id, int live,
 	memcpy(mb.parent_hash, info->parent_hash, sizeof(mb.parent_hash));
 	mb.live = live;
 	mb.has_fetched_at = true;
-	mb.fetched_at = (uint64_t)now_ms();
+	mb.fetched_at = (uint64_t)clock_wall_ms();
 	mb.block = (struct message_span){ block, block_len };
 	mb.receipts = (struct message_span){ receipts, receipts_len };
 	if (message_block_build(out, &mb) < 0) {
@@ -637,7 +632,7 @@ enum block_status block_fetch_sync(struct block_fetcher *bf, uint64_t number,
 }
 
 int block_hash_sync(struct block_fetcher *bf, uint64_t number,
-		    char hash[67], char parent_hash[67])
+		    char hash[HASH_HEX_SIZE], char parent_hash[HASH_HEX_SIZE])
 {
 	char params[48], *out = NULL;
 	enum rpc_status st;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "hex.h"
 
 struct rpc_client;
 struct metrics;
@@ -31,8 +32,8 @@ enum block_status {
 /* What a fetched block message says of itself. */
 struct block_info {
 	uint64_t number;
-	char hash[67];
-	char parent_hash[67];
+	char hash[HASH_HEX_SIZE];
+	char parent_hash[HASH_HEX_SIZE];
 	uint64_t timestamp; /* seconds, from the header */
 	size_t tx_count;
 };
@@ -77,7 +78,7 @@ enum block_status block_fetch_sync(struct block_fetcher *bf, uint64_t number,
  * transactions): 0 with hash filled, 1 when the node has no such block,
  * -1 when the RPC client gave up. For walk-backs. */
 int block_hash_sync(struct block_fetcher *bf, uint64_t number,
-		    char hash[67], char parent_hash[67]);
+		    char hash[HASH_HEX_SIZE], char parent_hash[HASH_HEX_SIZE]);
 
 /* Blocking: eth_chainId, eth_blockNumber, and the number of a tag
  * ("finalized", "safe", "latest"): 0 or -1 (-1 also when the node does

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "jrlp.h"
 #include "json.h"
 #include "receipt.h"
@@ -95,29 +96,23 @@ static void list_release(struct list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* What fits of p[0..n) as 0x-hex in out[outlen]. */
 static void hex(const uint8_t *p, size_t n, char *out, size_t outlen)
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t j = 2;
-
 	if (outlen < 3) {
 		if (outlen)
 			*out = '\0';
 		return;
 	}
-	out[0] = '0';
-	out[1] = 'x';
-	for (size_t i = 0; i < n && j + 2 < outlen; i++) {
-		out[j++] = digits[p[i] >> 4];
-		out[j++] = digits[p[i] & 15];
-	}
-	out[j] = '\0';
+	if (n > (outlen - 3) / 2)
+		n = (outlen - 3) / 2;
+	hex_encode(p, n, out);
 }
 
 /* A 256-bit quantity as 0x-hex without leading zeros. */
 static void hex_qty(const uint8_t q[32], char *out, size_t outlen)
 {
-	char full[67];
+	char full[HASH_HEX_SIZE];
 	const char *s;
 
 	hex(q, 32, full, sizeof(full));
@@ -193,7 +188,7 @@ static int get_addr(yajl_val o, const char *key, uint8_t out[20])
 static enum body_field check_tx(struct body_checker *c, struct blk *b,
 				size_t i, yajl_val tx, struct body_report *r)
 {
-	char why[64], want[67], got[43];
+	char why[64], want[HASH_HEX_SIZE], got[43];
 	uint8_t rec[20];
 	const char *h;
 
@@ -438,7 +433,7 @@ static enum body_field check_root(yajl_val block, const char *key,
 				  struct body_report *r)
 {
 	const char *sent = json_get_str(block, key);
-	char want[67];
+	char want[HASH_HEX_SIZE];
 
 	hex(root, 32, want, sizeof(want));
 	if (!sent || strcasecmp(sent, want))

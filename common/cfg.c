@@ -149,7 +149,16 @@ int cfg_parse_duration(const char *s, long long *ms, const char **why)
 		*why = "not a duration";
 		return -1;
 	}
-	if (!*end || !strcmp(end, "ms"))
+	if (!*end) {
+		/* Whole milliseconds only: "1.5" could be meant as seconds,
+		 * and sub-millisecond values mean nothing here. */
+		if (s[strspn(s, "0123456789")] != '\0') {
+			*why = "a bare number is whole milliseconds: give a unit "
+			       "(1.5s, 200ms)";
+			return -1;
+		}
+		mult = 1;
+	} else if (!strcmp(end, "ms"))
 		mult = 1;
 	else if (!strcmp(end, "s"))
 		mult = 1000;
@@ -267,10 +276,38 @@ static int truthy(const char *s, bool *out)
 }
 
 /* Store text into o; src says where it came from for the error line. */
+/* ms in the largest unit that divides it: "10ms", "2s", "1h". */
+static void fmt_ms(char *out, size_t n, long long ms)
+{
+	if (ms && ms % 3600000 == 0)
+		snprintf(out, n, "%lldh", ms / 3600000);
+	else if (ms && ms % 60000 == 0)
+		snprintf(out, n, "%lldm", ms / 60000);
+	else if (ms && ms % 1000 == 0)
+		snprintf(out, n, "%llds", ms / 1000);
+	else
+		snprintf(out, n, "%lldms", ms);
+}
+
+/* "too small: 2ms, at least 10ms": a duration out of its range says what
+ * it was read as and the bound. */
+static const char *bound_why(char *out, size_t n, int small, long long v,
+			     long long bound)
+{
+	char got[32], lim[32];
+
+	fmt_ms(got, sizeof(got), v);
+	fmt_ms(lim, sizeof(lim), bound);
+	snprintf(out, n, "too %s: %s, at %s %s", small ? "small" : "large", got,
+		 small ? "least" : "most", lim);
+	return out;
+}
+
 static int apply(const struct cfg_prog *p, struct cfg_opt *o,
 		 const char *text, const char *src)
 {
 	const char *why = NULL;
+	char bound[96];
 	long long v;
 	long long min = o->min, max = o->max;
 
@@ -297,12 +334,9 @@ static int apply(const struct cfg_prog *p, struct cfg_opt *o,
 	case CFG_DURATION:
 		if (cfg_parse_duration(text, &v, &why) < 0)
 			break;
-		if (v < min) {
-			why = "too small";
-			break;
-		}
-		if (v > max) {
-			why = "too large";
+		if (v < min || v > max) {
+			why = bound_why(bound, sizeof(bound), v < min, v,
+					v < min ? min : max);
 			break;
 		}
 		*(long long *)o->dst = v;

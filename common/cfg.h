@@ -22,7 +22,7 @@ enum cfg_type {
 	CFG_STR,      /* const char ** */
 	CFG_INT,      /* long long *, range checked against min/max */
 	CFG_BOOL,     /* bool *: a flag without argument; env 1/0/true/false */
-	CFG_DURATION, /* long long * milliseconds: "250ms", "2s", "1m"; bare = ms */
+	CFG_DURATION, /* long long * milliseconds: "250ms", "1.5s", "1m"; bare = whole ms */
 	CFG_DOUBLE,   /* double * */
 	CFG_SECRET,   /* const char **: a string that may hold a key or a
 		       * password (a node URL, a DSN). Besides --NAME and
@@ -84,7 +84,12 @@ const struct cfg_opt *cfg_find(const struct cfg_opt *opts, const char *name);
  * *why ("not a number", "too small", "too large"). */
 int cfg_parse_int(const char *s, long long min, long long max,
 		  long long *out, const char **why);
-/* "250ms", "2s", "1.5s", "1m", "1h", bare number = milliseconds. */
+/* A duration into milliseconds: a number and a unit, ms, s, m or h, the
+ * number with a fraction if need be ("250ms", "2s", "1.5s", "0.5m",
+ * "1h"; rounded to the millisecond), or a bare whole number of
+ * milliseconds ("250"). A bare number with a fraction or an exponent
+ * ("1.5", "1e3") is refused: it reads as seconds to some and as
+ * milliseconds to others. 0, or -1 with a reason in *why. */
 int cfg_parse_duration(const char *s, long long *ms, const char **why);
 
 /* Print --help for prog and opts to stdout. */

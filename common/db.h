@@ -1,7 +1,7 @@
 /* PostgreSQL helpers shared by the writer and the verifier (libpq).
  *
  * Connections come from db_connect() and belong to the caller (PQfinish).
- * The schema (writer/schema.sql) is compiled into the library and applied
+ * The schema (common/schema.sql) is compiled into the library and applied
  * by db_apply_schema(); docs/schema.md describes it. Functions that log
  * do so with the subject first and the server's message in "error";
  * DSNs are logged with their password redacted. */
@@ -12,11 +12,13 @@
 #include <stdint.h>
 #include <libpq-fe.h>
 
+#include "hex.h"
+
 /* The version db_apply_schema() records in schema_version. Bump it when
- * writer/schema.sql changes in a way an older database must receive. */
+ * common/schema.sql changes in a way an older database must receive. */
 #define DB_SCHEMA_VERSION 2
 
-/* The text of writer/schema.sql, NUL-terminated (generated at build time
+/* The text of common/schema.sql, NUL-terminated (generated at build time
  * into build/common/schema_sql.c). */
 extern const char db_schema_sql[];
 extern const size_t db_schema_sql_len;
@@ -95,8 +97,8 @@ enum db_status db_next_epoch(PGconn *conn, uint64_t chain_id,
  * to, or "" when that row is missing (or for a tombstone). */
 struct db_canonical {
 	uint64_t number;
-	char hash[67];
-	char parent[67];
+	char hash[HASH_HEX_SIZE];
+	char parent[HASH_HEX_SIZE];
 	uint64_t seq;
 };
 
@@ -111,7 +113,7 @@ enum db_status db_canonical_range(PGconn *conn, uint64_t chain_id,
  * db_canonical. */
 struct db_audit_row {
 	uint64_t number;
-	char hash[67];
+	char hash[HASH_HEX_SIZE];
 	int missing; /* 1: no block; 0: a broken parent link */
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "keccak.h"
 #include "rlp.h"
@@ -113,17 +114,6 @@ static int collect_cb(void *arg, const struct json_member *m)
 	return 0;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Hex digits s[0..n) (after "0x") into big-endian bytes, right-aligned
  * in out[0..*outlen); an odd count gets a leading zero nibble. */
 static int hex_decode(const char *s, size_t n, uint8_t *out, size_t max,
@@ -135,7 +125,7 @@ static int hex_decode(const char *s, size_t n, uint8_t *out, size_t max,
 	if (bytes > max)
 		return -1;
 	if (n % 2) {
-		int v = hexval(s[0]);
+		int v = hex_digit(s[0]);
 
 		if (v < 0)
 			return -1;
@@ -144,7 +134,7 @@ static int hex_decode(const char *s, size_t n, uint8_t *out, size_t max,
 		n--;
 	}
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
@@ -256,7 +246,7 @@ int header_rlp(const char *block, size_t len, struct buf *out,
 	return encode(&c, out, whybuf, whylen);
 }
 
-static int hash_of(const struct collect *c, char hash[67], char *whybuf,
+static int hash_of(const struct collect *c, char hash[HASH_HEX_SIZE], char *whybuf,
 		   size_t whylen)
 {
 	struct buf enc = BUF_INIT;
@@ -272,7 +262,7 @@ static int hash_of(const struct collect *c, char hash[67], char *whybuf,
 	return 0;
 }
 
-int header_hash(const char *block, size_t len, char hash[67], char *whybuf,
+int header_hash(const char *block, size_t len, char hash[HASH_HEX_SIZE], char *whybuf,
 		size_t whylen)
 {
 	struct collect c;
@@ -282,13 +272,13 @@ int header_hash(const char *block, size_t len, char hash[67], char *whybuf,
 	return hash_of(&c, hash, whybuf, whylen);
 }
 
-/* A 32-byte hash string (after "0x" checks) into out[67]. */
-static int copy_hash(const char *s, size_t n, char out[67])
+/* A 32-byte hash string (after "0x" checks) into out[HASH_HEX_SIZE]. */
+static int copy_hash(const char *s, size_t n, char out[HASH_HEX_SIZE])
 {
-	if (n != 66 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+	if (n != HASH_HEX_LEN || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
 		return -1;
 	for (size_t i = 2; i < n; i++)
-		if (hexval(s[i]) < 0)
+		if (hex_digit(s[i]) < 0)
 			return -1;
 	memcpy(out, s, n);
 	out[n] = '\0';
@@ -315,7 +305,7 @@ int header_inspect(const char *block, size_t len, struct header_info *hi,
 	if (!num || nlen < 3 || nlen > 18 || num[0] != '0' || num[1] != 'x')
 		return fail(whybuf, whylen, "number", "is missing or malformed");
 	for (size_t i = 2; i < nlen; i++) {
-		int d = hexval(num[i]);
+		int d = hex_digit(num[i]);
 
 		if (d < 0)
 			return fail(whybuf, whylen, "number", "is not hex");

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hex.h"
+
 struct buf;
 
 /* RLP-encode the header of the block object block[0..len) (raw JSON text
@@ -30,16 +32,16 @@ int header_rlp(const char *block, size_t len, struct buf *out,
 	       char *whybuf, size_t whylen);
 
 /* Keccak-256 of header_rlp(): the block hash as "0x" + 64 lowercase hex
- * digits in hash[67]. 0 or -1 with a reason in whybuf. */
-int header_hash(const char *block, size_t len, char hash[67], char *whybuf,
+ * digits in hash[HASH_HEX_SIZE]. 0 or -1 with a reason in whybuf. */
+int header_hash(const char *block, size_t len, char hash[HASH_HEX_SIZE], char *whybuf,
 		size_t whylen);
 
 /* What header_inspect() reads from a block object. */
 struct header_info {
 	uint64_t number;
-	char hash[67];        /* the block's own "hash" member, as sent */
-	char parent_hash[67]; /* its "parentHash" */
-	char computed[67];    /* Keccak-256 of the RLP header, lowercase */
+	char hash[HASH_HEX_SIZE];        /* the block's own "hash" member, as sent */
+	char parent_hash[HASH_HEX_SIZE]; /* its "parentHash" */
+	char computed[HASH_HEX_SIZE];    /* Keccak-256 of the RLP header, lowercase */
 };
 
 /* Read number, hash and parentHash of the block object and recompute its

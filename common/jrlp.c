@@ -3,37 +3,9 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "rlp.h"
 #include "banned.h"
-
-/* Hex digit values plus one; 0 is not a digit. A table: data fields of
- * big blocks are hundreds of kilobytes of hex. */
-static const uint8_t digit[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
-	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
-	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11,
-	['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-static int hexval(char c)
-{
-	return (int)digit[(uint8_t)c] - 1;
-}
-
-/* 2n hex digits at s into n bytes. 0 or -1. */
-static int unhex(const char *s, size_t n, uint8_t *out)
-{
-	unsigned bad = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned hi = digit[(uint8_t)s[2 * i]];
-		unsigned lo = digit[(uint8_t)s[2 * i + 1]];
-
-		bad |= (hi == 0) | (lo == 0);
-		out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
-	}
-	return bad ? -1 : 0;
-}
 
 static const char *hexstr(yajl_val v)
 {
@@ -65,7 +37,7 @@ int jrlp_qty32(yajl_val v, uint8_t out[32])
 		return -1;
 	memset(out, 0, 32);
 	for (size_t i = 0; i < n; i++) {
-		int d = hexval(s[n - 1 - i]);
+		int d = hex_digit(s[n - 1 - i]);
 
 		if (d < 0)
 			return -1;
@@ -89,7 +61,7 @@ int jrlp_bytes(yajl_val v, uint8_t *out, size_t width)
 
 	if (!s || strlen(s) != 2 * width)
 		return -1;
-	return unhex(s, width, out);
+	return hex_to_bytes(s, width, out);
 }
 
 int jrlp_fixed(struct buf *out, yajl_val v, size_t width)
@@ -120,7 +92,7 @@ int jrlp_data(struct buf *out, yajl_val v, struct buf *scratch)
 		return -1;
 	buf_reset(scratch);
 	if (buf_grow(scratch, n / 2) < 0 ||
-	    unhex(s, n / 2, (uint8_t *)scratch->data) < 0)
+	    hex_to_bytes(s, n / 2, (uint8_t *)scratch->data) < 0)
 		return -1;
 	return rlp_put_bytes(out, scratch->data, n / 2);
 }

@@ -6,6 +6,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "json_keys.h"
 #include "banned.h"
 
@@ -132,31 +133,14 @@ int json_hex_u64(const char *s, uint64_t *out)
 	if (n == 0 || n > 16)
 		return -1;
 	for (; *s; s++) {
-		int d;
+		int d = hex_digit(*s);
 
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
+		if (d < 0)
 			return -1;
 		v = v << 4 | (uint64_t)d;
 	}
 	*out = v;
 	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 long json_hex_bytes(const char *s, uint8_t *out, size_t max)
@@ -169,24 +153,14 @@ long json_hex_bytes(const char *s, uint8_t *out, size_t max)
 	n = strlen(s);
 	if (n % 2 || n / 2 > max)
 		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
+	if (hex_to_bytes(s, n / 2, out) < 0)
+		return -1;
 	return (long)(n / 2);
 }
 
 int json_is_hex_len(const char *s, size_t nbytes)
 {
-	if (!s || s[0] != '0' || s[1] != 'x' || strlen(s) != 2 + 2 * nbytes)
-		return 0;
-	for (s += 2; *s; s++)
-		if (hexval(*s) < 0)
-			return 0;
-	return 1;
+	return s && hex_span_bytes(s, strlen(s)) == (long)nbytes;
 }
 
 int json_get_u64(yajl_val obj, const char *key, uint64_t *out)

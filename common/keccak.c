@@ -3,6 +3,7 @@
 #include <string.h>
 #include <nettle/sha3.h>
 
+#include "hex.h"
 #include "banned.h"
 
 /* nettle's state is 25 little-endian lanes, a[x + 5y]; the byte order of
@@ -78,15 +79,8 @@ void keccak256(const void *data, size_t len,
 	keccak256_final(&k, out);
 }
 
-void keccak256_hex(const uint8_t digest[KECCAK256_DIGEST_SIZE], char out[67])
+void keccak256_hex(const uint8_t digest[KECCAK256_DIGEST_SIZE],
+		  char out[HASH_HEX_SIZE])
 {
-	static const char hex[] = "0123456789abcdef";
-
-	out[0] = '0';
-	out[1] = 'x';
-	for (size_t i = 0; i < KECCAK256_DIGEST_SIZE; i++) {
-		out[2 + 2 * i] = hex[digest[i] >> 4];
-		out[3 + 2 * i] = hex[digest[i] & 15];
-	}
-	out[66] = '\0';
+	hex_encode(digest, KECCAK256_DIGEST_SIZE, out);
 }

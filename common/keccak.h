@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hex.h"
+
 #define KECCAK256_DIGEST_SIZE 32
 #define KECCAK256_RATE 136
 
@@ -28,7 +30,7 @@ void keccak256_final(struct keccak256 *k, uint8_t out[KECCAK256_DIGEST_SIZE]);
 void keccak256(const void *data, size_t len,
 	       uint8_t out[KECCAK256_DIGEST_SIZE]);
 
-/* Write "0x" + 64 lowercase hex digits and a NUL into out[67]. */
-void keccak256_hex(const uint8_t digest[KECCAK256_DIGEST_SIZE], char out[67]);
+/* Write "0x" + 64 lowercase hex digits and a NUL into out[HASH_HEX_SIZE]. */
+void keccak256_hex(const uint8_t digest[KECCAK256_DIGEST_SIZE], char out[HASH_HEX_SIZE]);
 
 #endif

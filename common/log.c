@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
+#include "clock.h"
 #include "banned.h"
 
 /* The only process-wide state: who we are and how chatty. It is set once
@@ -140,17 +141,17 @@ static void write_line(enum log_level level, const struct log_field *f,
 		       size_t nf, const char *msg, const char *err)
 {
 	char ts[96];
-	struct timespec now;
+	long long now = clock_wall_ms();
+	time_t sec = (time_t)(now / 1000);
 	struct tm tm;
 	yajl_gen g;
 	const unsigned char *out;
 	size_t len;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
+	gmtime_r(&sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (long)(now.tv_nsec / 1000000) % 1000);
+		 tm.tm_min, tm.tm_sec, (long)(now % 1000));
 
 	g = yajl_gen_alloc(NULL);
 	if (!g)

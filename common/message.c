@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "banned.h"
 
@@ -148,29 +149,21 @@ static int get_bool(struct scan *s, int f, bool *out)
 
 static int is_hash(const char *p, size_t n)
 {
-	if (n != 66 || p[0] != '0' || p[1] != 'x')
-		return 0;
-	for (size_t i = 2; i < n; i++) {
-		char c = p[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-		      (c >= 'A' && c <= 'F')))
-			return 0;
-	}
-	return 1;
+	return n == HASH_HEX_LEN && hex_span_bytes(p, n) == 32;
 }
 
-static int get_hash(struct scan *s, int f, char out[67])
+static int get_hash(struct scan *s, int f, char out[HASH_HEX_SIZE])
 {
 	const struct message_span *v = &s->v[f];
 
 	if (!v->p || span_lit(v, "null"))
 		return bad(s, "message.%s: missing", field_names[f]), -1;
-	if (v->n != 68 || v->p[0] != '"' || !is_hash(v->p + 1, 66))
+	if (v->n != HASH_HEX_LEN + 2 || v->p[0] != '"' ||
+	    !is_hash(v->p + 1, HASH_HEX_LEN))
 		return bad(s, "message.%s: not a 32-byte 0x-hex hash",
 			   field_names[f]), -1;
-	memcpy(out, v->p + 1, 66);
-	out[66] = '\0';
+	memcpy(out, v->p + 1, HASH_HEX_LEN);
+	out[HASH_HEX_LEN] = '\0';
 	return 0;
 }
 
@@ -224,7 +217,7 @@ static int tree_ref(struct scan *s, yajl_val o, const char *path,
 	if (!h || !YAJL_IS_STRING(h) ||
 	    !is_hash(h->u.string, strlen(h->u.string)))
 		return bad(s, "%s.hash: not a 32-byte 0x-hex hash", path), -1;
-	memcpy(r->hash, h->u.string, 67);
+	memcpy(r->hash, h->u.string, HASH_HEX_SIZE);
 	return 0;
 }
 

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hex.h"
+
 struct buf;
 
 enum message_type {
@@ -54,14 +56,14 @@ struct message_span {
 /* {number, hash}; hash is "" when the message gave null. */
 struct message_ref {
 	uint64_t number;
-	char hash[67];
+	char hash[HASH_HEX_SIZE];
 };
 
 struct message_block {
 	uint64_t chain_id;
 	uint64_t number;
-	char hash[67];
-	char parent_hash[67];
+	char hash[HASH_HEX_SIZE];
+	char parent_hash[HASH_HEX_SIZE];
 	bool live; /* false when absent */
 	bool has_fetched_at, has_seq, has_emitted_at;
 	uint64_t fetched_at, seq, emitted_at;

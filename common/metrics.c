@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "banned.h"
@@ -99,7 +100,6 @@ static void atomic_add_double(_Atomic uint64_t *p, double v)
 struct metrics *metrics_new(const char *prog)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
-	struct timespec now;
 
 	if (!m)
 		return NULL;
@@ -110,8 +110,7 @@ struct metrics *metrics_new(const char *prog)
 		return NULL;
 	}
 	m->tail = &m->families;
-	clock_gettime(CLOCK_REALTIME, &now);
-	m->start_time = (double)now.tv_sec + (double)(now.tv_nsec / 1000000) / 1e3;
+	m->start_time = (double)clock_wall_ms() / 1e3;
 	return m;
 }
 
@@ -430,6 +429,14 @@ static int add_escaped(struct buf *out, const char *s, int quote)
 			return -1;
 	}
 	return 0;
+}
+
+int metrics_label(struct buf *labels, const char *key, const char *value)
+{
+	if (buf_addf(labels, "%s%s=\"", labels->len ? "," : "", key) < 0 ||
+	    add_escaped(labels, value, 1) < 0)
+		return -1;
+	return buf_addch(labels, '"');
 }
 
 static int render_header(struct buf *out, const char *name, const char *help,

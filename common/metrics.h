@@ -25,12 +25,17 @@ void metrics_destroy(struct metrics **m);
  * every update function accepts NULL and does nothing. A programming
  * error also gives NULL, with a log line: a name that is not a
  * Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*), or a name already
- * registered as another type. labels is copied as it is (quote and escape
- * the values yourself), except that a URL in it keeps only its scheme,
+ * registered as another type. labels is copied as it is (build it with
+ * metrics_label(), which quotes and escapes), except that a URL in it keeps only its scheme,
  * host and port (log_redact_url). help is taken from the first call for a
  * name. The
  * registry is guarded by a mutex: look a metric up once and keep the
  * pointer rather than calling this in a hot loop. */
+/* Append key="value" to labels, a comma first when labels is not empty,
+ * value escaped as the text format wants (backslash, double quote,
+ * newline): the one label escaper. 0, or -1 out of memory. */
+int metrics_label(struct buf *labels, const char *key, const char *value);
+
 struct metric *metrics_counter(struct metrics *m, const char *name,
 			       const char *help, const char *labels);
 struct metric *metrics_gauge(struct metrics *m, const char *name,

@@ -27,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "banned.h"
@@ -261,7 +263,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n;
 	int quiet = 1;
 	unsigned long more = 0;
-	struct timespec ts;
 	long long now;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -273,8 +274,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 		line[0] = (char)(line[0] - 'A' + 'a');
 	if (strstr(line, "connection limit"))
 		metric_inc(s->refused);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	now = clock_mono_ms();
 	pthread_mutex_lock(&s->lock);
 	if (s->starting) {
 		snprintf(s->start_err, sizeof(s->start_err), "%s", line);
@@ -301,24 +301,6 @@ struct listen_addr {
 	int dual;               /* every interface, IPv6 and IPv4 */
 };
 
-static int parse_port(const char *s, in_port_t *port)
-{
-	unsigned long v = 0;
-	const char *p;
-
-	if (!*s || strlen(s) > 5)
-		return -1;
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v > 65535)
-		return -1;
-	*port = htons((in_port_t)v);
-	return 0;
-}
-
 static int have_ipv6(void)
 {
 	int fd = socket(AF_INET6, SOCK_STREAM, 0);
@@ -329,56 +311,22 @@ static int have_ipv6(void)
 	return 1;
 }
 
-/* "127.0.0.1:9101", ":9101", "[::1]:9101", "localhost:9101". On error
- * returns -1 with the reason in why. */
+/* addr in common/addr's grammar, resolved. On error returns -1 with the
+ * reason in why. */
 static int parse_listen_addr(const char *addr, struct listen_addr *la,
 			     char *why, size_t whylen)
 {
-	char host[256];
-	const char *colon, *hs, *he;
+	struct addr_hostport hp;
 	struct addrinfo hints, *ai = NULL;
 	in_port_t port;
 	int rc;
 
 	memset(la, 0, sizeof(*la));
-	if (!*addr) {
-		snprintf(why, whylen, "empty address");
+	if (addr_parse(addr, &hp, why, whylen) < 0)
 		return -1;
-	}
-	if (addr[0] == '[') {
-		hs = addr + 1;
-		he = strchr(hs, ']');
-		if (!he || he[1] != ':') {
-			snprintf(why, whylen, "want [IPV6]:PORT");
-			return -1;
-		}
-		colon = he + 1;
-	} else {
-		colon = strrchr(addr, ':');
-		if (!colon) {
-			snprintf(why, whylen, "missing port (want HOST:PORT)");
-			return -1;
-		}
-		hs = addr;
-		he = colon;
-		if (memchr(hs, ':', (size_t)(he - hs))) {
-			snprintf(why, whylen,
-				 "an IPv6 address goes in brackets ([::1]:PORT)");
-			return -1;
-		}
-	}
-	if (parse_port(colon + 1, &port) < 0) {
-		snprintf(why, whylen, "invalid port '%s'", colon + 1);
-		return -1;
-	}
-	la->port = ntohs(port);
-	if ((size_t)(he - hs) >= sizeof(host)) {
-		snprintf(why, whylen, "host name too long");
-		return -1;
-	}
-	memcpy(host, hs, (size_t)(he - hs));
-	host[he - hs] = '\0';
-	if (!*host && addr[0] != '[') {
+	la->port = hp.port;
+	port = htons(hp.port);
+	if (hp.any) {
 		if (have_ipv6()) {
 			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&la->ss;
 
@@ -396,16 +344,16 @@ static int parse_listen_addr(const char *addr, struct listen_addr *la,
 		return 0;
 	}
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = addr[0] == '[' ? AF_INET6 : AF_UNSPEC;
+	hints.ai_family = hp.ipv6 ? AF_INET6 : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = addr[0] == '[' ? AI_NUMERICHOST : 0;
-	rc = getaddrinfo(host, NULL, &hints, &ai);
-	if ((rc != 0 || !ai) && addr[0] == '[') {
-		snprintf(why, whylen, "'%s' is not an IPv6 address", host);
+	hints.ai_flags = hp.ipv6 ? AI_NUMERICHOST : 0;
+	rc = getaddrinfo(hp.host, NULL, &hints, &ai);
+	if ((rc != 0 || !ai) && hp.ipv6) {
+		snprintf(why, whylen, "'%s' is not an IPv6 address", hp.host);
 		return -1;
 	}
 	if (rc != 0 || !ai) {
-		snprintf(why, whylen, "cannot resolve '%s': %s", host,
+		snprintf(why, whylen, "cannot resolve '%s': %s", hp.host,
 			 rc ? gai_strerror(rc) : "no address");
 		return -1;
 	}

@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -99,14 +100,6 @@ static void ctx_put(void)
 		;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int stopping(const struct msg_io *io)
 {
 	return io->stop && *io->stop;
@@ -120,7 +113,7 @@ static int wait_slice(int timeout_ms, long long deadline)
 
 	if (timeout_ms < 0)
 		return MSG_SLICE_MS;
-	left = deadline - now_ms();
+	left = deadline - clock_mono_ms();
 	if (left <= 0)
 		return -1;
 	return left < MSG_SLICE_MS ? (int)left : MSG_SLICE_MS;
@@ -492,27 +485,14 @@ int msg_endpoint(const struct msg_io *io, char *out, size_t len)
 	return 0;
 }
 
-static int add_label(struct buf *b, const char *key, const char *val)
-{
-	if (buf_addf(b, "%s%s=\"", b->len ? "," : "", key) < 0)
-		return -1;
-	for (; *val; val++) {
-		if ((*val == '"' || *val == '\\') && buf_addch(b, '\\') < 0)
-			return -1;
-		if (buf_addch(b, *val == '\n' ? ' ' : *val) < 0)
-			return -1;
-	}
-	return buf_addch(b, '"');
-}
-
 static struct metric *invalid_counter(struct metrics *m, const char *name,
 				      const char *reason)
 {
 	struct buf labels = BUF_INIT;
 	struct metric *c = NULL;
 
-	if (add_label(&labels, "io", name) == 0 &&
-	    add_label(&labels, "reason", reason) == 0)
+	if (metrics_label(&labels, "io", name) == 0 &&
+	    metrics_label(&labels, "reason", reason) == 0)
 		c = metrics_counter(m, "msg_invalid_total",
 				    "Messages received and skipped, by reason.",
 				    labels.data);
@@ -524,7 +504,7 @@ void msg_set_metrics(struct msg_io *io, struct metrics *m, const char *name)
 {
 	struct buf labels = BUF_INIT;
 
-	if (!m || add_label(&labels, "io", name ? name : "") < 0)
+	if (!m || metrics_label(&labels, "io", name ? name : "") < 0)
 		goto done;
 	if (io->kind == MSG_OUT || io->kind == MSG_PUB)
 		io->m_sent = metrics_counter(m, "msg_sent_total",
@@ -682,7 +662,7 @@ static int read_more(struct msg_io *io)
 
 static int stdio_recv(struct msg_io *io, struct msg *m, int timeout_ms)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct pollfd pfd = { .fd = io->fd, .events = POLLIN };
 
 	for (int first = 1;; first = 0) {
@@ -863,7 +843,7 @@ static int read_frames(struct msg_io *io, struct msg *m)
 
 static int zmq_recv_msg(struct msg_io *io, struct msg *m, int timeout_ms)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 
 	for (int first = 1;; first = 0) {
 		zmq_pollitem_t it = { .socket = io->sock, .events = ZMQ_POLLIN };

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -84,14 +85,6 @@ struct rpc_client {
 	int curl_inited;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* xorshift64*: jitter only, no need for more. */
 static double next_random(struct rpc_client *c)
 {
@@ -147,16 +140,8 @@ static struct rpc_list *list_of(struct rpc_client *c, struct rpc_req *r)
 long long rpc_backoff_ms(int attempt, long long base, long long max,
 			 double r)
 {
-	long long cap = base > 0 ? base : 0;
+	long long cap = clock_backoff_ms(attempt, base, max);
 
-	if (attempt < 1)
-		attempt = 1;
-	if (max < 0)
-		max = 0;
-	for (int i = 1; i < attempt && cap < max; i++)
-		cap = cap > LLONG_MAX / 2 ? LLONG_MAX : cap * 2;
-	if (cap > max)
-		cap = max;
 	if (!(r >= 0.0))
 		r = 0.0;
 	if (r >= 1.0)
@@ -467,41 +452,19 @@ fail:
 
 /* ---- metrics ---- */
 
-/* Prometheus label values: escape the three characters the text format
- * cares about. */
-static void label_value(char *out, size_t outlen, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 3 < outlen; s++) {
-		if (*s == '"' || *s == '\\') {
-			out[o++] = '\\';
-			out[o++] = *s;
-		} else if (*s == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else {
-			out[o++] = *s;
-		}
-	}
-	out[o] = '\0';
-}
-
 static void count_method(struct rpc_client *c, const char *name,
 			 const char *help, const char *method,
 			 const char *kind)
 {
-	char v[128], labels[256];
+	struct buf labels = BUF_INIT;
 
 	if (!c->opts.metrics)
 		return;
-	label_value(v, sizeof(v), method);
-	if (kind)
-		snprintf(labels, sizeof(labels), "method=\"%s\",kind=\"%s\"",
-			 v, kind);
-	else
-		snprintf(labels, sizeof(labels), "method=\"%s\"", v);
-	metric_inc(metrics_counter(c->opts.metrics, name, help, labels));
+	if (metrics_label(&labels, "method", method) == 0 &&
+	    (!kind || metrics_label(&labels, "kind", kind) == 0))
+		metric_inc(metrics_counter(c->opts.metrics, name, help,
+					   labels.data));
+	buf_release(&labels);
 }
 
 static void count_error(struct rpc_client *c, const char *method,
@@ -514,18 +477,18 @@ static void count_error(struct rpc_client *c, const char *method,
 static void observe_latency(struct rpc_client *c, struct rpc_req *r,
 			    long long now)
 {
-	char v[128], labels[160];
+	struct buf labels = BUF_INIT;
 
 	if (!c->opts.metrics)
 		return;
-	label_value(v, sizeof(v), r->method);
-	snprintf(labels, sizeof(labels), "method=\"%s\"", v);
-	metric_observe(metrics_histogram(c->opts.metrics,
-					 "rpc_latency_seconds",
-					 "JSON-RPC HTTP request latency",
-					 labels, metrics_latency_bounds,
-					 metrics_latency_nbounds),
-		       (double)(now - r->started) / 1000.0);
+	if (metrics_label(&labels, "method", r->method) == 0)
+		metric_observe(metrics_histogram(c->opts.metrics,
+						 "rpc_latency_seconds",
+						 "JSON-RPC HTTP request latency",
+						 labels.data, metrics_latency_bounds,
+						 metrics_latency_nbounds),
+			       (double)(now - r->started) / 1000.0);
+	buf_release(&labels);
 }
 
 static void update_inflight(struct rpc_client *c)
@@ -874,7 +837,7 @@ static void transport_failure(struct rpc_client *c, struct rpc_req *r,
 static void finish_transfer(struct rpc_client *c, CURL *e, CURLcode cc)
 {
 	struct rpc_req *r = NULL;
-	long long now = now_ms();
+	long long now = clock_mono_ms();
 	long status = 0;
 	char err[512], perr[256];
 	struct rpc_node *nd;
@@ -1023,7 +986,7 @@ static long long next_due(struct rpc_client *c, long long now)
 
 int rpc_client_run(struct rpc_client *c, int timeout_ms)
 {
-	long long now = now_ms();
+	long long now = clock_mono_ms();
 	long long deadline = now + (timeout_ms > 0 ? timeout_ms : 0);
 	unsigned long completed = c->completed;
 	int running;
@@ -1040,7 +1003,7 @@ int rpc_client_run(struct rpc_client *c, int timeout_ms)
 		reap(c);
 		if (c->completed != completed || rpc_pending(c) == 0)
 			break;
-		now = now_ms();
+		now = clock_mono_ms();
 		if (now >= deadline)
 			break;
 		wait = deadline - now;
@@ -1053,11 +1016,9 @@ int rpc_client_run(struct rpc_client *c, int timeout_ms)
 		    CURLM_OK) {
 			/* EINTR with nothing to poll: sleep instead of
 			 * spinning. */
-			struct timespec ts = { 0, (long)wait * 1000000L };
-
-			nanosleep(&ts, NULL);
+			clock_nap_ms(wait, c->opts.stop);
 		}
-		now = now_ms();
+		now = clock_mono_ms();
 	}
 	return rpc_pending(c);
 }
@@ -1297,7 +1258,7 @@ struct rpc_client *rpc_client_new(const struct rpc_opts *opts)
 	c->opts = *opts;
 	apply_defaults(&c->opts);
 	c->next_id = 1;
-	c->rng = (uint64_t)now_ms() * 0x9E3779B97F4A7C15ULL ^
+	c->rng = (uint64_t)clock_mono_ms() * 0x9E3779B97F4A7C15ULL ^
 		 (uint64_t)getpid() ^ (uint64_t)(uintptr_t)c;
 	if (!c->rng)
 		c->rng = 1;
@@ -1337,14 +1298,14 @@ struct rpc_client *rpc_client_new(const struct rpc_opts *opts)
 				"JSON-RPC requests sent again after a failure",
 				NULL);
 		for (size_t i = 0; i < c->nnodes; i++) {
-			char v[256], labels[300];
+			struct buf labels = BUF_INIT;
 
-			label_value(v, sizeof(v), c->nodes[i].name);
-			snprintf(labels, sizeof(labels), "node=\"%s\"", v);
-			c->nodes[i].up = metrics_gauge(c->opts.metrics,
+			if (metrics_label(&labels, "node", c->nodes[i].name) == 0)
+				c->nodes[i].up = metrics_gauge(c->opts.metrics,
 					"rpc_node_up",
 					"1 while the node's breaker is closed",
-					labels);
+					labels.data);
+			buf_release(&labels);
 			metric_set(c->nodes[i].up, 1);
 		}
 	}

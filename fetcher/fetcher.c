@@ -18,8 +18,10 @@
 #include <time.h>
 
 #include "block.h"
+#include "clock.h"
 #include "db.h"
 #include "heads.h"
+#include "hex.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -67,7 +69,7 @@ struct fetcher {
 	 * at a height already emitted (a reorg that does not move the head). */
 	struct {
 		uint64_t number;
-		char hash[67];
+		char hash[HASH_HEX_SIZE];
 	} recent[RECENT];
 	int refetching;
 	struct {
@@ -76,14 +78,6 @@ struct fetcher {
 		struct metric *replaced;
 	} m;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct slot *slot_of(struct fetcher *f, uint64_t n)
 {
@@ -122,7 +116,7 @@ static void block_done(void *arg, uint64_t number, enum block_status st,
 	}
 	s->attempts++;
 	s->state = SLOT_WAIT;
-	s->retry_at = now_ms() +
+	s->retry_at = clock_mono_ms() +
 		rpc_backoff_ms(s->attempts, 50, 2000,
 			       (double)rand_r(&f->seed) / ((double)RAND_MAX + 1));
 	metric_inc(f->m.retries);
@@ -188,7 +182,7 @@ static uint64_t last_wanted(const struct fetcher *f)
 
 static void schedule(struct fetcher *f)
 {
-	long long now = now_ms();
+	long long now = clock_mono_ms();
 	int cap = (int)(f->cfg->concurrency * f->cfg->batch);
 	int out = busy(f);
 	uint64_t last;
@@ -221,14 +215,6 @@ static void schedule(struct fetcher *f)
 	}
 }
 
-static long long wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Emit what is ready, in order. Returns -1 when the output failed. */
 static int emit_ready(struct fetcher *f)
 {
@@ -244,7 +230,7 @@ static int emit_ready(struct fetcher *f)
 					       (unsigned long long)s->number);
 		}
 		f->recent[s->number % RECENT].number = s->number;
-		memcpy(f->recent[s->number % RECENT].hash, s->info.hash, 67);
+		memcpy(f->recent[s->number % RECENT].hash, s->info.hash, HASH_HEX_SIZE);
 		metric_inc(f->m.blocks);
 		metric_add(f->m.txs, (double)s->info.tx_count);
 		metric_set(f->m.height, (double)s->number);
@@ -252,7 +238,7 @@ static int emit_ready(struct fetcher *f)
 			metric_set(f->m.lag_blocks,
 				   f->head > s->number ? (double)(f->head - s->number) : 0);
 		metric_set(f->m.lag_seconds,
-			   (double)wall_ms() / 1000 - (double)s->info.timestamp);
+			   (double)clock_wall_ms() / 1000 - (double)s->info.timestamp);
 		log_at(LOG_DEBUG, LOGF(LF_U("height", s->number), LF_S("hash", s->info.hash),
 				       LF_U("txs", s->info.tx_count)), "block emitted");
 		free(s->msg);
@@ -280,7 +266,7 @@ static void refetch_done(void *arg, enum block_status st, struct buf *msg,
 		return;
 	}
 	f->recent[info->number % RECENT].number = info->number;
-	memcpy(f->recent[info->number % RECENT].hash, info->hash, 67);
+	memcpy(f->recent[info->number % RECENT].hash, info->hash, HASH_HEX_SIZE);
 	metric_inc(f->m.replaced);
 }
 
@@ -338,9 +324,9 @@ static void poll_head(struct fetcher *f)
 {
 	static const struct rpc_call call = { "eth_getBlockByNumber",
 					      "[\"latest\",false]", -1 };
-	long long now = now_ms();
+	long long now = clock_mono_ms();
 	uint64_t h, last;
-	char hash[67];
+	char hash[HASH_HEX_SIZE];
 
 	if (f->heads && heads_latest(f->heads, &h, &last, hash)) {
 		set_head(f, h);
@@ -358,7 +344,7 @@ static void poll_head(struct fetcher *f)
  * comes first, instead of spinning. */
 static void idle(struct fetcher *f)
 {
-	long long now = now_ms(), wake = now + 200;
+	long long now = clock_mono_ms(), wake = now + 200;
 	struct pollfd pfd = { .fd = f->heads ? heads_fd(f->heads) : -1,
 			      .events = POLLIN };
 
@@ -454,15 +440,12 @@ static int retry_sync(struct fetcher *f,
 {
 	for (int attempt = 1; !sig_stopping(); attempt++) {
 		long long ms;
-		struct timespec ts;
 
 		if (ask(f->rpc, out) == 0)
 			return 0;
 		ms = rpc_backoff_ms(attempt, 100, 5000,
 				    (double)rand_r(&f->seed) / ((double)RAND_MAX + 1));
-		ts.tv_sec = ms / 1000;
-		ts.tv_nsec = (ms % 1000) * 1000000;
-		nanosleep(&ts, NULL);
+		clock_nap_ms(ms, NULL);
 	}
 	return -1;
 }
@@ -515,7 +498,7 @@ enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
 	enum fetcher_exit rc = FETCHER_FAILED;
 	uint64_t h;
 
-	f.seed = (unsigned int)wall_ms();
+	f.seed = (unsigned int)clock_wall_ms();
 	if (check_hosts(cfg->rpc) < 0)
 		return FETCHER_CONFIG;
 	f.metrics = metrics_new("fetcher");
@@ -583,7 +566,7 @@ enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
 			      LF_U("head", f.head), LF_B("follow", cfg->follow)),
 	       "fetching from block %llu%s", (unsigned long long)f.next_emit,
 	       cfg->follow ? ", following the tip" : "");
-	f.next_poll = now_ms() + cfg->poll_ms;
+	f.next_poll = clock_mono_ms() + cfg->poll_ms;
 
 	while (!sig_stopping()) {
 		notify_loop(ready(&f));

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
+#include "hex.h"
 #include "json.h"
 #include "log.h"
 #include "banned.h"
@@ -26,7 +28,7 @@ struct heads {
 	int port, tls;
 	struct lws *wsi;
 	lws_sorted_usec_list_t sul;
-	int backoff_ms;
+	int reconnects; /* since the last subscription */
 	int subscribed;
 	struct buf rx;
 	atomic_int stop;
@@ -36,7 +38,7 @@ struct heads {
 	int efd;            /* readable when a head arrived */
 	pthread_mutex_t lock; /* guards the last announcement */
 	uint64_t last_number;
-	char last_hash[67];
+	char last_hash[HASH_HEX_SIZE];
 };
 
 static void connect_now(lws_sorted_usec_list_t *sul);
@@ -48,8 +50,8 @@ static void schedule_reconnect(struct heads *h)
 	if (atomic_load(&h->stop))
 		return;
 	lws_sul_schedule(h->ctx, 0, &h->sul, connect_now,
-			 (lws_usec_t)h->backoff_ms * LWS_US_PER_MS);
-	h->backoff_ms = h->backoff_ms < 15000 ? h->backoff_ms * 2 : 30000;
+			 (lws_usec_t)clock_backoff_ms(++h->reconnects, 250, 30000) *
+				 LWS_US_PER_MS);
 }
 
 static void connect_now(lws_sorted_usec_list_t *sul)
@@ -116,7 +118,7 @@ static void on_message(struct heads *h, const char *text)
 		log_warn("newHeads: subscription refused by '%s'", h->red);
 	} else if (json_get(v, "result") && !h->subscribed) {
 		h->subscribed = 1;
-		h->backoff_ms = 250;
+		h->reconnects = 0;
 		log_info("newHeads: subscribed at '%s'", h->red);
 	}
 	yajl_tree_free(v);
@@ -222,7 +224,7 @@ struct heads *heads_start(const char *url)
 	 * when there is none. */
 	snprintf(h->path, sizeof(h->path), "%s%s", h->path0[0] == '/' ? "" : "/",
 		 h->path0);
-	h->backoff_ms = 250;
+	h->reconnects = 0;
 	pthread_mutex_init(&h->lock, NULL);
 	buf_init(&h->rx, HEADS_MAX_MSG);
 	lws_set_log_level(LLL_ERR, NULL);
@@ -252,7 +254,7 @@ int heads_fd(const struct heads *h)
 }
 
 int heads_latest(struct heads *h, uint64_t *out, uint64_t *last_number,
-		 char last_hash[67])
+		 char last_hash[HASH_HEX_SIZE])
 {
 	eventfd_t v;
 
@@ -265,7 +267,7 @@ int heads_latest(struct heads *h, uint64_t *out, uint64_t *last_number,
 	if (last_number)
 		*last_number = h->last_number;
 	if (last_hash)
-		memcpy(last_hash, h->last_hash, 67);
+		memcpy(last_hash, h->last_hash, HASH_HEX_SIZE);
 	pthread_mutex_unlock(&h->lock);
 	return 1;
 }

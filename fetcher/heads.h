@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "hex.h"
+
 struct heads;
 
 /* Start the subscription thread for url (ws:// or wss://). NULL (logged)
@@ -20,7 +22,7 @@ struct heads *heads_start(const char *url);
  * announcement (a replacement at the same height shows there). Either
  * may be NULL. Thread-safe. */
 int heads_latest(struct heads *h, uint64_t *out, uint64_t *last_number,
-		 char last_hash[67]);
+		 char last_hash[HASH_HEX_SIZE]);
 
 /* A descriptor that polls readable when a head arrived (an eventfd
  * cleared by heads_latest), so an idle fetcher can sleep on it. */

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "message.h"
 #include "msg.h"
+#include "pubgap.h"
 #include "sig.h"
 #include "banned.h"
 
@@ -26,34 +27,19 @@ static const struct cfg_prog prog = {
 	"tap --sub tcp://127.0.0.1:5557 --topics reorg | jq .",
 };
 
-struct seen {
-	char topic[64];
-	uint32_t next;
-};
-
-/* A jump in a topic's counter means the publisher dropped messages for us
- * (or we joined late: the first message of a topic is not a gap). */
-static void check_counter(struct seen *seen, size_t *nseen, const struct msg *m)
+/* The PUB counter of each message, read as common/pubgap reads it for
+ * every subscriber: a jump is logged as lost messages, a counter that
+ * goes back as the publisher's restart. */
+static void check_counter(struct pubgap *g, const char *endpoint,
+			  const struct msg *m)
 {
-	size_t i;
+	enum pubgap_result r;
+	uint32_t lost;
 
 	if (!m->has_counter || !m->topic)
 		return;
-	for (i = 0; i < *nseen; i++)
-		if (!strcmp(seen[i].topic, m->topic))
-			break;
-	if (i == *nseen) {
-		if (*nseen == MAX_TOPICS)
-			return;
-		snprintf(seen[i].topic, sizeof(seen[i].topic), "%s", m->topic);
-		(*nseen)++;
-	} else if (m->counter != seen[i].next) {
-		log_at(LOG_WARN, LOGF(LF_S("topic", m->topic), LF_U("expected", seen[i].next),
-				      LF_U("got", m->counter),
-				      LF_U("lost", (uint32_t)(m->counter - seen[i].next))),
-		       "messages lost on topic '%s'", m->topic);
-	}
-	seen[i].next = m->counter + 1;
+	r = pubgap_check(g, m->topic, m->counter, &lost);
+	pubgap_log(r, endpoint, m->topic, m->counter, lost);
 }
 
 /* A message whose objects repeat a key reads differently to different
@@ -201,8 +187,7 @@ int main(int argc, char **argv)
 	struct msg_opts mo = MSG_OPTS_INIT;
 	const char *tlist[MAX_TOPICS + 1] = { NULL };
 	char *tcopy = NULL;
-	struct seen seen[MAX_TOPICS];
-	size_t nseen = 0;
+	struct pubgap gaps = PUBGAP_INIT;
 	struct msg_io *in;
 	struct msg m;
 	char **args = calloc((size_t)argc + 1, sizeof(*args));
@@ -275,7 +260,7 @@ int main(int argc, char **argv)
 		}
 		if (r == 0)
 			continue;
-		check_counter(seen, &nseen, &m);
+		check_counter(&gaps, sub, &m);
 		if (refused_duplicate(&m, &refused))
 			continue;
 		if (check_data(&m) < 0) {

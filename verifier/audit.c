@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "db.h"
+#include "hex.h"
 #include "internal.h"
 #include "log.h"
 #include "metrics.h"
@@ -90,7 +91,7 @@ struct span {
 	struct db_canonical *rows; /* the database's, ascending */
 	size_t nrows;
 	uint64_t base;             /* height of node[0] */
-	char (*node)[67];          /* "" where not asked (yet) */
+	char (*node)[HASH_HEX_SIZE];          /* "" where not asked (yet) */
 };
 
 static const char *db_at(const struct span *s, uint64_t h)
@@ -132,9 +133,9 @@ static int repair(struct verifier *v, struct span *s, uint64_t lo,
 	r.have_ancestor = lo > 0;
 	r.ancestor = lo > 0 ? lo - 1 : 0;
 	if (lo > s->base)
-		memcpy(r.ancestor_hash, s->node[lo - 1 - s->base], 67);
+		memcpy(r.ancestor_hash, s->node[lo - 1 - s->base], HASH_HEX_SIZE);
 	r.old_tip = r.new_tip = hi;
-	memcpy(r.new_tip_hash, s->node[hi - s->base], 67);
+	memcpy(r.new_tip_hash, s->node[hi - s->base], HASH_HEX_SIZE);
 	r.invalidate_from = lo;
 	r.invalidate_to = hi;
 	r.repair = 1;
@@ -215,7 +216,7 @@ static int check_height(struct verifier *v, uint64_t h, uint64_t upto,
 {
 	struct db_canonical *row = NULL;
 	size_t n = 0;
-	char nh[67], dh[67] = "";
+	char nh[HASH_HEX_SIZE], dh[HASH_HEX_SIZE] = "";
 	int have_block = 0;
 	enum db_status st;
 	enum node_result nr;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
 #include "banned.h"
 
 int chain_init(struct chain *c, size_t cap)
@@ -37,7 +38,7 @@ static char *slot(const struct chain *c, uint64_t n)
 static void set(struct chain *c, uint64_t n, const char *hash)
 {
 	char *s = slot(c, n);
-	size_t len = strnlen(hash, 66);
+	size_t len = strnlen(hash, HASH_HEX_LEN);
 
 	memcpy(s, hash, len);
 	s[len] = '\0';

@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hex.h"
+
 struct chain {
-	char (*hash)[67]; /* ring of cap hashes; height h at h % cap */
+	char (*hash)[HASH_HEX_SIZE]; /* ring of cap hashes; height h at h % cap */
 	size_t cap;
 	size_t count;     /* heights held: tip - lo + 1, or 0 when empty */
 	uint64_t tip;     /* valid when count > 0 */

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "chain.h"
+#include "hex.h"
 #include "message.h"
 #include "state.h"
 #include "verifier.h"
@@ -67,8 +68,8 @@ struct vblock {
 	size_t len;
 	int own;
 	uint64_t number;
-	char hash[67];
-	char parent[67];
+	char hash[HASH_HEX_SIZE];
+	char parent[HASH_HEX_SIZE];
 	int live;
 	struct message_block read; /* message_read() of text: spans into it */
 };
@@ -96,10 +97,10 @@ enum node_result { NODE_OK = 0, NODE_MISSING = 1, NODE_FAILED = -1 };
 /* The node's hash of height n, waiting out a lagging node (null answers)
  * for up to --lag-wait. NODE_FAILED when stopping or the RPC client gave
  * up. */
-enum node_result node_hash(struct verifier *v, uint64_t n, char hash[67]);
+enum node_result node_hash(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE]);
 /* The same, waiting at most wait_ms (0: one question, and any failure
  * but stopping is NODE_MISSING). */
-enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[67],
+enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE],
 				long long wait_ms);
 /* Fetch block n as a verified message into b (owned), as node_hash waits
  * for a lagging node; a block whose hash does not verify is fetched again
@@ -127,10 +128,10 @@ struct db_canonical;
 struct reorg_info {
 	uint64_t ancestor;
 	int have_ancestor;          /* false: below genesis / unknown */
-	char ancestor_hash[67];     /* "" when unknown */
+	char ancestor_hash[HASH_HEX_SIZE];     /* "" when unknown */
 	uint64_t old_tip;
 	uint64_t new_tip;
-	char new_tip_hash[67];
+	char new_tip_hash[HASH_HEX_SIZE];
 	int deep;
 	int below_finalized;
 	int repair;                 /* the audit's: recorded, not sent */

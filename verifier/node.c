@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "block.h"
+#include "clock.h"
 #include "header.h"
+#include "hex.h"
 #include "internal.h"
 #include "json.h"
 #include "log.h"
@@ -22,14 +24,7 @@
 
 int nap(long long ms)
 {
-	while (ms > 0 && !sig_stopping()) {
-		long long step = ms > 50 ? 50 : ms;
-		struct timespec ts = { 0, (long)(step * 1000000) };
-
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-	return sig_stopping() ? -1 : 0;
+	return clock_nap_ms(ms, NULL);
 }
 
 void vblock_release(struct vblock *b)
@@ -163,9 +158,7 @@ enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 /* The delay before lag retry i (0-based): 100 ms doubling to 2 s. */
 static long long lag_delay(int i)
 {
-	long long d = 100LL << (i < 5 ? i : 5);
-
-	return d > 2000 ? 2000 : d;
+	return clock_backoff_ms(i + 1, 100, 2000);
 }
 
 /* A wait for a lagging node: debug at first, one info line once it has
@@ -182,15 +175,15 @@ static void lag_log(uint64_t n, long long waited, long long limit)
 		       "node has no block %" PRIu64 " yet; still waiting", n);
 }
 
-enum node_result node_hash(struct verifier *v, uint64_t n, char hash[67])
+enum node_result node_hash(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE])
 {
 	return node_hash_wait(v, n, hash, v->cfg->lag_wait_ms);
 }
 
-enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[67],
+enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE],
 				long long wait_ms)
 {
-	char parent[67];
+	char parent[HASH_HEX_SIZE];
 	long long waited = 0;
 
 	for (int i = 0;; i++) {

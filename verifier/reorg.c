@@ -13,6 +13,7 @@
 
 #include "block.h"
 #include "db.h"
+#include "hex.h"
 #include "internal.h"
 #include "log.h"
 #include "metrics.h"
@@ -51,7 +52,7 @@ static void drop(struct verifier *v, const struct vblock *b, const char *why)
 
 /* The hash we hold for height n: the window, or the database's canonical
  * table below it. 0 found, 1 not known, -1 database failure. */
-static int held_hash(struct verifier *v, uint64_t n, char out[67])
+static int held_hash(struct verifier *v, uint64_t n, char out[HASH_HEX_SIZE])
 {
 	const char *h = chain_get(&v->chain, n);
 	struct db_canonical *rows = NULL;
@@ -59,7 +60,7 @@ static int held_hash(struct verifier *v, uint64_t n, char out[67])
 	int rc = 1;
 
 	if (h) {
-		memcpy(out, h, 67);
+		memcpy(out, h, HASH_HEX_SIZE);
 		return 0;
 	}
 	if (!v->db)
@@ -68,7 +69,7 @@ static int held_hash(struct verifier *v, uint64_t n, char out[67])
 	    DB_OK)
 		return -1;
 	if (nrows == 1 && rows[0].number == n && rows[0].hash[0]) {
-		memcpy(out, rows[0].hash, 67);
+		memcpy(out, rows[0].hash, HASH_HEX_SIZE);
 		rc = 0;
 	}
 	free(rows);
@@ -84,7 +85,7 @@ static int held_hash(struct verifier *v, uint64_t n, char out[67])
 static int walk(struct verifier *v, uint64_t top, int top_valid,
 		uint64_t *anc, int *have_anc, int *beyond)
 {
-	char nh[67], mine[67];
+	char nh[HASH_HEX_SIZE], mine[HASH_HEX_SIZE];
 	uint64_t lo = chain_empty(&v->chain) ? v->chain.tip : chain_lo(&v->chain);
 
 	*beyond = 0;
@@ -186,7 +187,7 @@ static int deep_reorg(struct verifier *v, struct vblock *b, uint64_t anc,
 	if (emit_reorg(v, &r) < 0)
 		return -1;
 	if (have_anc) {
-		char held[67];
+		char held[HASH_HEX_SIZE];
 
 		chain_truncate(&v->chain, anc);
 		if (r.ancestor_hash[0] &&
@@ -229,7 +230,7 @@ static int deep_reorg(struct verifier *v, struct vblock *b, uint64_t anc,
 static int stale_successor(struct verifier *v, struct vblock *b,
 			   const char *reason)
 {
-	char th[67];
+	char th[HASH_HEX_SIZE];
 	struct vblock nbk;
 	enum node_result nr;
 	int rc;
@@ -263,7 +264,7 @@ static int stale_successor(struct verifier *v, struct vblock *b,
 static int resolve(struct verifier *v, struct vblock *b, const char *reason)
 {
 	for (int attempt = 0; attempt < RESOLVE_TRIES; attempt++) {
-		char nh[67], anc_hash[67];
+		char nh[HASH_HEX_SIZE], anc_hash[HASH_HEX_SIZE];
 		enum node_result nr = node_hash_wait(v, b->number, nh, 0);
 		struct vblock *branch = NULL;
 		size_t nb = 0;
@@ -435,7 +436,7 @@ static int fill_gap(struct verifier *v, struct vblock *b)
  * holds it as canonical (a replay), drop it otherwise. */
 static int place_old(struct verifier *v, struct vblock *b, const char *reason)
 {
-	char nh[67];
+	char nh[HASH_HEX_SIZE];
 	enum node_result nr = node_hash(v, b->number, nh);
 
 	if (nr == NODE_FAILED)

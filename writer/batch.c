@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
+#include "hex.h"
 #include "json.h"
 #include "message.h"
 #include "banned.h"
@@ -42,56 +44,6 @@ const char *batch_table_name(enum wt t)
 const char *batch_columns(enum wt t)
 {
 	return t < WT_NTABLES ? table_columns[t] : "";
-}
-
-/* hex -> decimal: the decimal digits are kept least significant first
- * and multiplied by 16 for each hex digit. */
-int hex_to_dec(const char *s, char *out, size_t outlen)
-{
-	unsigned char dec[80];
-	size_t nd = 1, n;
-
-	if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-		return -1;
-	s += 2;
-	n = strlen(s);
-	if (n == 0)
-		return -1;
-	while (n > 1 && *s == '0') {
-		s++;
-		n--;
-	}
-	if (n > 64)
-		return -1;
-	dec[0] = 0;
-	for (; *s; s++) {
-		unsigned carry;
-
-		if (*s >= '0' && *s <= '9')
-			carry = (unsigned)(*s - '0');
-		else if (*s >= 'a' && *s <= 'f')
-			carry = (unsigned)(*s - 'a' + 10);
-		else if (*s >= 'A' && *s <= 'F')
-			carry = (unsigned)(*s - 'A' + 10);
-		else
-			return -1;
-		for (size_t i = 0; i < nd; i++) {
-			unsigned v = dec[i] * 16u + carry;
-
-			dec[i] = (unsigned char)(v % 10);
-			carry = v / 10;
-		}
-		while (carry) {
-			dec[nd++] = (unsigned char)(carry % 10);
-			carry /= 10;
-		}
-	}
-	if (nd + 1 > outlen)
-		return -1;
-	for (size_t i = 0; i < nd; i++)
-		out[i] = (char)('0' + dec[nd - 1 - i]);
-	out[nd] = '\0';
-	return 0;
 }
 
 /* Decoding state: the row being built and where a failure is reported. */
@@ -156,32 +108,13 @@ static void col_text(struct dec *d, const char *s)
 		d->oom = 1;
 }
 
-static int hexdig(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Is s "0x" followed by an even number of hex digits (exactly 2*nbytes
  * when nbytes > 0)? */
 static int is_hex_bytes(const char *s, size_t nbytes)
 {
-	size_t n;
+	long n = s ? hex_span_bytes(s, strlen(s)) : -1;
 
-	if (!s || s[0] != '0' || s[1] != 'x')
-		return 0;
-	n = strlen(s + 2);
-	if (n % 2 || (nbytes && n != 2 * nbytes))
-		return 0;
-	for (s += 2; *s; s++)
-		if (hexdig(*s) < 0)
-			return 0;
-	return 1;
+	return n >= 0 && (!nbytes || (size_t)n == nbytes);
 }
 
 /* A bytea in COPY text: \\x and lowercase hex. s must be valid. */
@@ -310,7 +243,7 @@ static int num_col(struct dec *d, yajl_val obj, const char *key,
 		col_u64(d, (uint64_t)YAJL_GET_INTEGER(v));
 		return 0;
 	}
-	if (!YAJL_IS_STRING(v) || hex_to_dec(v->u.string, dec, sizeof(dec)) < 0)
+	if (!YAJL_IS_STRING(v) || hex_u256_to_dec(v->u.string, strlen(v->u.string), dec, sizeof(dec)) < 0)
 		return fail(d, "%s.%s: not a 256-bit hex quantity", path, key);
 	col_text(d, dec);
 	return 0;
@@ -344,8 +277,8 @@ static int time_col(struct dec *d, uint64_t secs, int ms)
 static void hash_bytes(const char *hex, uint8_t out[32])
 {
 	for (size_t i = 0; i < 32; i++)
-		out[i] = (uint8_t)(hexdig(hex[2 + 2 * i]) << 4 |
-				   hexdig(hex[3 + 2 * i]));
+		out[i] = (uint8_t)(hex_digit(hex[2 + 2 * i]) << 4 |
+				   hex_digit(hex[3 + 2 * i]));
 }
 
 /* The message's own hash fields: a valid 32-byte hash. */
@@ -650,11 +583,7 @@ static int decode_reorg(struct dec *d, const struct message_reorg *r,
 	 * writer's clock is the best there is. */
 	emitted = r->emitted_at;
 	if (!r->has_emitted_at) {
-		struct timespec now;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		emitted = (uint64_t)now.tv_sec * 1000 +
-			  (uint64_t)now.tv_nsec / 1000000;
+		emitted = (uint64_t)clock_wall_ms();
 	}
 	if (time_col(d, emitted / 1000, (int)(emitted % 1000)) < 0)
 		return fail(d, "message.emitted_at: %" PRIu64 " out of range",

@@ -112,10 +112,4 @@ enum batch_result batch_add(struct batch *b, const struct batch_opts *o,
 int batch_copy_text(const struct batch *b, size_t from, size_t to,
 		    enum wt t, struct buf *out, size_t *nrows);
 
-/* "0x1bc16d674ec80000" -> "2000000000000000000": a hex quantity of at
- * most 256 bits (1..64 digits after 0x; leading zeros allowed) to its
- * decimal text. 0, or -1 when s is not such a quantity or out is too
- * small (80 bytes always suffice). */
-int hex_to_dec(const char *s, char *out, size_t outlen);
-
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -72,32 +73,6 @@ struct writer {
 	struct metric *m_duplicate;
 	struct metric *m_orphans, *m_published;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long long wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleep ms, waking early only to notice nothing: the caller checks the
- * stop flag itself. */
-static void sleep_ms(long long ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
 
 static void setup_metrics(struct writer *w)
 {
@@ -206,20 +181,11 @@ static int stopping(struct writer *w)
 	if (!sig_stopping())
 		return 0;
 	if (!w->stop_deadline_ms)
-		w->stop_deadline_ms = now_ms() + STOP_GRACE_MS;
+		w->stop_deadline_ms = clock_mono_ms() + STOP_GRACE_MS;
 	return 1;
 }
 
 /* Back-off before attempt n (1, 2, ...): 100 ms doubling to 5 s. */
-static long long backoff_ms(unsigned n)
-{
-	long long ms = 100;
-
-	while (--n && ms < 5000)
-		ms *= 2;
-	return ms < 5000 ? ms : 5000;
-}
-
 enum commit_result { COMMIT_OK, COMMIT_REFUSED, COMMIT_GAVE_UP };
 
 /* Commit messages [from, to): retry deadlocks and serialization failures,
@@ -235,7 +201,7 @@ static enum commit_result commit_range(struct writer *w, size_t from,
 	for (;;) {
 		enum db_status s;
 
-		if (stopping(w) && now_ms() > w->stop_deadline_ms) {
+		if (stopping(w) && clock_mono_ms() > w->stop_deadline_ms) {
 			log_at(LOG_ERROR, LOGF(LF_U("messages", to - from)),
 			       "stopping with messages not committed");
 			return COMMIT_GAVE_UP;
@@ -271,7 +237,7 @@ static enum commit_result commit_range(struct writer *w, size_t from,
 			       "transaction retried");
 			/* Jittered, so two writers that deadlocked do not
 			 * meet again at once. */
-			sleep_ms(5 + rand() % (retries < 10 ? 20 * retries : 200));
+			clock_sleep_ms(5 + rand() % (retries < 10 ? 20 * retries : 200));
 			break;
 		case DB_CONN:
 			failures++;
@@ -285,7 +251,7 @@ static enum commit_result commit_range(struct writer *w, size_t from,
 				       ? "PostgreSQL unavailable: holding the "
 					 "batch and reading nothing until it is back"
 				       : "cannot commit batch: will reconnect");
-			sleep_ms(backoff_ms(failures));
+			clock_sleep_ms(clock_backoff_ms((int)failures, 100, 5000));
 			break;
 		}
 	}
@@ -306,7 +272,7 @@ static void publish(struct writer *w, struct chain *c)
 		.has_to = c->blocks > 0, .to = c->to,
 		.has_watermark = c->watermark >= 0,
 		.watermark = (uint64_t)c->watermark,
-		.time = (uint64_t)wall_ms(),
+		.time = (uint64_t)clock_wall_ms(),
 	};
 	struct buf out = BUF_INIT;
 
@@ -365,7 +331,7 @@ static void after_commit(struct writer *w)
 static int flush(struct writer *w)
 {
 	struct pg_counts counts;
-	long long t0 = now_ms();
+	long long t0 = clock_mono_ms();
 	enum commit_result r;
 
 	if (!w->committing.n)
@@ -398,9 +364,9 @@ static int flush(struct writer *w)
 			       "message refused by PostgreSQL: skipped");
 		}
 	}
-	metric_observe(w->m_latency, (double)(now_ms() - t0) / 1000.0);
+	metric_observe(w->m_latency, (double)(clock_mono_ms() - t0) / 1000.0);
 	log_debug("committed %zu messages in %lld ms", w->committing.n,
-		  now_ms() - t0);
+		  clock_mono_ms() - t0);
 	after_commit(w);
 	batch_reset(&w->committing);
 	return 0;
@@ -417,7 +383,7 @@ static void handle(struct writer *w, const struct msg *m)
 	switch (r) {
 	case BATCH_ADDED:
 		if (w->batch.n == 1)
-			w->batch_started_ms = now_ms();
+			w->batch_started_ms = clock_mono_ms();
 		break;
 	case BATCH_IGNORED:
 		metric_inc(w->m_ignored);
@@ -448,14 +414,14 @@ static void maybe_clean(struct writer *w)
 {
 	long long every, deleted;
 
-	if (w->cfg->keep_orphans_ms <= 0 || now_ms() < w->next_cleanup_ms)
+	if (w->cfg->keep_orphans_ms <= 0 || clock_mono_ms() < w->next_cleanup_ms)
 		return;
 	every = w->cfg->keep_orphans_ms / 2;
 	if (every < 1000)
 		every = 1000;
 	if (every > 60000)
 		every = 60000;
-	w->next_cleanup_ms = now_ms() + every;
+	w->next_cleanup_ms = clock_mono_ms() + every;
 	if (connect_db(w) < 0)
 		return;
 	switch (pg_clean_orphans(w->conn, w->cfg->keep_orphans_ms, &deleted)) {
@@ -494,10 +460,8 @@ static void *committer(void *arg)
 		} else if (w->quit) {
 			break;
 		} else {
-			struct timespec ts;
+			struct timespec ts = clock_wall_after(1000);
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
 			if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT &&
 			    !w->busy && !w->quit) {
 				pthread_mutex_unlock(&w->mu);
@@ -528,10 +492,8 @@ static int committer_idle(struct writer *w)
  * not a hung writer. */
 static void wait_committer(struct writer *w)
 {
-	struct timespec ts;
+	struct timespec ts = clock_wall_after(1000);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 1;
 	pthread_cond_timedwait(&w->cv, &w->mu, &ts);
 	notify_watchdog();
 }
@@ -611,7 +573,7 @@ int writer_run(const struct writer_cfg *cfg)
 		host[sizeof(host) - 1] = '\0';
 		snprintf(w.id, sizeof(w.id), "%s:%ld", host, (long)getpid());
 	}
-	srand((unsigned)getpid() ^ (unsigned)now_ms());
+	srand((unsigned)getpid() ^ (unsigned)clock_mono_ms());
 	w.metrics = metrics_new("writer");
 	if (!w.metrics)
 		return log_error("out of memory"), 1;
@@ -633,7 +595,7 @@ int writer_run(const struct writer_cfg *cfg)
 		if (attempts >= LOUD_AFTER && attempts % LOUD_AFTER == 0)
 			log_error("PostgreSQL still unavailable after %u attempts",
 				  attempts);
-		sleep_ms(backoff_ms(attempts));
+		clock_sleep_ms(clock_backoff_ms((int)attempts, 100, 5000));
 	}
 
 	mo.kind = MSG_IN;
@@ -677,7 +639,7 @@ int writer_run(const struct writer_cfg *cfg)
 		notify_loop(db_ready(&w));
 		if (w.batch.n) {
 			long long left = w.batch_started_ms +
-					 cfg->flush_interval_ms - now_ms();
+					 cfg->flush_interval_ms - clock_mono_ms();
 
 			idle_committer = committer_idle(&w);
 			timeout = left > 0 ? (int)(left < 5 ? left : 5) : 0;
@@ -694,7 +656,7 @@ int writer_run(const struct writer_cfg *cfg)
 		if (w.batch.n &&
 		    (w.batch.n >= (size_t)cfg->batch ||
 		     (r == 0 && idle_committer) ||
-		     now_ms() - w.batch_started_ms >= cfg->flush_interval_ms) &&
+		     clock_mono_ms() - w.batch_started_ms >= cfg->flush_interval_ms) &&
 		    hand_over(&w) < 0) {
 			rc = 1;
 			break;

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "header.h"
+#include "hex.h"
 #include "log.h"
 #include "rlp.h"
 
@@ -32,7 +33,7 @@ static void walk(const uint8_t *p, size_t len, int depth)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s, why[256], hash[67];
+	char *s, why[256], hash[HASH_HEX_SIZE];
 	struct buf out;
 	struct header_info hi;
 

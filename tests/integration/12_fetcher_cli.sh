@@ -34,6 +34,14 @@ expect 2 e 'exclude each other' "$F" --rpc http://127.0.0.1:1 --follow --to 5
 expect 2 e 'is below --from' "$F" --rpc http://127.0.0.1:1 --from 9 --to 5
 expect 2 e "invalid value 'x' for --to" "$F" --rpc http://127.0.0.1:1 --from 0 --to x
 expect 2 e "unknown unit" "$F" --rpc http://127.0.0.1:1 --follow --poll-interval 5y
+# Durations: a fraction takes a unit; a bare number is whole milliseconds.
+expect 0 o '^configuration OK$' "$F" --rpc http://127.0.0.1:1 --follow --poll-interval 1.5s --check-config
+expect 0 o '^configuration OK$' "$F" --rpc http://127.0.0.1:1 --follow --poll-interval 0.2s --check-config
+expect 0 o '^configuration OK$' "$F" --rpc http://127.0.0.1:1 --follow --poll-interval 200 --check-config
+expect 2 e "invalid value '1.5' for --poll-interval \(flag\): a bare number is whole milliseconds: give a unit" "$F" --rpc http://127.0.0.1:1 --follow --poll-interval 1.5
+expect 2 e "invalid value '0.2' for --poll-interval \(from FETCHER_POLL_INTERVAL\): a bare number is whole milliseconds" env FETCHER_POLL_INTERVAL=0.2 "$F" --rpc http://127.0.0.1:1 --follow
+expect 2 e "invalid value '5ms' for --poll-interval \(flag\): too small: 5ms, at least 10ms" "$F" --rpc http://127.0.0.1:1 --follow --poll-interval 5ms
+expect 2 e "invalid value '2h' for --poll-interval \(flag\): too large: 2h, at most 1h" "$F" --rpc http://127.0.0.1:1 --follow --poll-interval 2h
 expect 0 o '^configuration OK$' "$F" --rpc http://127.0.0.1:1 --from 0 --to 3 --check-config
 # The environment, and a flag beating it.
 expect 2 e "invalid value 'zz' for --from \(from FETCHER_FROM\)" env FETCHER_FROM=zz "$F" --rpc http://127.0.0.1:1

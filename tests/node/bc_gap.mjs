@@ -45,7 +45,7 @@ assert(gap.topic === 'block' && gap.expected === 2 && gap.got === 4 && gap.sourc
 	`gap message ${JSON.stringify(gap)}`);
 const met = await (await fetch(`${b.http}/metrics`)).text();
 assert(/^broadcaster_seq_gaps_total 2$/m.test(met), 'broadcaster_seq_gaps_total');
-assert(b.lines.some((l) => l.msg === 'messages lost on the PUB socket' && l.lost === 2), 'the gap log line');
+assert(b.lines.some((l) => l.msg === "messages lost on topic 'block'" && l.lost === 2), 'the gap log line');
 pub.stdin.end();
 const st = await b.stop();
 assert(st.code === 0, `exit ${JSON.stringify(st)}`);

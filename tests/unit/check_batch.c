@@ -295,59 +295,6 @@ START_TEST(test_reorg_null_ancestor)
 }
 END_TEST
 
-struct hcase {
-	const char *in, *out; /* out NULL: refused */
-};
-
-static const struct hcase hcases[] = {
-	{ "0x0", "0" },
-	{ "0x1", "1" },
-	{ "0xff", "255" },
-	{ "0xFF", "255" },
-	{ "0x00ff", "255" },
-	{ "0x000", "0" },
-	{ "0xde0b6b3a7640000", "1000000000000000000" },
-	{ "0xffffffffffffffff", "18446744073709551615" },
-	{ "0x10000000000000000", "18446744073709551616" },
-	{ "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-	  "115792089237316195423570985008687907853269984665640564039457584007913129639935" },
-	{ "0x0000ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-	  "115792089237316195423570985008687907853269984665640564039457584007913129639935" },
-	{ "0x10000000000000000000000000000000000000000000000000000000000000000", NULL },
-	{ "", NULL },
-	{ "0x", NULL },
-	{ "ff", NULL },
-	{ "0xg1", NULL },
-	{ "0x1 ", NULL },
-	{ "-0x1", NULL },
-};
-
-START_TEST(test_hex_to_dec)
-{
-	const struct hcase *c = &hcases[_i];
-	char out[80];
-	int rc = hex_to_dec(c->in, out, sizeof(out));
-
-	if (!c->out) {
-		ck_assert_msg(rc == -1, "'%s' accepted as %s", c->in, out);
-		return;
-	}
-	ck_assert_msg(rc == 0, "'%s' refused", c->in);
-	ck_assert_str_eq(out, c->out);
-}
-END_TEST
-
-START_TEST(test_hex_to_dec_small_buffer)
-{
-	char out[3];
-
-	ck_assert_int_eq(hex_to_dec("0xff", out, sizeof(out)), -1);
-	ck_assert_int_eq(hex_to_dec("0x63", out, sizeof(out)), 0);
-	ck_assert_str_eq(out, "99");
-	ck_assert_int_eq(hex_to_dec(NULL, out, sizeof(out)), -1);
-}
-END_TEST
-
 static void add(struct batch *b, const char *json)
 {
 	struct batch_opts o = BATCH_OPTS_INIT;
@@ -431,9 +378,6 @@ static Suite *batch_suite(void)
 	tcase_add_test(tc, test_block_rows);
 	tcase_add_test(tc, test_reorg_rows);
 	tcase_add_test(tc, test_reorg_null_ancestor);
-	tcase_add_loop_test(tc, test_hex_to_dec, 0,
-			    (int)(sizeof(hcases) / sizeof(hcases[0])));
-	tcase_add_test(tc, test_hex_to_dec_small_buffer);
 	tcase_add_test(tc, test_batch_dedupe);
 	suite_add_tcase(s, tc);
 	return s;

@@ -12,6 +12,7 @@
 
 #include "body.h"
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "keccak.h"
 #include "receipt.h"
@@ -246,7 +247,7 @@ START_TEST(envelopes_hash_as_published)
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		yajl_val m = load(cases[k].file), tx = tx_at(m, cases[k].i);
-		char why[64], h[67];
+		char why[64], h[HASH_HEX_SIZE];
 		uint8_t from[20], want[20];
 
 		ck_assert_int_eq(txenc_encode(&e, tx, why, sizeof(why)),

@@ -6,15 +6,16 @@
 #include <string.h>
 
 #include "chain.h"
+#include "hex.h"
 
 /* A recognisable 32-byte hash for (branch, height). */
 static const char *H(char branch, unsigned n)
 {
-	static char ring[8][67];
+	static char ring[8][HASH_HEX_SIZE];
 	static int i;
 	char *h = ring[i++ % 8];
 
-	snprintf(h, 67, "0x%c%063x", branch, n);
+	snprintf(h, HASH_HEX_SIZE, "0x%c%063x", branch, n);
 	return h;
 }
 
@@ -162,7 +163,7 @@ END_TEST
 START_TEST(test_hash_case)
 {
 	struct chain c;
-	char upper[67];
+	char upper[HASH_HEX_SIZE];
 
 	fill(&c, 4, 10, 13);
 	snprintf(upper, sizeof(upper), "0x%s", H('a', 13) + 2);

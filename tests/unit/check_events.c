@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "json.h"
 /* By path: other programs' folders are on the include path too. */
-#include "../../broadcaster/events.h"
-#include "../../broadcaster/filter.h"
+#include "events.h"
+#include "filter.h"
 
 #define A1 "0x1111111111111111111111111111111111111111"
 #define A2 "0x2222222222222222222222222222222222222222"
@@ -23,7 +24,7 @@
 static char *block_msg(unsigned n, int h, int p, int live)
 {
 	static char buf[8192];
-	char hash[67], parent[67];
+	char hash[HASH_HEX_SIZE], parent[HASH_HEX_SIZE];
 
 	snprintf(hash, sizeof(hash), "0x%064x", h);
 	snprintf(parent, sizeof(parent), "0x%064x", p);
@@ -170,7 +171,7 @@ START_TEST(test_reorg)
 {
 	struct events *e = new_events(0);
 	struct bc_event *ev;
-	char hash[67];
+	char hash[HASH_HEX_SIZE];
 	const char *m;
 	char msg[1024];
 
@@ -287,59 +288,6 @@ START_TEST(test_heartbeat_and_gap)
 }
 END_TEST
 
-START_TEST(test_counters)
-{
-	struct topic_counters tc = { .n = 0 };
-	uint32_t lost;
-
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 7, &lost), CTR_FIRST);
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 8, &lost), CTR_OK);
-	ck_assert_int_eq(topic_counter_check(&tc, "reorg", 0, &lost), CTR_FIRST);
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 12, &lost), CTR_GAP);
-	ck_assert_uint_eq(lost, 3);
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 13, &lost), CTR_OK);
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 0, &lost), CTR_RESTART);
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 1, &lost), CTR_OK);
-	ck_assert_int_eq(topic_counter_check(&tc, "reorg", 1, &lost), CTR_OK);
-	/* Wrap-around of the 32-bit counter is no gap. */
-	tc.t[0].last = UINT32_MAX;
-	ck_assert_int_eq(topic_counter_check(&tc, "block", 0, &lost), CTR_OK);
-}
-END_TEST
-
-static const struct {
-	const char *in;
-	const char *out; /* NULL: invalid */
-} decs[] = {
-	{ "0x0", "0" },
-	{ "0x00", "0" },
-	{ "0x1", "1" },
-	{ "0xff", "255" },
-	{ "0xde0b6b3a7640000", "1000000000000000000" },
-	{ "0xffffffffffffffff", "18446744073709551615" },
-	{ "0x10000000000000000", "18446744073709551616" },
-	{ "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-	  "115792089237316195423570985008687907853269984665640564039457584007913129639935" },
-	{ "0x1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", NULL },
-	{ "0x", NULL },
-	{ "12", NULL },
-	{ "0xg1", NULL },
-};
-
-START_TEST(test_hex_to_dec)
-{
-	char out[100];
-	int r = ev_hex_to_dec(decs[_i].in, strlen(decs[_i].in), out, sizeof(out));
-
-	if (!decs[_i].out) {
-		ck_assert_int_eq(r, -1);
-		return;
-	}
-	ck_assert_int_eq(r, 0);
-	ck_assert_str_eq(out, decs[_i].out);
-}
-END_TEST
-
 static const struct {
 	const char *filter; /* JSON, or NULL for none */
 	int valid;
@@ -411,8 +359,6 @@ static Suite *events_suite(void)
 	tcase_add_test(tc, test_reorg_null_ancestor);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_heartbeat_and_gap);
-	tcase_add_test(tc, test_counters);
-	tcase_add_loop_test(tc, test_hex_to_dec, 0, sizeof(decs) / sizeof(decs[0]));
 	tcase_add_loop_test(tc, test_filters, 0, sizeof(filters) / sizeof(filters[0]));
 	suite_add_tcase(s, tc);
 	return s;

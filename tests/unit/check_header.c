@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "header.h"
+#include "hex.h"
 #include "rlp.h"
 
 static const struct {
@@ -256,7 +257,7 @@ static const struct {
 
 START_TEST(test_real_headers)
 {
-	char hash[67], why[160] = "";
+	char hash[HASH_HEX_SIZE], why[160] = "";
 	int rc = header_hash(headers[_i].json, strlen(headers[_i].json), hash,
 			     why, sizeof(why));
 
@@ -354,7 +355,7 @@ START_TEST(test_edits)
 {
 	const char *orig = headers[0].json; /* london block 1 */
 	char *s = edit(orig, edits[_i].from, edits[_i].to);
-	char hash[67], why[160] = "";
+	char hash[HASH_HEX_SIZE], why[160] = "";
 	int rc = header_hash(s, strlen(s), hash, why, sizeof(why));
 
 	if (edits[_i].ok) {
@@ -379,7 +380,7 @@ START_TEST(test_null_is_absent)
 {
 	char *s = edit(headers[0].json, "\"totalDifficulty\"",
 		       "\"withdrawalsRoot\":null,\"totalDifficulty\"");
-	char hash[67], why[160];
+	char hash[HASH_HEX_SIZE], why[160];
 
 	ck_assert_int_eq(header_hash(s, strlen(s), hash, why, sizeof(why)), 0);
 	ck_assert_str_eq(hash, headers[0].hash);
@@ -389,7 +390,7 @@ END_TEST
 
 START_TEST(test_not_json)
 {
-	char hash[67], why[160];
+	char hash[HASH_HEX_SIZE], why[160];
 
 	ck_assert_int_eq(header_hash("{\"parentHash\":", 14, hash, why,
 				     sizeof(why)), -1);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "keccak.h"
 
 static const struct {
@@ -39,7 +40,7 @@ static void pattern(uint8_t *p, size_t n)
 START_TEST(test_text)
 {
 	uint8_t d[32];
-	char hex[67];
+	char hex[HASH_HEX_SIZE];
 
 	keccak256(text_vectors[_i].text, strlen(text_vectors[_i].text), d);
 	keccak256_hex(d, hex);
@@ -50,7 +51,7 @@ END_TEST
 START_TEST(test_long)
 {
 	uint8_t buf[1000], d[32];
-	char hex[67];
+	char hex[HASH_HEX_SIZE];
 
 	pattern(buf, long_vectors[_i].len);
 	keccak256(buf, long_vectors[_i].len, d);
@@ -64,7 +65,7 @@ START_TEST(test_streaming)
 {
 	static const size_t chunks[] = { 1, 7, 64, 135, 136, 137, 271, 999 };
 	uint8_t buf[1000], d[32];
-	char hex[67];
+	char hex[HASH_HEX_SIZE];
 	struct keccak256 k;
 	size_t step = chunks[_i];
 
@@ -88,7 +89,7 @@ END_TEST
 START_TEST(test_not_sha3)
 {
 	uint8_t d[32];
-	char hex[67];
+	char hex[HASH_HEX_SIZE];
 
 	keccak256("", 0, d);
 	keccak256_hex(d, hex);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "message.h"
 
@@ -289,8 +290,8 @@ START_TEST(test_block_build)
 	struct message m;
 	char err[128];
 
-	memcpy(b.hash, H("b"), 67);
-	memcpy(b.parent_hash, H("a"), 67);
+	memcpy(b.hash, H("b"), HASH_HEX_SIZE);
+	memcpy(b.parent_hash, H("a"), HASH_HEX_SIZE);
 	ck_assert_int_eq(message_block_build(&out, &b), 0);
 	ck_assert_str_eq(out.data,
 		"{\"type\":\"block\",\"chain_id\":31337,\"number\":16,\"hash\":"

@@ -231,6 +231,29 @@ START_TEST(test_render_escapes_prog)
 }
 END_TEST
 
+/* metrics_label: the one label escaper (backslash, quote, newline), and
+ * what it builds is rendered as it is. */
+START_TEST(test_label)
+{
+	struct buf b = BUF_INIT;
+	struct metrics *m = metrics_new("test");
+	char *text;
+
+	ck_assert_int_eq(metrics_label(&b, "method", "eth_\"get\"\\x\ny"), 0);
+	ck_assert_str_eq(b.data, "method=\"eth_\\\"get\\\"\\\\x\\ny\"");
+	ck_assert_int_eq(metrics_label(&b, "kind", ""), 0);
+	ck_assert_str_eq(b.data,
+			 "method=\"eth_\\\"get\\\"\\\\x\\ny\",kind=\"\"");
+	metric_inc(metrics_counter(m, "t_total", "t", b.data));
+	text = render(m);
+	ck_assert_ptr_nonnull(strstr(
+		text, "t_total{method=\"eth_\\\"get\\\"\\\\x\\ny\",kind=\"\"} 1\n"));
+	free(text);
+	buf_release(&b);
+	metrics_destroy(&m);
+}
+END_TEST
+
 START_TEST(test_quantile)
 {
 	struct metrics *m = metrics_new("test");
@@ -769,6 +792,7 @@ static Suite *metrics_suite(void)
 	tcase_add_loop_test(tc, test_render_numbers, 0,
 			    sizeof(numbers) / sizeof(*numbers));
 	tcase_add_test(tc, test_render_escapes_prog);
+	tcase_add_test(tc, test_label);
 	tcase_add_test(tc, test_quantile);
 	tcase_add_test(tc, test_quantile_negative_bounds);
 	tcase_add_test(tc, test_latency_bounds);

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 /* By path: other programs' folders are on the include path too. */
-#include "../../broadcaster/events.h"
-#include "../../broadcaster/ring.h"
+#include "events.h"
+#include "ring.h"
 
 static struct bc_event *ev_new(enum ev_kind kind, uint64_t height)
 {

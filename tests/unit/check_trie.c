@@ -9,16 +9,17 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "keccak.h"
 #include "rlp.h"
 #include "trie.h"
 
-static void root_hex(const uint8_t r[32], char out[67])
+static void root_hex(const uint8_t r[32], char out[HASH_HEX_SIZE])
 {
 	keccak256_hex(r, out);
 }
 
-static int kv_root(const char *const *kv, size_t n, char out[67])
+static int kv_root(const char *const *kv, size_t n, char out[HASH_HEX_SIZE])
 {
 	struct trie_item items[8];
 	uint8_t r[32];
@@ -36,7 +37,7 @@ static int kv_root(const char *const *kv, size_t n, char out[67])
 START_TEST(empty_root)
 {
 	uint8_t r[32], h[32];
-	char hex[67];
+	char hex[HASH_HEX_SIZE];
 
 	ck_assert_int_eq(trie_root(NULL, 0, r), 0);
 	root_hex(r, hex);
@@ -69,7 +70,7 @@ static const struct {
 
 START_TEST(anyorder_vectors)
 {
-	char hex[67];
+	char hex[HASH_HEX_SIZE];
 
 	ck_assert_int_eq(kv_root(vectors[_i].kv, vectors[_i].n, hex), 0);
 	ck_assert_msg(!strcmp(hex, vectors[_i].root), "%s: %s, expected %s",
@@ -82,7 +83,7 @@ START_TEST(order_does_not_matter)
 {
 	const char *kv[] = { "dog", "puppy", "doge", "coin", "horse",
 			     "stallion", "do", "verb" };
-	char hex[67];
+	char hex[HASH_HEX_SIZE];
 
 	ck_assert_int_eq(kv_root(kv, 4, hex), 0);
 	ck_assert_str_eq(hex, vectors[2].root);
@@ -92,7 +93,7 @@ END_TEST
 START_TEST(duplicate_key_fails)
 {
 	const char *kv[] = { "dog", "puppy", "dog", "cat" };
-	char hex[67];
+	char hex[HASH_HEX_SIZE];
 
 	ck_assert_int_eq(kv_root(kv, 2, hex), -1);
 }

@@ -3,7 +3,7 @@
 -- Idempotent: every statement may run again on a database that already has
 -- it. The writer embeds this file and applies it (db_apply_schema) under an
 -- advisory transaction lock, then records the version in schema_version;
--- `psql -f writer/schema.sql` works as well.
+-- `psql -f common/schema.sql` works as well.
 --
 -- Every table is keyed by chain_id first so several chains share one
 -- database. Hashes, addresses and byte strings are bytea; 256-bit values
