@@ -158,8 +158,11 @@ for (let i = 0; i < N; i++) {
 	if (headsDone()) res.heads.push(Math.max(...neu.map((h) => heads.get(h))) - t0); else miss.heads++;
 	const nt = nodeHeads.get(neu[neu.length - 1]);
 	if (nt !== undefined) res.node_heads.push(nt - t0); else miss.node_heads++;
+	const got = logs.slice(seen).filter((l) => l.removed && old.includes(l.blockHash.toLowerCase())).length;
+	const last = (a) => (a.length ? a[a.length - 1].toFixed(1) : '-');
 	console.error(`reorg ${i}: depth ${depth}${longer ? ' (longer branch)' : ''} at ${from}..${to}: ` +
-		`db ${d === null ? 'missing' : d.toFixed(1)} ms, removed logs ${oldLogs}`);
+		`db ${d === null ? 'missing' : d.toFixed(1)} ms, removed logs ${got}/${oldLogs} ` +
+		`${removedDone() ? last(res.removed) + ' ms' : 'missing'}, heads ${headsDone() ? last(res.heads) + ' ms' : 'missing'}`);
 }
 const q = (a, p) => a.length ? Number(a[Math.min(a.length - 1, Math.floor(p * a.length))].toFixed(1)) : null;
 const stat = (k) => {
