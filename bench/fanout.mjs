@@ -186,7 +186,7 @@ if (process.argv[2] === 'worker') {
 	for (const mk of [broadcaster, reference]) res.push(await run(await mk()));
 	const cores = (await import('node:os')).cpus().length;
 	console.log(`clients ${CLIENTS}, blocks ${BLOCKS} at ${RATE}/s, ${WORKERS} load-generator workers; ` +
-		`${cores} cores, server on cpu ${SERVER_CPU || 'any'}, load generator on the cpus it was started on; ` +
+		`${cores} cores, server on cpu ${SERVER_CPU || 'any'}, load generator on cpu ${process.env.GEN_CPU || 'any'}; ` +
 		`load ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 	const col = (label, f) => console.log(`  ${label.padEnd(44)}${res.map((r) => String(f(r)).padStart(24)).join('')}`);
 	col('', (r) => r.name.length > 22 ? r.name.slice(0, 22) : r.name);
