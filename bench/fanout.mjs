@@ -183,7 +183,10 @@ if (process.argv[2] === 'worker') {
 	}
 
 	const res = [];
-	for (const mk of [broadcaster, reference]) res.push(await run(await mk()));
+	// REF_FIRST=1: the reference first (to see whether the order matters)
+	const order = process.env.REF_FIRST === '1' ? [reference, broadcaster] : [broadcaster, reference];
+	for (const mk of order) res.push(await run(await mk()));
+	if (process.env.REF_FIRST === '1') res.reverse();
 	const cores = (await import('node:os')).cpus().length;
 	console.log(`clients ${CLIENTS}, blocks ${BLOCKS} at ${RATE}/s, ${WORKERS} load-generator workers; ` +
 		`${cores} cores, server on cpu ${SERVER_CPU || 'any'}, load generator on cpu ${process.env.GEN_CPU || 'any'}; ` +
