@@ -194,7 +194,7 @@ struct bc_qitem *input_take(struct bc_server *srv);
 /* status.c, for the service thread: the /v1/status document. */
 int bc_status_answer(struct bc_server *srv, struct buf *out);
 
-/* page.c */
+/* The dashboard, broadcaster/page/ compiled in by the Makefile. */
 extern const char bc_page_html[], bc_page_js[], bc_page_css[];
 extern const size_t bc_page_html_len, bc_page_js_len, bc_page_css_len;
 
