@@ -468,7 +468,8 @@ static void render_lag(yajl_gen g, const struct bc_status *st,
 	gen_u64(g, "watermark", has_wm, wm);
 	json_gen_key(g, "lag_blocks");
 	if (has_wm && h->has_head)
-		yajl_gen_integer(g, (long long)h->head - (long long)wm);
+		/* the node's head is asked every 2 s: it may lag the stream */
+		yajl_gen_integer(g, h->head > wm ? (long long)(h->head - wm) : 0);
 	else
 		yajl_gen_null(g);
 }

@@ -79,7 +79,8 @@ function plot(canvas, data, opt) {
   g.clearRect(0, 0, w, h);
   canvas.setAttribute("data-points", String(data.length));
   var L = 40, R = 6, T = 6, B = 16, pw = w - L - R, ph = h - T - B;
-  var now = Date.now(), x0 = opt.bars ? 0 : now - WINDOW_MS, x1 = opt.bars ? data.length : now;
+  var now = Date.now(), span = spanOf(data, now);
+  var x0 = opt.bars ? 0 : now - span, x1 = opt.bars ? data.length : now;
   var max = opt.min || 1;
   data.forEach(function (p) { if (p.v > max) max = p.v; });
   max = nice(max);
@@ -93,7 +94,7 @@ function plot(canvas, data, opt) {
     g.fillText(fmt(max * i / 2, opt.unit), 2, y + 3);
   }
   if (!opt.bars) {
-    g.fillText("-5 min", L, h - 3);
+    g.fillText(spanLabel(span), L, h - 3);
     g.fillText("now", L + pw - 18, h - 3);
   } else if (data.length) {
     g.fillText(String(data[0].label), L, h - 3);
@@ -119,13 +120,19 @@ function plot(canvas, data, opt) {
     if (k) g.lineTo(X(p.t), Y(p.v)); else g.moveTo(X(p.t), Y(p.v));
   });
   g.stroke();
-  if (opt.warn !== undefined) {
+  if (opt.warn !== undefined && opt.warn <= max) {
     g.strokeStyle = "rgba(240,160,32,.5)";
     g.setLineDash([4, 3]);
     g.beginPath(); g.moveTo(L, Y(opt.warn)); g.lineTo(L + pw, Y(opt.warn)); g.stroke();
     g.setLineDash([]);
   }
 }
+// The x axis: the data's age, at least a minute, at most the window.
+function spanOf(data, now) {
+  var t = data.length ? now - data[0].t : 0;
+  return Math.max(60000, Math.min(WINDOW_MS, Math.ceil(t / 60000) * 60000));
+}
+function spanLabel(ms) { return "-" + Math.round(ms / 60000) + " min"; }
 function nice(v) {
   var p = Math.pow(10, Math.floor(Math.log10(v))), m = v / p;
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
@@ -141,18 +148,20 @@ function timeline(canvas, reorgs) {
   canvas.width = Math.round(w * dpr);
   canvas.height = Math.round(h * dpr);
   var g = canvas.getContext("2d"), now = Date.now(), shown = 0;
+  var span = spanOf(series.delivery, now);
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.fillStyle = "#8692a0";
   g.font = "10px system-ui, sans-serif";
   g.strokeStyle = "#273039";
   g.beginPath(); g.moveTo(0, h - 14.5); g.lineTo(w, h - 14.5); g.stroke();
-  g.fillText("-5 min", 0, h - 2);
+  g.fillText(spanLabel(span), 0, h - 2);
   g.fillText("now", w - 18, h - 2);
   reorgs.forEach(function (r) {
-    if (r.seen < now - WINDOW_MS) return;
-    var x = w * (r.seen - now + WINDOW_MS) / WINDOW_MS, d = Math.min(r.depth, 6);
+    if (r.seen < now - span) return;
+    var x = Math.max(8, Math.min(w - 8, w * (r.seen - now + span) / span)), d = Math.min(r.depth, 6);
     g.fillStyle = r.deep ? "#f0483e" : "#f0a020";
-    g.fillRect(Math.min(x, w - 4) - 2, h - 15 - 4 * d - 2, 4, 4 * d + 2);
+    g.fillRect(x - 3, h - 15 - 5 * d, 6, 5 * d);
+    g.fillText(String(r.depth), x - 3, h - 18 - 5 * d);
     shown++;
   });
   canvas.setAttribute("data-points", String(shown));
@@ -171,6 +180,7 @@ function stageCard(s, now) {
   var c = el("div", null, "stage " + s.state), top = el("div", null, "top");
   var name = s.name === "writer" && s.id ? "writer " + s.id : s.name;
   c.setAttribute("data-stage", name);
+  if (s.name === "writer" && s.id && /writer/i.test(s.id)) name = s.id;
   c.setAttribute("data-state", s.state);
   top.appendChild(el("span", name, "name"));
   top.appendChild(el("span", s.state, "pill " + s.state));
