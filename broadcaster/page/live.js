@@ -207,7 +207,11 @@ function showStages(st) {
     });
     return;
   }
-  st.stages.forEach(function (s) { box.appendChild(stageCard(s, now)); });
+  // fetcher, verifier, the writers by id, broadcaster: the data's path
+  var rank = { fetcher: 0, verifier: 1, writer: 2, broadcaster: 3 };
+  st.stages.slice().sort(function (a, b) {
+    return rank[a.name] - rank[b.name] || String(a.id || "").localeCompare(String(b.id || ""));
+  }).forEach(function (s) { box.appendChild(stageCard(s, now)); });
 }
 function showReorgs(st) {
   var tb = $("reorgs");
