@@ -99,6 +99,9 @@ async function shot(file) {
 	console.log(`# screenshot ${path.join(SHOTS, file)}`);
 }
 await shot('dashboard.png');
+await evaluate("document.getElementById('detail').scrollIntoView()");
+await shot('dashboard-detail.png');
+await evaluate('window.scrollTo(0, 0)');
 
 // A phone's width: nothing wider than the screen but the scrolling tables.
 await send('Emulation.setDeviceMetricsOverride', { width: 390, height: 844, deviceScaleFactor: 2, mobile: true });
