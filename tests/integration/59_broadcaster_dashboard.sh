@@ -4,8 +4,10 @@
 # the broadcaster subscribed to all three PUB sockets): its plots get data
 # points, a writer killed turns to the warning state within a few seconds,
 # a reorg shows on the timeline, a block's transactions and logs open on a
-# click, it fits a phone's width, and it says so when the connection drops
-# and resumes. Screenshots: var/dashboard.png, var/dashboard-phone.png
+# click, it fits a phone's width; when its connection is cut (a proxy
+# between it and the broadcaster) it says so and resumes with since, every
+# block mined meanwhile shown; when the broadcaster restarts it shows it
+# down, then reconnects. Screenshots: var/dashboard.png, var/dashboard-phone.png
 # (DASH_WARMUP=S: S seconds more of data on the plots before them).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/pipeline_lib.sh"

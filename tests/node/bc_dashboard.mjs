@@ -3,6 +3,7 @@
 // script kills, BC_PID the broadcaster, which it restarts (same command
 // line) to drop the page's connection; SHOT_DIR where the screenshots go.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { readFileSync, writeFileSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { assert, fail, rpc, sleep, waitFor } from './lib.mjs';
@@ -29,7 +30,22 @@ const head = Number(BigInt(await rpc(RPC, 'eth_blockNumber')));
 assert(st0.head_source === 'node' && Math.abs(st0.head - head) <= 3, `status head ${st0.head} near the node's ${head}`);
 assert(st0.watermark <= head && head - st0.watermark <= 5, `watermark ${st0.watermark} near the node's head ${head}`);
 
-const page = await openPage(URL_, { width: 1280, height: 1000 });
+// The page goes through a TCP proxy that the test can cut: a dropped
+// connection while the broadcaster keeps running, resumed with since.
+const upstream = new URL(URL_);
+const sockets = new Set();
+let refusing = false;
+const proxy = net.createServer((c) => {
+	if (refusing) { c.destroy(); return; }
+	const u = net.connect(Number(upstream.port), upstream.hostname);
+	sockets.add(c); sockets.add(u);
+	c.pipe(u); u.pipe(c);
+	const end = () => { c.destroy(); u.destroy(); sockets.delete(c); sockets.delete(u); };
+	c.on('error', end); u.on('error', end); c.on('close', end); u.on('close', end);
+});
+await new Promise((res) => proxy.listen(0, '127.0.0.1', res));
+const PAGE = `http://127.0.0.1:${proxy.address().port}/`;
+const page = await openPage(PAGE, { width: 1280, height: 1000 });
 const { evaluate, send } = page;
 await waitFor(async () => /^connected/.test(await evaluate("document.getElementById('status').textContent") || ''),
 	'the page to connect', 30000);
@@ -111,6 +127,26 @@ assert(wide <= 390, `the page fits 390 px: ${wide}`);
 await shot('dashboard-phone.png');
 await send('Emulation.clearDeviceMetricsOverride');
 
+// The connection drops (the proxy cuts it and refuses for 3 s) while the
+// pipeline goes on: the page says so, and with since gets every block it
+// missed, none left out.
+const heights = "Array.from(document.querySelectorAll('#blocks tr.block')).map(function (r) { return Number(r.getAttribute('data-height')); })";
+const cutAt = Math.max(...await evaluate(heights));
+refusing = true;
+for (const x of sockets) x.destroy();
+await waitFor(async () => await evaluate("!document.getElementById('banner').hidden && document.getElementById('banner').textContent") || '',
+	'the disconnected banner', 15000).then((t) => assert(/disconnected.*resume from block \d+/.test(t), `banner: ${t}`));
+await sleep(3000);
+const missed = Number(BigInt(await rpc(RPC, 'eth_blockNumber')));
+assert(missed >= cutAt + 2, `blocks mined while the page was cut off (${cutAt} to ${missed})`);
+refusing = false;
+await waitFor(async () => Math.max(...await evaluate(heights)) >= missed && await evaluate("document.getElementById('banner').hidden"),
+	`the page to resume up to ${missed}`, 30000);
+const got = new Set(await evaluate(heights));
+for (let x = cutAt - 3; x <= missed; x++)
+	assert(got.has(x), `block ${x} on the page after the resume (cut at ${cutAt}, node at ${missed})`);
+console.log(`# connection cut at ${cutAt}: resumed with every block up to ${missed}`);
+
 // The connection drops: the broadcaster restarts with the same command
 // line; the page says so, then resumes with since and gets new blocks.
 const argv = readFileSync(`/proc/${bcPid}/cmdline`, 'utf8').split('\0').filter((x) => x !== '');
@@ -129,5 +165,6 @@ await waitFor(async () => await evaluate("Number(document.querySelector('#blocks
 assert(page.errors.length === 0, `no script error: ${page.errors.join('; ')}`);
 await page.close();
 bc.kill('SIGTERM');
-console.log(`ok: the dashboard on the pipeline: plots, stages, writer2 stalled in ${took} ms, reorg at ${rs.ancestor.number}, detail of block ${h}, phone width, reconnect`);
+proxy.close();
+console.log(`ok: the dashboard on the pipeline: plots, stages, writer2 stalled in ${took} ms, reorg at ${rs.ancestor.number}, detail of block ${h}, phone width, a gapless resume, a broadcaster restart`);
 process.exit(0);
