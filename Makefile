@@ -108,6 +108,32 @@ $(BUILD)/common/schema_sql.o: $(BUILD)/common/schema_sql.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
+# The dashboard (broadcaster/page/: plain HTML, JavaScript and CSS, no
+# build step of their own) compiled into the broadcaster as bc_page_html,
+# bc_page_js and bc_page_css (broadcaster/server.h), with od and sed as
+# the schema is.
+BC_PAGE := broadcaster/page/index.html broadcaster/page/live.js broadcaster/page/live.css
+$(BUILD)/broadcaster/page_assets.c: $(BC_PAGE)
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	@{ echo '/* generated from broadcaster/page/ by make: do not edit */'; \
+	  echo '#include <stddef.h>'; \
+	  for f in html:index.html js:live.js css:live.css; do \
+	    n=$${f%%:*}; \
+	    echo "extern const char bc_page_$$n[];"; \
+	    echo "extern const size_t bc_page_$${n}_len;"; \
+	    echo "const char bc_page_$$n[] = {"; \
+	    od -An -v -tx1 "broadcaster/page/$${f#*:}" | sed -e 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	    echo '0x00 };'; \
+	    echo "const size_t bc_page_$${n}_len = sizeof(bc_page_$$n) - 1;"; \
+	  done; } > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/broadcaster/page_assets.o: $(BUILD)/broadcaster/page_assets.c
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libbroadcaster.a: $(BUILD)/broadcaster/page_assets.o
+
 $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	@$(AR) rcs $@ $^

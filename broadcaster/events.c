@@ -31,6 +31,7 @@ struct events {
 	struct events_opts opts;
 	struct rb *blocks; /* circular, oldest at head */
 	size_t head, count, cap;
+	struct ev_seen seen;
 };
 
 /* ---- frames ---------------------------------------------------------- */
@@ -782,6 +783,48 @@ static enum ev_result build_tip(const struct message_heartbeat *h,
 	return EV_RES_OK;
 }
 
+static void note_seen(struct ev_seen *s, const struct message *m)
+{
+	const struct message_block *b = &m->u.block;
+	const struct message_reorg *r = &m->u.reorg;
+
+	memset(s, 0, sizeof(*s));
+	s->type = m->type;
+	switch (m->type) {
+	case MESSAGE_BLOCK:
+		s->u.block.number = b->number;
+		s->u.block.live = b->live;
+		s->u.block.has_fetched_at = b->has_fetched_at;
+		s->u.block.fetched_at = b->fetched_at;
+		s->u.block.has_emitted_at = b->has_emitted_at;
+		s->u.block.emitted_at = b->emitted_at;
+		break;
+	case MESSAGE_REORG:
+		s->u.reorg.seq = r->has_seq ? r->seq : 0;
+		s->u.reorg.emitted_at = r->has_emitted_at ? r->emitted_at : 0;
+		s->u.reorg.depth = r->has_depth ? r->depth : r->norphaned;
+		s->u.reorg.has_ancestor = r->has_ancestor;
+		s->u.reorg.ancestor = r->ancestor;
+		s->u.reorg.has_new_tip = r->has_new_tip;
+		s->u.reorg.new_tip = r->new_tip;
+		s->u.reorg.deep = r->deep;
+		break;
+	case MESSAGE_HEARTBEAT:
+		s->u.heartbeat = m->u.heartbeat;
+		break;
+	case MESSAGE_COMMITTED:
+		s->u.committed = m->u.committed;
+		break;
+	case MESSAGE_OTHER:
+		break;
+	}
+}
+
+const struct ev_seen *events_seen(const struct events *e)
+{
+	return &e->seen;
+}
+
 enum ev_result events_build(struct events *e, const char *json, size_t len,
 			    struct bc_event **out, char *why, size_t whylen)
 {
@@ -791,6 +834,10 @@ enum ev_result events_build(struct events *e, const char *json, size_t len,
 
 	*out = NULL;
 	st = message_read(json, len, &m, why, whylen);
+	if (st == MESSAGE_OK)
+		note_seen(&e->seen, &m);
+	else
+		e->seen.type = MESSAGE_OTHER;
 	if (st == MESSAGE_DUPLICATE)
 		r = EV_RES_DUPLICATE;
 	else if (st != MESSAGE_OK)

@@ -22,6 +22,8 @@
 
 #include <libwebsockets.h>
 
+#include "message.h"
+
 #define EV_PRE LWS_PRE
 
 /* A frame ready to write: data[-EV_PRE..-1] is headroom, data[len] is a
@@ -95,6 +97,30 @@ enum ev_result {
 /* Turn one verifier message (block, reorg or heartbeat) into an event. */
 enum ev_result events_build(struct events *e, const char *json, size_t len,
 			    struct bc_event **out, char *why, size_t whylen);
+
+/* What the last message events_build() read said, whether it was
+ * broadcast or not (a backfill block, a writer's committed): the status
+ * endpoint's input. Plain data, no pointers. */
+struct ev_seen {
+	enum message_type type; /* MESSAGE_OTHER after a message in error */
+	union {
+		struct {
+			uint64_t number;
+			bool live, has_fetched_at, has_emitted_at;
+			uint64_t fetched_at, emitted_at;
+		} block;
+		struct {
+			uint64_t seq, emitted_at, depth;
+			bool has_ancestor, has_new_tip, deep;
+			struct message_ref ancestor, new_tip;
+		} reorg;
+		struct message_heartbeat heartbeat;
+		struct message_committed committed;
+	} u;
+};
+
+/* The summary of the last message read; owned by e. */
+const struct ev_seen *events_seen(const struct events *e);
 
 /* A gap event: source (endpoint) and topic lost `lost` messages. NULL when
  * out of memory. */

@@ -23,6 +23,7 @@
 #include "msg.h"
 #include "pubgap.h"
 #include "server.h"
+#include "status.h"
 #include "banned.h"
 
 #define MAX_INPUTS 16
@@ -95,6 +96,8 @@ static void handle(struct bc_server *srv, struct events *evs,
 			struct bc_event *gap;
 
 			metric_add(srv->m.gaps, lost);
+			status_gap(srv->status, in->endpoint, m->topic, lost,
+				   clock_wall_ms());
 			gap = events_gap(in->endpoint, m->topic,
 					 m->counter - lost, m->counter, lost);
 			if (gap)
@@ -102,6 +105,9 @@ static void handle(struct bc_server *srv, struct events *evs,
 		}
 	}
 	r = events_build(evs, m->data, m->len, &ev, why, sizeof(why));
+	if (r == EV_RES_OK || r == EV_RES_SKIP)
+		status_note(srv->status, in->endpoint, events_seen(evs),
+			    clock_wall_ms());
 	switch (r) {
 	case EV_RES_OK:
 		queue_push(srv, ev);
@@ -126,8 +132,9 @@ static void *input_main(void *arg)
 {
 	struct bc_server *srv = arg;
 	const struct broadcaster_cfg *cfg = srv->cfg;
+	/* committed: the writers' watermarks, when --sub names their --pub */
 	static const char *const topics[] = { "block", "reorg", "heartbeat",
-					      NULL };
+					      "committed", NULL };
 	struct input in[MAX_INPUTS];
 	struct events_opts eo = {
 		.backfill = cfg->broadcast_backfill,

@@ -16,6 +16,7 @@
 #include "banned.h"
 
 #define POLL_MS 1000
+#define STATUS_POLL_MS 2000
 
 struct bc_node {
 	struct rpc_client *rpc;
@@ -75,10 +76,11 @@ static void *run(void *arg)
 {
 	struct bc_node *n = arg;
 
-	while (!n->stop && !sig_stopping() && !atomic_load(&n->stream_tip) &&
-	       !n->chain_warned) {
-		nap_ms(n, POLL_MS);
-		if (!n->stop && !atomic_load(&n->stream_tip))
+	/* After the stream has a tip the head is still asked, less often:
+	 * the status endpoint's lag is measured against it. */
+	while (!n->stop && !sig_stopping() && !n->chain_warned) {
+		nap_ms(n, atomic_load(&n->stream_tip) ? STATUS_POLL_MS : POLL_MS);
+		if (!n->stop)
 			ask(n);
 	}
 	return NULL;

@@ -2,7 +2,8 @@
  * net_version and eth_blockNumber are answered from the first second,
  * before the verifier's first message has told the broadcaster the chain
  * and the tip. A thread of its own asks the node (never the service
- * thread, which must not wait on a node) until the stream has a tip. */
+ * thread, which must not wait on a node) every second until the stream
+ * has a tip, then every 2 s for /v1/status's lag. */
 #ifndef BC_NODE_H
 #define BC_NODE_H
 
@@ -24,7 +25,8 @@ int node_start(struct bc_node **out, const char *urls, uint64_t want_chain_id,
 void node_stop(struct bc_node **n);
 
 /* The service thread saw a tip in the stream: the node is no longer
- * needed for eth_blockNumber. NULL is fine. */
+ * needed for eth_blockNumber (its head is still kept, asked less often).
+ * NULL is fine. */
 void node_stream_has_tip(struct bc_node *n);
 
 /* The node's chain id, 0 when unknown (or n NULL). Any thread. */

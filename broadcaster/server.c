@@ -22,6 +22,7 @@
 #include "ring.h"
 #include "server.h"
 #include "sig.h"
+#include "status.h"
 #include "banned.h"
 
 #define RATE_SLOTS 4096
@@ -206,6 +207,16 @@ static int http_request(struct bc_server *srv, struct client *c,
 		if (ready(srv))
 			return http_answer(c, wsi, 200, "text/plain", "ready\n", 6);
 		return http_answer(c, wsi, 503, "text/plain", "not ready\n", 10);
+	}
+	if (!strcmp(path, "/v1/status")) {
+		struct buf b = BUF_INIT;
+		int rc = -1;
+
+		if (bc_status_answer(srv, &b) == 0)
+			rc = http_answer(c, wsi, 200, "application/json",
+					 b.data, b.len);
+		buf_release(&b);
+		return rc;
 	}
 	if (!strcmp(path, "/metrics")) {
 		struct buf b = BUF_INIT;
@@ -507,12 +518,13 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 		goto out;
 	srv.rate = calloc(RATE_SLOTS, sizeof(*srv.rate));
 	srv.metrics = metrics_new("broadcaster");
+	srv.status = status_new();
 	/* Room for the replay window and for every client's allowed lag
 	 * (the two overlap: a client lags behind the newest events), plus a
 	 * few for the reorg and gap events among them. */
 	srv.ring = ring_new((size_t)(cfg->replay > cfg->queue_depth ?
 				     cfg->replay : cfg->queue_depth) + 16);
-	if (!srv.rate || !srv.metrics || !srv.ring) {
+	if (!srv.rate || !srv.metrics || !srv.ring || !srv.status) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -585,6 +597,7 @@ out:
 		lws_context_destroy(srv.ctx);
 	}
 	ring_destroy(&srv.ring);
+	status_destroy(&srv.status);
 	metrics_destroy(&srv.metrics);
 	for (size_t i = 0; i < srv.norigins; i++)
 		free(srv.origins[i]);

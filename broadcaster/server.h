@@ -73,6 +73,7 @@ struct bc_server {
 	uint64_t tip;
 	int have_tip;
 	struct bc_node *node; /* --rpc; NULL without */
+	struct bc_status *status; /* GET /v1/status; its own lock */
 	char **origins;
 	size_t norigins;
 	int stopping;
@@ -189,7 +190,10 @@ void input_stop(struct bc_server *srv);
 /* Service thread: take every queued event. */
 struct bc_qitem *input_take(struct bc_server *srv);
 
-/* page.c */
+/* status.c, for the service thread: the /v1/status document. */
+int bc_status_answer(struct bc_server *srv, struct buf *out);
+
+/* The dashboard, broadcaster/page/ compiled in by the Makefile. */
 extern const char bc_page_html[], bc_page_js[], bc_page_css[];
 extern const size_t bc_page_html_len, bc_page_js_len, bc_page_css_len;
 

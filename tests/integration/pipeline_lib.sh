@@ -6,7 +6,7 @@
 #
 #   fetcher --follow --ws --db  --PUSH-->  verifier --db --audit-interval 2s
 #   verifier --PUSH--> writer1, writer2 (each --pub: committed)
-#   verifier --PUB-->  broadcaster, taps
+#   verifier --PUB-->  broadcaster (also SUB to both writers' PUB), taps
 #
 # The node's head, the check of the database against the node and "the
 # pipeline is synced" are tests/lib.sh's node_head, db_check and db_synced.
@@ -71,7 +71,9 @@ pl_start() {
 			--pub "@tcp://127.0.0.1:$PL_COMMIT2" "${m[@]}"
 		;;
 	broadcaster)
-		bg_run broadcaster "$BIN/broadcaster" --sub "tcp://127.0.0.1:$PL_PUB" \
+		# the writers' PUB too: their committed watermarks for /v1/status
+		bg_run broadcaster "$BIN/broadcaster" --rpc "$RPC" \
+			--sub "tcp://127.0.0.1:$PL_PUB,tcp://127.0.0.1:$PL_COMMIT,tcp://127.0.0.1:$PL_COMMIT2" \
 			--listen "127.0.0.1:$PL_WS" --queue-depth 4096 --replay 1024
 		;;
 	*) fail "pl_start: unknown stage '$name'" ;;
