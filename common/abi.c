@@ -581,48 +581,57 @@ static int json_inputs(struct parser *p, struct abi_event *ev, yajl_val ins)
 	return 0;
 }
 
-struct abi_event *abi_event_from_json(const char *json, size_t len,
-				      char *why, size_t whylen)
+struct abi_event *abi_event_from_tree(struct yajl_val_s *root, char *why,
+				      size_t whylen)
 {
 	struct parser p = { "", 0, 0, why, whylen };
-	char err[128];
-	char *text = strndup(json, len);
-	yajl_val root = NULL, ins, an;
+	yajl_val ins, an;
 	struct abi_event *ev = NULL;
 	const char *ty, *nm;
 	const char *ipath[] = { "inputs", NULL }, *apath[] = { "anonymous", NULL };
 
 	if (why && whylen)
 		why[0] = 0;
-	if (!text)
-		return fail(&p, "out of memory");
-	if (!(root = yajl_tree_parse(text, err, sizeof(err)))) {
-		fail(&p, "not JSON: %s", err);
-		goto fail;
-	}
 	ty = jstr(root, "type");
 	nm = jstr(root, "name");
 	ins = yajl_tree_get(root, ipath, yajl_t_array);
 	if (!YAJL_IS_OBJECT(root) || (ty && strcmp(ty, "event")) || !nm ||
-	    !ident_len(nm) || !ins) {
-		fail(&p, "not an event fragment (type \"event\", a name, inputs)");
-		goto fail;
-	}
+	    !ident_len(nm) || ident_len(nm) != strlen(nm) || !ins)
+		return fail(&p, "not an event fragment (type \"event\", a name, inputs)");
 	if (!(ev = calloc(1, sizeof(*ev))) || !(ev->name = strdup(nm)))
 		goto fail;
 	an = yajl_tree_get(root, apath, yajl_t_any);
 	ev->anonymous = an && YAJL_IS_TRUE(an);
 	if (json_inputs(&p, ev, ins) < 0 || finish_event(ev, &p) < 0)
 		goto fail;
-	yajl_tree_free(root);
-	free(text);
 	return ev;
 fail:
 	fail(&p, "out of memory");
 	abi_event_free(ev);
+	return NULL;
+}
+
+struct abi_event *abi_event_from_json(const char *json, size_t len,
+				      char *why, size_t whylen)
+{
+	struct parser p = { "", 0, 0, why, whylen };
+	char err[128];
+	char *text = strndup(json, len);
+	yajl_val root;
+	struct abi_event *ev;
+
+	if (why && whylen)
+		why[0] = 0;
+	if (!text)
+		return fail(&p, "out of memory");
+	if (!(root = yajl_tree_parse(text, err, sizeof(err)))) {
+		free(text);
+		return fail(&p, "not JSON: %s", strtok_r(err, "\n", &(char *){ NULL }));
+	}
+	ev = abi_event_from_tree(root, why, whylen);
 	yajl_tree_free(root);
 	free(text);
-	return NULL;
+	return ev;
 }
 
 enum abi_col abi_param_col(const struct abi_param *p)

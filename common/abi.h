@@ -85,6 +85,12 @@ struct abi_event *abi_event_parse(const char *sig, char *why, size_t whylen);
 struct abi_event *abi_event_from_json(const char *json, size_t len,
 				      char *why, size_t whylen);
 
+/* The same from a parsed yajl tree (a yajl_val), which stays the
+ * caller's. */
+struct yajl_val_s;
+struct abi_event *abi_event_from_tree(struct yajl_val_s *node, char *why,
+				      size_t whylen);
+
 void abi_event_free(struct abi_event *ev);
 
 /* Parse one type ("uint256", "(bool,bytes)[2]"); NULL on error. Free it
