@@ -34,7 +34,7 @@ export function pgJson(x) {
 }
 
 // One value per argument: the text PostgreSQL gives back for the column
-// (bytea as \x hex, jsonb as jsonb::text), or null.
+// as column::text gives it (bytea as \x hex, jsonb as jsonb::text).
 // mode 'input': the text the decoder hands PostgreSQL instead (compact
 // JSON in declaration order, booleans as true/false).
 export function expectRow(fragment, log, mode = 'pg') {
@@ -58,7 +58,7 @@ export function expectRow(fragment, log, mode = 'pg') {
     const v = p.indexed ? AbiCoder.defaultAbiCoder().decode([p], log.topics[ti - 1])[0] : vals[di++];
     if (t === 'array' || t === 'tuple') return js(jsonOf(p, v));
     if (t === 'address') return '\\x' + v.slice(2).toLowerCase();
-    if (t === 'bool') return mode === 'pg' ? (v ? 't' : 'f') : String(v);
+    if (t === 'bool') return String(v); // boolean::text is true/false
     if (t.startsWith('uint') || t.startsWith('int')) return v.toString();
     if (t === 'string') return v;
     return '\\x' + hexlify(getBytes(v)).slice(2);

@@ -1,0 +1,179 @@
+// The decoder's integration test client (tests/integration/90_decoder_anvil.sh).
+//
+//   node decode_events.mjs deploy RPC             deploy the log emitter, print its address
+//   node decode_events.mjs emit RPC ADDR ROUND    send a round of events through it
+//   node decode_events.mjs check RPC DB CONFIG    compare every table of the file
+//                                                 with what ethers decodes of the
+//                                                 node's canonical logs
+//
+// The emitter is raw EVM bytecode: calldata [n][n topics][data] becomes
+// LOGn(data, topics), so one contract emits any event, every ABI type
+// included, and the logs ethers encodes are the node's real logs.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import {
+  AbiCoder, Interface, JsonRpcProvider, concat, getBytes, hexlify, keccak256,
+  toBeHex, toUtf8Bytes, zeroPadValue,
+} from 'ethers';
+import { expectRow } from './abi_expect.mjs';
+
+// Runtime: n = cd[0] >> 248; copy cd[1+32n..] to mem 0; push cd topics 3..0,
+// size and offset; jump on n to LOG0..LOG4.
+function emitterRuntime() {
+  const head = [
+    0x60, 0x00, 0x35, 0x60, 0xf8, 0x1c, // n
+    0x80, 0x60, 0x05, 0x1b, 0x60, 0x01, 0x01, // off = 1 + 32n
+    0x80, 0x36, 0x03, // len = size - off
+    0x80, 0x82, 0x60, 0x00, 0x37, // calldatacopy(0, off, len)
+    0x60, 0x61, 0x35, 0x60, 0x41, 0x35, 0x60, 0x21, 0x35, 0x60, 0x01, 0x35, // t3..t0
+    0x84, 0x60, 0x00, // len, 0
+  ];
+  // Dispatch: for k in 0..4: DUP9 PUSH1 k EQ PUSH1 Lk JUMPI (8 bytes each), then STOP.
+  const dispatchLen = 5 * 8 + 1;
+  const base = head.length + dispatchLen;
+  const code = [...head];
+  for (let k = 0; k < 5; k++) code.push(0x88, 0x60, k, 0x14, 0x60, base + 3 * k, 0x57);
+  // 7 bytes each above; pad the dispatch to its size with JUMPDEST-free STOPs.
+  while (code.length < base) code.push(0x00);
+  for (let k = 0; k < 5; k++) code.push(0x5b, 0xa0 + k, 0x00); // JUMPDEST LOGk STOP
+  return Uint8Array.from(code);
+}
+
+function initcode(runtime) {
+  const n = runtime.length;
+  return concat([Uint8Array.from([0x60, n, 0x80, 0x60, 0x0b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3]), runtime]);
+}
+
+const coder = AbiCoder.defaultAbiCoder();
+
+// Topics and data of an event: indexed value types as their word, others
+// as the keccak of a marker (what the decoder keeps is the topic itself).
+function encodeLog(sig, values) {
+  const ev = new Interface([sig]).fragments[0];
+  const topics = ev.anonymous ? [] : [ev.topicHash];
+  const types = [], vals = [];
+  ev.inputs.forEach((p, i) => {
+    if (!p.indexed) { types.push(p); vals.push(values[i]); return; }
+    const t = p.baseType;
+    if (t === 'string') topics.push(keccak256(toUtf8Bytes(values[i])));
+    else if (t === 'bytes') topics.push(keccak256(values[i]));
+    else if (t === 'array' || t === 'tuple') topics.push(keccak256(toUtf8Bytes(JSON.stringify(values[i], (_, v) => typeof v === 'bigint' ? v.toString() : v))));
+    else topics.push(coder.encode([p], [values[i]]));
+  });
+  return { topics, data: coder.encode(types, vals) };
+}
+
+export const SIGS = {
+  transfer: 'event Transfer(address indexed from, address indexed to, uint256 value)',
+  approval: 'event Approval(address indexed owner, address indexed spender, uint256 value)',
+  nft: 'event Transfer(address indexed from, address indexed to, uint256 indexed tokenId)',
+  all: 'event AllTypes(uint8 a, int256 b, address c, bool d, bytes32 e, bytes f, string g, uint256[] h, int16[3] i, (uint256 id, bytes data, string[] tags) j, (bool,address)[] k, string indexed l, (uint8,bytes) indexed m, int64 indexed n)',
+  swap: 'event Swap(address indexed sender, address indexed recipient, int256 amount0, int256 amount1, uint160 sqrtPriceX96, uint128 liquidity, int24 tick)',
+};
+
+function roundEvents(round) {
+  const r = BigInt(round);
+  const a = (k) => zeroPadValue(toBeHex(0x1000n * r + BigInt(k)), 20);
+  return [
+    [SIGS.transfer, [a(1), a(2), 10n ** 18n * r + 1n]],
+    [SIGS.transfer, [a(3), a(1), 2n ** 256n - 1n]],
+    [SIGS.approval, [a(1), a(4), 0n]],
+    [SIGS.nft, [a(5), a(6), 77n + r]], // ERC-721: not the ERC-20 table's
+    [SIGS.all, [255, -(2n ** 255n) + r, a(7), round % 2 === 1, '0x' + 'ab'.repeat(32), '0x00ff' + '11'.repeat(40),
+      `round ${round}: ünïcödé "quoted"\t\\ tab`, [1n, 2n ** 200n, r], [-32768, 0, 32767],
+      [r, '0xdeadbeef', ['x', '', 'long '.repeat(20)]], [[true, a(8)], [false, a(9)]],
+      'indexed string', [1, '0x02'], -(2n ** 63n)]],
+    [SIGS.swap, [a(10), a(11), -(10n ** 20n), 5n * r, 2n ** 159n, 2n ** 127n + r, -887272]],
+  ];
+}
+
+async function send(provider, signer, to, payload) {
+  const tx = await signer.sendTransaction({ to, data: payload, gasLimit: 1_000_000 });
+  const rc = await tx.wait();
+  if (rc.status !== 1) throw new Error('emitter call reverted');
+}
+
+function calldata({ topics, data }) {
+  return concat([Uint8Array.from([topics.length]), ...topics, data]);
+}
+
+async function emit(rpc, addr, round) {
+  const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true, polling: true, pollingInterval: 50 });
+  const signer = await provider.getSigner(0);
+  for (const [sig, vals] of roundEvents(round)) await send(provider, signer, addr, calldata(encodeLog(sig, vals)));
+  // A Transfer whose data is cut short: the decoder counts it, logs it, goes on.
+  const bad = encodeLog(SIGS.transfer, [zeroPadValue('0x01', 20), zeroPadValue('0x02', 20), 1n]);
+  await send(provider, signer, addr, calldata({ topics: bad.topics, data: '0x1234' }));
+  provider.destroy();
+}
+
+async function deploy(rpc) {
+  const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true, polling: true, pollingInterval: 50 });
+  const signer = await provider.getSigner(0);
+  const tx = await signer.sendTransaction({ data: hexlify(initcode(emitterRuntime())) });
+  const rc = await tx.wait();
+  console.log(rc.contractAddress.toLowerCase());
+  provider.destroy();
+}
+
+// The fragment and the columns ([column, argument index]) of a table.
+function tableSpec(t) {
+  let frag;
+  if (t.abi) frag = Array.isArray(t.abi) ? t.abi.find((f) => f.type === 'event' && f.name === t.event) : t.abi;
+  else frag = t.event.startsWith('event ') ? t.event : 'event ' + t.event;
+  const ev = new Interface([frag]).fragments[0];
+  const argIndex = (name) => {
+    const i = ev.inputs.findIndex((p, k) => p.name === name || `arg${k}` === name);
+    if (i < 0) throw new Error(`no argument ${name}`);
+    return i;
+  };
+  const cols = t.columns
+    ? t.columns.map((c) => typeof c === 'string' ? [c, argIndex(c)] : [c.name ?? c.arg, argIndex(c.arg)])
+    : ev.inputs.map((p, i) => [p.name ? p.name.toLowerCase() : `arg${i}`, i]);
+  return { frag, ev, cols };
+}
+
+async function check(rpc, db, configPath) {
+  const cfg = JSON.parse(readFileSync(configPath, 'utf8'));
+  const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true });
+  let bad = 0;
+  for (const t of cfg.tables) {
+    const { frag, ev, cols } = tableSpec(t);
+    const filter = { fromBlock: 0, toBlock: 'latest', topics: ev.anonymous ? [] : [ev.topicHash] };
+    if (t.addresses) filter.address = t.addresses;
+    const logs = await provider.send('eth_getLogs', [{ ...filter, fromBlock: '0x0' }]);
+    const want = [];
+    const ntopics = ev.inputs.filter((p) => p.indexed).length + (ev.anonymous ? 0 : 1);
+    for (const l of logs) {
+      if (l.topics.length !== ntopics) continue;
+      let row;
+      try { row = expectRow(frag, l); } catch { continue; } // does not decode
+      want.push(JSON.stringify([l.blockHash.slice(2), String(parseInt(l.logIndex, 16)), ...cols.map(([, i]) => row[i])]));
+    }
+    const sel = cols.map(([c]) => `"${c}"::text`).join(', ');
+    const out = execFileSync('psql', [db, '-X', '-q', '-tA', '-v', 'ON_ERROR_STOP=1', '-c',
+      `select json_build_array(encode(block_hash, 'hex'), log_index::text, ${sel})::text from "canonical_${t.name}"`], { encoding: 'utf8' });
+    const got = out.split('\n').filter((s) => s).map((s) => JSON.stringify(JSON.parse(s)));
+    want.sort(); got.sort();
+    const ws = new Set(want), gs = new Set(got);
+    const missing = want.filter((x) => !gs.has(x)), extra = got.filter((x) => !ws.has(x));
+    if (missing.length || extra.length || want.length !== got.length) {
+      bad++;
+      console.error(`${t.name}: ${got.length} rows in the view, ${want.length} from the node`);
+      for (const m of missing.slice(0, 3)) console.error(`  missing ${m}`);
+      for (const m of extra.slice(0, 3)) console.error(`  extra   ${m}`);
+    } else {
+      console.log(`${t.name}: ${got.length} rows equal`);
+    }
+    if (want.length === 0) { bad++; console.error(`${t.name}: no rows at all: nothing compared`); }
+  }
+  provider.destroy();
+  process.exit(bad ? 1 : 0);
+}
+
+const [cmd, ...args] = process.argv.slice(2);
+if (cmd === 'deploy') await deploy(args[0]);
+else if (cmd === 'emit') await emit(args[0], args[1], Number(args[2]));
+else if (cmd === 'check') await check(args[0], args[1], args[2]);
+else { console.error('usage: decode_events.mjs deploy|emit|check ...'); process.exit(2); }
+void getBytes;
