@@ -198,9 +198,11 @@ static int add_column(struct ctx *c, struct config_table *tb, size_t arg,
 			return bad(c, "two columns named '%s'", name);
 	col->arg = arg;
 	col->col = abi_param_col(p);
+	if (tb->strings_as_bytes && col->col == ABI_COL_TEXT)
+		col->col = ABI_COL_BYTEA;
 	if (type && strcmp(type, abi_col_sql(col->col)))
-		return bad(c, "column '%s': type '%s' is not '%s' (the only type an argument of %s takes)",
-			   name, type, abi_col_sql(col->col), "its ABI type");
+		return bad(c, "column '%s': type '%s', but the argument's type makes it '%s'",
+			   name, type, abi_col_sql(col->col));
 	if (!(col->name = strdup(name)))
 		return bad(c, "out of memory");
 	tb->ncols++;
@@ -303,10 +305,6 @@ static int load_table(struct ctx *c, yajl_val t, struct config_table *tb,
 	if (load_addresses(c, t, tb) < 0 || load_filters(c, t, tb) < 0 ||
 	    load_columns(c, t, tb) < 0)
 		return -1;
-	if (tb->strings_as_bytes)
-		for (size_t i = 0; i < tb->ncols; i++)
-			if (tb->cols[i].col == ABI_COL_TEXT)
-				tb->cols[i].col = ABI_COL_BYTEA;
 	return 0;
 }
 

@@ -107,17 +107,17 @@ struct insert {
 	struct abi_row *decoded;
 };
 
-static int insert_flush(struct run *r, struct table_state *ts,
-			struct insert *in)
+static enum db_status insert_flush(struct run *r, struct table_state *ts,
+				   struct insert *in)
 {
 	const struct config_table *t = ts->t;
 	size_t per = FIXED_PARAMS + t->ncols, n = 0;
 	struct buf sql = BUF_INIT;
 	PGresult *res;
-	int rc = 0;
+	enum db_status rc = DB_OK;
 
 	if (!in->rows)
-		return 0;
+		return DB_OK;
 	buf_addf(&sql, "INSERT INTO \"%s\" (chain_id, block_hash, log_index,"
 		 " block_number, tx_hash, tx_index, address", t->name);
 	for (size_t i = 0; i < t->ncols; i++)
@@ -130,17 +130,17 @@ static int insert_flush(struct run *r, struct table_state *ts,
 		buf_adds(&sql, ")");
 	}
 	if (buf_adds(&sql, " ON CONFLICT DO NOTHING") < 0) {
-		rc = log_error("out of memory building an insert");
+		log_error("out of memory building an insert");
+		rc = DB_FATAL;
 		goto out;
 	}
 	res = PQexecParams(r->conn, sql.data, (int)n, NULL, in->vals, in->lens,
 			   in->fmts, 0);
-	if (db_classify(r->conn, res) != DB_OK) {
+	if ((rc = db_classify(r->conn, res)) != DB_OK) {
 		char err[256];
 		db_error_line(r->conn, res, err, sizeof(err));
 		log_at(LOG_WARN, LOGF(LF_S("table", t->name), LF_S("error", err)),
 		       "cannot insert into '%s'", t->name);
-		rc = -1;
 	} else {
 		metric_add(ts->rows, (double)in->rows);
 	}
@@ -310,15 +310,12 @@ static enum db_status decode_range(struct run *r, struct table_state *ts,
 			goto out;
 		for (int i = 0; i < PQntuples(res); i++) {
 			add_log(r, ts, in, res, i);
-			if (in->rows == in->cap && insert_flush(r, ts, in) < 0) {
-				s = db_classify(r->conn, NULL);
+			if (in->rows == in->cap &&
+			    (s = insert_flush(r, ts, in)) != DB_OK)
 				goto out;
-			}
 		}
-		if (insert_flush(r, ts, in) < 0) {
-			s = db_classify(r->conn, NULL);
+		if ((s = insert_flush(r, ts, in)) != DB_OK)
 			goto out;
-		}
 	} else {
 		hi = height;
 	}

@@ -42,6 +42,55 @@ static int table_ddl(const struct config_table *t, struct buf *b)
 	return r ? -1 : 0;
 }
 
+/* Does the table hold the columns the file gives it (it may be older than
+ * the file)? 0, 2 when not, 1 on a database failure. */
+static int check_columns(PGconn *conn, const struct config_table *t)
+{
+	static const char *const fixed[][2] = {
+		{ "chain_id", "bigint" }, { "block_hash", "bytea" },
+		{ "log_index", "integer" }, { "block_number", "bigint" },
+		{ "tx_hash", "bytea" }, { "tx_index", "integer" },
+		{ "address", "bytea" },
+	};
+	char rel[CONFIG_NAME_MAX + 3];
+	const char *p[1] = { rel };
+	PGresult *r;
+	int rc = 0;
+	size_t n = 7 + t->ncols;
+
+	snprintf(rel, sizeof(rel), "\"%s\"", t->name);
+	r = PQexecParams(conn,
+			 "SELECT a.attname, format_type(a.atttypid, a.atttypmod)"
+			 " FROM pg_attribute a WHERE a.attrelid = to_regclass($1)"
+			 " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+			 1, NULL, p, NULL, NULL, 0);
+	if (db_classify(conn, r) != DB_OK) {
+		PQclear(r);
+		return 1;
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		const char *name = i < 7 ? fixed[i][0] : t->cols[i - 7].name;
+		const char *type = i < 7 ? fixed[i][1] : abi_col_sql(t->cols[i - 7].col);
+		if ((int)i >= PQntuples(r) || strcmp(PQgetvalue(r, (int)i, 0), name) ||
+		    strcmp(PQgetvalue(r, (int)i, 1), type)) {
+			log_at(LOG_ERROR, LOGF(LF_S("table", t->name), LF_S("column", name),
+					       LF_S("type", type)),
+			       "table '%s' exists without the column '%s' %s at"
+			       " position %zu: drop it (and its decoder_progress row)"
+			       " or name the table otherwise", t->name, name, type, i + 1);
+			rc = 2;
+		}
+	}
+	if (!rc && PQntuples(r) != (int)n) {
+		log_at(LOG_ERROR, LOGF(LF_S("table", t->name)),
+		       "table '%s' exists with %d columns, the file gives it %zu",
+		       t->name, PQntuples(r), n);
+		rc = 2;
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* The progress row; 2 when it names another event. */
 static int progress_row(PGconn *conn, const struct decoder_cfg *cfg,
 			const struct config_table *t)
@@ -99,7 +148,8 @@ int decoder_setup(PGconn *conn, const struct decoder_cfg *cfg)
 			goto fail;
 		if (db_exec(conn, t->name, b.data) != DB_OK)
 			goto fail;
-		if ((rc = progress_row(conn, cfg, t)) != 0)
+		if ((rc = check_columns(conn, t)) != 0 ||
+		    (rc = progress_row(conn, cfg, t)) != 0)
 			goto fail;
 		rc = 1;
 	}

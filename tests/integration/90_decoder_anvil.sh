@@ -92,5 +92,44 @@ bg_kill dec KILL
 wait_until 60 db_synced "the database to hold the new rounds"
 decode_once "$T/tables2.json"
 compare "$T/tables2.json" "after a kill and a restart"
+
+# Metrics: every name docs/decoder.md lists is served; the short Transfer
+# and the ERC-721 ones were counted. A clean SIGTERM exits 0.
+mport=$(free_port)
+bg_run dec2 "$BIN/decoder" --db "$DB" --config "$T/tables2.json" --chain-id 31337 \
+	--poll-interval 50ms --metrics-addr "127.0.0.1:$mport"
+scraped() { curl -sf --max-time 5 "http://127.0.0.1:$mport/metrics" >"$T/dec.prom" &&
+	grep -q '^decoder_height{table="swaps"}' "$T/dec.prom"; }
+wait_until 30 scraped "the decoder's /metrics"
+names=$(awk '/^## METRICS/ { s = 1; next } /^## / { s = 0 } s' "$ROOT/docs/decoder.md" |
+	grep -oE '^\| `decoder_[a-z_]+' | sed 's/^| `//')
+[ "$(wc -w <<<"$names")" -ge 7 ] || fail "docs/decoder.md lists only: $names"
+for n in $names; do
+	grep -q "^# TYPE $n " "$T/dec.prom" || fail "docs/decoder.md lists $n, which /metrics does not have"
+done
+bg_term dec2 || fail "the decoder did not exit 0 on SIGTERM"
+# the counters are per process: a fresh decoder from scratch counts them
+psql_q "delete from decoder_progress where table_name = 'erc20_transfers'" >/dev/null
+bg_run dec3 "$BIN/decoder" --db "$DB" --config "$T/tables2.json" --chain-id 31337 \
+	--poll-interval 50ms --metrics-addr "127.0.0.1:$mport"
+counted() {
+	curl -sf --max-time 5 "http://127.0.0.1:$mport/metrics" >"$T/dec.prom" &&
+		grep -Eq '^decoder_logs_failed_total\{table="erc20_transfers"\} [1-9]' "$T/dec.prom" &&
+		grep -Eq '^decoder_logs_other_total\{table="erc20_transfers"\} [1-9]' "$T/dec.prom"
+}
+wait_until 30 counted "the short Transfer and the ERC-721 logs counted"
+bg_term dec3 || fail "the decoder did not exit 0 on SIGTERM"
+compare "$T/tables2.json" "after decoding a table again from scratch"
+
+# A table that exists with other columns, a file that does not parse:
+# configuration errors, exit 2.
+sed 's/"name": "sender"/"name": "src"/' "$T/tables2.json" >"$T/tables3.json"
+rc=0; "$BIN/decoder" --db "$DB" --config "$T/tables3.json" --chain-id 31337 --once 2>"$T/cols.err" || rc=$?
+[ "$rc" = 2 ] || fail "a table with other columns: exit $rc, want 2: $(tail -2 "$T/cols.err")"
+grep -q "exists without the column 'src'" "$T/cols.err" || fail "no clear line: $(tail -2 "$T/cols.err")"
+echo '{"tables": [{"name": "x", "event": "Transfer(adress a)"}]}' >"$T/bad.json"
+rc=0; "$BIN/decoder" --db "$DB" --config "$T/bad.json" --chain-id 31337 --check-config 2>"$T/bad.err" || rc=$?
+[ "$rc" = 2 ] && grep -q "tables\[0\]: event: unknown type 'adress'" "$T/bad.err" ||
+	fail "a bad event: exit $rc: $(cat "$T/bad.err")"
 bg_alive pipe || fail "the pipeline exited"
 pass
