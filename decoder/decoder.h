@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <libpq-fe.h>
 
-#include "config.h"
+#include "tables.h"
 #include "metrics.h"
 
 struct decoder_cfg {

@@ -62,10 +62,10 @@ int main(int argc, char **argv)
 		return cfg_fail(&prog, "no chain: give --chain-id N or set DECODER_CHAIN_ID");
 	if (!cfg.config_path || !*cfg.config_path)
 		return cfg_fail(&prog, "no table file: give --config FILE or set DECODER_CONFIG");
-	if (config_load(cfg.config_path, &cfg.tables, why, sizeof(why)) < 0)
+	if (tables_load(cfg.config_path, &cfg.tables, why, sizeof(why)) < 0)
 		return cfg_fail(&prog, "invalid table file %s", why);
 	if (common.check_config) {
-		config_release(&cfg.tables);
+		tables_release(&cfg.tables);
 		printf("configuration OK\n");
 		return 0;
 	}
@@ -73,11 +73,11 @@ int main(int argc, char **argv)
 	cfg.metrics = metrics_new("decoder");
 	if (metrics_addr && metrics_serve(cfg.metrics, metrics_addr) < 0) {
 		metrics_destroy(&cfg.metrics);
-		config_release(&cfg.tables);
+		tables_release(&cfg.tables);
 		return 2;
 	}
 	rc = decoder_run(&cfg);
 	metrics_destroy(&cfg.metrics);
-	config_release(&cfg.tables);
+	tables_release(&cfg.tables);
 	return rc;
 }

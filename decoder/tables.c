@@ -1,5 +1,5 @@
-/* The decoder's table file (config.h, docs/decoding.md). */
-#include "config.h"
+/* The decoder's table file (tables.h, docs/decoding.md). */
+#include "tables.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -308,7 +308,7 @@ static int load_table(struct ctx *c, yajl_val t, struct config_table *tb,
 	return 0;
 }
 
-int config_parse(const char *text, struct config *cfg, char *why,
+int tables_parse(const char *text, struct config *cfg, char *why,
 		 size_t whylen)
 {
 	struct ctx c = { why, whylen, 0 };
@@ -343,11 +343,11 @@ int config_parse(const char *text, struct config *cfg, char *why,
 	return 0;
 fail:
 	yajl_tree_free(root);
-	config_release(cfg);
+	tables_release(cfg);
 	return -1;
 }
 
-int config_load(const char *path, struct config *cfg, char *why,
+int tables_load(const char *path, struct config *cfg, char *why,
 		size_t whylen)
 {
 	FILE *f = fopen(path, "r");
@@ -369,7 +369,7 @@ int config_load(const char *path, struct config *cfg, char *why,
 		goto out;
 	}
 	text[n] = 0;
-	if ((r = config_parse(text, cfg, sub, sizeof(sub))) < 0)
+	if ((r = tables_parse(text, cfg, sub, sizeof(sub))) < 0)
 		snprintf(why, whylen, "'%s': %s", path, sub);
 out:
 	free(text);
@@ -377,7 +377,7 @@ out:
 	return r;
 }
 
-void config_release(struct config *cfg)
+void tables_release(struct config *cfg)
 {
 	for (size_t i = 0; i < cfg->ntables; i++) {
 		struct config_table *t = &cfg->tables[i];

@@ -1,9 +1,9 @@
 /* The decoder's table file (docs/decoding.md): JSON naming, for each
  * decoded table, its event, the contracts and indexed values it keeps,
- * and its columns. config_load() parses and validates it; everything in
- * a struct config belongs to it (config_release). */
-#ifndef DECODER_CONFIG_H
-#define DECODER_CONFIG_H
+ * and its columns. tables_load() parses and validates it; everything in
+ * a struct config belongs to it (tables_release). */
+#ifndef DECODER_TABLES_H
+#define DECODER_TABLES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,11 +42,11 @@ struct config {
 
 /* Read and check path. 0, or -1 with the reason in why ("file: tables[2]:
  * ..."), for exit status 2. */
-int config_load(const char *path, struct config *cfg, char *why,
+int tables_load(const char *path, struct config *cfg, char *why,
 		size_t whylen);
 /* The same from text in memory (tests). */
-int config_parse(const char *text, struct config *cfg, char *why,
+int tables_parse(const char *text, struct config *cfg, char *why,
 		 size_t whylen);
-void config_release(struct config *cfg);
+void tables_release(struct config *cfg);
 
 #endif

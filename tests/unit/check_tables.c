@@ -1,4 +1,4 @@
-/* decoder/config: the table file. Every example of docs/decoding.md
+/* decoder/tables: the table file. Every example of docs/decoding.md
  * parses (read from the page itself, so the page stays true), defaults
  * and renames give the columns the page says, and each mistake is a
  * configuration error naming the table and the reason. */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "tables.h"
 
 /* The indented blocks of docs/decoding.md that start with {"tables". */
 static size_t doc_examples(char ***out)
@@ -49,10 +49,10 @@ START_TEST(test_doc_examples)
 
 	ck_assert_uint_ge(n, 3);
 	for (size_t i = 0; i < n; i++) {
-		ck_assert_msg(config_parse(ex[i], &c, why, sizeof(why)) == 0,
+		ck_assert_msg(tables_parse(ex[i], &c, why, sizeof(why)) == 0,
 			      "example %zu: %s", i, why);
 		ck_assert_uint_ge(c.ntables, 1);
-		config_release(&c);
+		tables_release(&c);
 		free(ex[i]);
 	}
 	free(ex);
@@ -78,7 +78,7 @@ START_TEST(test_columns)
 	struct config c;
 	char why[512];
 
-	ck_assert_msg(config_parse(j, &c, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_msg(tables_parse(j, &c, why, sizeof(why)) == 0, "%s", why);
 	ck_assert_uint_eq(c.tables[0].ncols, 6);
 	for (size_t i = 0; i < 6; i++) {
 		ck_assert_str_eq(c.tables[0].cols[i].name, names[i]);
@@ -97,7 +97,7 @@ START_TEST(test_columns)
 	ck_assert_int_eq(c.tables[1].topic[2][0][31], 0xbb);
 	ck_assert_int_eq(c.tables[1].topic[2][0][30], 0);
 	ck_assert_int_eq(c.tables[1].topic[2][1][31], 0xcc);
-	config_release(&c);
+	tables_release(&c);
 }
 END_TEST
 
@@ -138,7 +138,7 @@ START_TEST(test_bad)
 	struct config c;
 	char why[512] = "";
 
-	ck_assert_int_eq(config_parse(bad[_i].json, &c, why, sizeof(why)), -1);
+	ck_assert_int_eq(tables_parse(bad[_i].json, &c, why, sizeof(why)), -1);
 	ck_assert_msg(strstr(why, bad[_i].why) != NULL, "%s: '%s', want '%s'",
 		      bad[_i].json, why, bad[_i].why);
 	ck_assert_uint_eq(c.ntables, 0);
@@ -150,15 +150,15 @@ START_TEST(test_load_missing)
 	struct config c;
 	char why[512];
 
-	ck_assert_int_eq(config_load("/nonexistent/tables.json", &c, why,
+	ck_assert_int_eq(tables_load("/nonexistent/tables.json", &c, why,
 				     sizeof(why)), -1);
 	ck_assert_ptr_nonnull(strstr(why, "cannot open '/nonexistent/tables.json'"));
 }
 END_TEST
 
-static Suite *config_suite(void)
+static Suite *tables_suite(void)
 {
-	Suite *s = suite_create("config");
+	Suite *s = suite_create("tables");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_doc_examples);
@@ -171,7 +171,7 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
+	SRunner *sr = srunner_create(tables_suite());
 	int failed;
 
 	srunner_run_all(sr, CK_NORMAL);
