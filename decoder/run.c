@@ -15,12 +15,10 @@
 #include "sig.h"
 #include "banned.h"
 
-#define FIXED_PARAMS 7
-#define MAX_PARAMS 60000 /* of one INSERT (PostgreSQL takes 65535) */
 
 struct table_state {
 	const struct config_table *t;
-	char *select_sql;
+	char *select_sql, *stage_sql, *copy_sql, *insert_sql;
 	struct metric *rows, *failed, *other, *height;
 	int64_t done; /* the height decoded to, as last read */
 };
@@ -42,7 +40,10 @@ static void add_hex_literal(struct buf *b, const uint8_t *p, size_t n)
 }
 
 /* The logs of the canonical blocks in [$2, $3] the table may want. The
- * values in the filters are checked bytes, written as hex literals. */
+ * values in the filters are checked bytes, written as hex literals. The
+ * logs are looked up block by block through their primary key (a LATERAL
+ * subquery that OFFSET 0 keeps from being flattened): a join would let
+ * the planner scan the whole logs table for every batch. */
 static char *select_sql(const struct config_table *t)
 {
 	struct buf b = BUF_INIT;
@@ -50,10 +51,9 @@ static char *select_sql(const struct config_table *t)
 
 	buf_adds(&b, "SELECT l.block_hash, l.log_index, l.block_number,"
 		 " l.tx_hash, l.tx_index, l.address, l.topic0, l.topic1,"
-		 " l.topic2, l.topic3, l.data FROM canonical c JOIN logs l"
-		 " ON l.chain_id = c.chain_id AND l.block_hash = c.hash"
-		 " WHERE c.chain_id = $1 AND c.number BETWEEN $2 AND $3"
-		 " AND c.hash IS NOT NULL");
+		 " l.topic2, l.topic3, l.data FROM canonical c CROSS JOIN LATERAL"
+		 " (SELECT * FROM logs l WHERE l.chain_id = c.chain_id"
+		 " AND l.block_hash = c.hash");
 	if (!ev->anonymous) {
 		buf_adds(&b, " AND l.topic0 = ");
 		add_hex_literal(&b, ev->topic0, 32);
@@ -78,7 +78,9 @@ static char *select_sql(const struct config_table *t)
 		}
 		buf_adds(&b, ")");
 	}
-	if (buf_adds(&b, " ORDER BY c.number, l.log_index") < 0) {
+	if (buf_adds(&b, " OFFSET 0) l WHERE c.chain_id = $1"
+		     " AND c.number BETWEEN $2 AND $3 AND c.hash IS NOT NULL"
+		     " ORDER BY c.number, l.log_index") < 0) {
 		buf_release(&b);
 		return NULL;
 	}
@@ -98,76 +100,52 @@ static int64_t be64(const char *p)
 	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
 }
 
-/* The parameters of a multi-row INSERT being built. */
-struct insert {
-	size_t rows, cap, ncols;
-	const char **vals;
-	int *lens, *fmts;
-	char (*ints)[3][24]; /* chain, log_index, block_number, tx_index */
-	struct abi_row *decoded;
-};
-
-static enum db_status insert_flush(struct run *r, struct table_state *ts,
-				   struct insert *in)
+/* One COPY text field: backslash, tab, newline and carriage return
+ * escaped (a bytea's "\x" becomes "\\x"). */
+static int copy_field(struct buf *b, const char *v, size_t n, bool last)
 {
-	const struct config_table *t = ts->t;
-	size_t per = FIXED_PARAMS + t->ncols, n = 0;
-	struct buf sql = BUF_INIT;
-	PGresult *res;
-	enum db_status rc = DB_OK;
-
-	if (!in->rows)
-		return DB_OK;
-	buf_addf(&sql, "INSERT INTO \"%s\" (chain_id, block_hash, log_index,"
-		 " block_number, tx_hash, tx_index, address", t->name);
-	for (size_t i = 0; i < t->ncols; i++)
-		buf_addf(&sql, ", \"%s\"", t->cols[i].name);
-	buf_adds(&sql, ") VALUES ");
-	for (size_t row = 0; row < in->rows; row++) {
-		buf_adds(&sql, row ? ",(" : "(");
-		for (size_t i = 0; i < per; i++)
-			buf_addf(&sql, "%s$%zu", i ? "," : "", ++n);
-		buf_adds(&sql, ")");
+	for (size_t i = 0; i < n; i++) {
+		const char *e = NULL;
+		switch (v[i]) {
+		case '\\': e = "\\\\"; break;
+		case '\t': e = "\\t"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		}
+		if (e ? buf_adds(b, e) < 0 : buf_addch(b, v[i]) < 0)
+			return -1;
 	}
-	if (buf_adds(&sql, " ON CONFLICT DO NOTHING") < 0) {
-		log_error("out of memory building an insert");
-		rc = DB_FATAL;
-		goto out;
-	}
-	res = PQexecParams(r->conn, sql.data, (int)n, NULL, in->vals, in->lens,
-			   in->fmts, 0);
-	if ((rc = db_classify(r->conn, res)) != DB_OK) {
-		char err[256];
-		db_error_line(r->conn, res, err, sizeof(err));
-		log_at(LOG_WARN, LOGF(LF_S("table", t->name), LF_S("error", err)),
-		       "cannot insert into '%s'", t->name);
-	} else {
-		metric_add(ts->rows, (double)in->rows);
-	}
-	PQclear(res);
-out:
-	for (size_t i = 0; i < in->rows; i++)
-		abi_row_release(&in->decoded[i]);
-	in->rows = 0;
-	buf_release(&sql);
-	return rc;
+	return buf_addch(b, last ? '\n' : '\t');
 }
 
-/* Decode result row i of res into the insert; a log that does not decode
- * is counted and logged, never fatal. */
-static void add_log(struct run *r, struct table_state *ts, struct insert *in,
-		    PGresult *res, int i)
+static int copy_hex(struct buf *b, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (buf_adds(b, "\\\\x") < 0 || buf_grow(b, 2 * n + 1) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		b->data[b->len++] = hex[(uint8_t)p[i] >> 4];
+		b->data[b->len++] = hex[(uint8_t)p[i] & 15];
+	}
+	return buf_addch(b, '\t');
+}
+
+/* Decode result row i of res into a COPY line of the staging table; a log
+ * that does not decode is counted and logged, never fatal. 0, or -1 when
+ * out of memory. */
+static int add_log(struct table_state *ts, const char *chain, struct buf *b,
+		   PGresult *res, int i)
 {
 	const struct config_table *t = ts->t;
 	uint8_t topics[4][32];
-	size_t nt = 0, per = FIXED_PARAMS + t->ncols, base = in->rows * per;
-	struct abi_row *d = &in->decoded[in->rows];
+	size_t nt = 0;
+	struct abi_row d;
 	char why[200], hash[67];
+	int rc = 0;
 
 	for (int k = 0; k < 4; k++) {
-		if (PQgetisnull(res, i, 6 + k))
-			break;
-		if (PQgetlength(res, i, 6 + k) != 32)
+		if (PQgetisnull(res, i, 6 + k) || PQgetlength(res, i, 6 + k) != 32)
 			break;
 		memcpy(topics[nt++], PQgetvalue(res, i, 6 + k), 32);
 	}
@@ -175,12 +153,12 @@ static void add_log(struct run *r, struct table_state *ts, struct insert *in,
 		/* Another event with the same topic0: ERC-721's Transfer
 		 * has ERC-20's topic0 and a fourth topic. */
 		metric_inc(ts->other);
-		return;
+		return 0;
 	}
 	if (abi_decode_log(t->event, (const uint8_t(*)[32])topics, nt,
 			   (const uint8_t *)PQgetvalue(res, i, 10),
 			   (size_t)PQgetlength(res, i, 10), t->strings_as_bytes,
-			   d, why, sizeof(why)) < 0) {
+			   &d, why, sizeof(why)) < 0) {
 		keccak256_hex((const uint8_t *)PQgetvalue(res, i, 0), hash);
 		metric_inc(ts->failed);
 		log_at(LOG_WARN, LOGF(LF_S("table", t->name),
@@ -189,57 +167,101 @@ static void add_log(struct run *r, struct table_state *ts, struct insert *in,
 				      LF_I("log_index", be32(PQgetvalue(res, i, 1))),
 				      LF_S("error", why)),
 		       "log does not decode as %s", t->event->signature);
-		return;
+		return 0;
 	}
-	snprintf(in->ints[in->rows][0], 24, "%" PRIu32, be32(PQgetvalue(res, i, 1)));
-	snprintf(in->ints[in->rows][1], 24, "%" PRId64, be64(PQgetvalue(res, i, 2)));
-	snprintf(in->ints[in->rows][2], 24, "%" PRIu32, be32(PQgetvalue(res, i, 4)));
-	const char *fixed[FIXED_PARAMS] = {
-		r->chain, PQgetvalue(res, i, 0), in->ints[in->rows][0],
-		in->ints[in->rows][1], PQgetvalue(res, i, 3),
-		in->ints[in->rows][2], PQgetvalue(res, i, 5),
-	};
-	static const int bin[FIXED_PARAMS] = { 0, 1, 0, 0, 1, 0, 1 };
-	static const int col[FIXED_PARAMS] = { -1, 0, -1, -1, 3, -1, 5 };
-	for (size_t k = 0; k < FIXED_PARAMS; k++) {
-		in->vals[base + k] = fixed[k];
-		in->fmts[base + k] = bin[k];
-		in->lens[base + k] = bin[k] ? PQgetlength(res, i, col[k]) : 0;
+	if (buf_addf(b, "%s\t", chain) < 0 ||
+	    copy_hex(b, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0)) < 0 ||
+	    buf_addf(b, "%" PRIu32 "\t%" PRId64 "\t", be32(PQgetvalue(res, i, 1)),
+		     be64(PQgetvalue(res, i, 2))) < 0 ||
+	    copy_hex(b, PQgetvalue(res, i, 3), (size_t)PQgetlength(res, i, 3)) < 0 ||
+	    buf_addf(b, "%" PRIu32 "\t", be32(PQgetvalue(res, i, 4))) < 0 ||
+	    copy_hex(b, PQgetvalue(res, i, 5), (size_t)PQgetlength(res, i, 5)) < 0)
+		rc = -1;
+	if (t->ncols == 0 && rc == 0)
+		b->data[b->len - 1] = '\n';
+	for (size_t k = 0; k < t->ncols && rc == 0; k++) {
+		size_t a = t->cols[k].arg;
+		rc = copy_field(b, d.vals[a], d.lens[a], k + 1 == t->ncols);
 	}
-	for (size_t k = 0; k < t->ncols; k++) {
-		in->vals[base + FIXED_PARAMS + k] = d->vals[t->cols[k].arg];
-		in->fmts[base + FIXED_PARAMS + k] = 0;
-		in->lens[base + FIXED_PARAMS + k] = 0;
-	}
-	in->rows++;
+	abi_row_release(&d);
+	return rc;
 }
 
-static int insert_init(struct insert *in, const struct config_table *t)
+/* Send what b holds to the COPY in progress and empty it. */
+static enum db_status copy_send(struct run *r, struct buf *b)
 {
-	size_t per = FIXED_PARAMS + t->ncols;
-
-	memset(in, 0, sizeof(*in));
-	in->cap = MAX_PARAMS / per;
-	if (in->cap > 1000)
-		in->cap = 1000;
-	in->ncols = t->ncols;
-	in->vals = calloc(in->cap * per, sizeof(*in->vals));
-	in->lens = calloc(in->cap * per, sizeof(*in->lens));
-	in->fmts = calloc(in->cap * per, sizeof(*in->fmts));
-	in->ints = calloc(in->cap, sizeof(*in->ints));
-	in->decoded = calloc(in->cap, sizeof(*in->decoded));
-	return in->vals && in->lens && in->fmts && in->ints && in->decoded ? 0 : -1;
+	if (b->len && PQputCopyData(r->conn, b->data, (int)b->len) != 1) {
+		log_warn("cannot send decoded rows: %s", PQerrorMessage(r->conn));
+		return db_classify(r->conn, NULL);
+	}
+	buf_reset(b);
+	return DB_OK;
 }
 
-static void insert_release(struct insert *in)
+/* End the COPY (with an error message to abort it when s is not DB_OK). */
+static enum db_status copy_end(struct run *r, enum db_status s)
 {
-	for (size_t i = 0; i < in->rows; i++)
-		abi_row_release(&in->decoded[i]);
-	free(in->vals);
-	free(in->lens);
-	free(in->fmts);
-	free(in->ints);
-	free(in->decoded);
+	PGresult *res;
+	enum db_status e;
+
+	if (PQputCopyEnd(r->conn, s == DB_OK ? NULL : "aborted") != 1)
+		return s != DB_OK ? s : db_classify(r->conn, NULL);
+	while ((res = PQgetResult(r->conn))) {
+		e = db_classify(r->conn, res);
+		if (e != DB_OK && s == DB_OK) {
+			char err[256];
+			db_error_line(r->conn, res, err, sizeof(err));
+			log_at(LOG_WARN, LOGF(LF_S("error", err)),
+			       "cannot copy decoded rows");
+			s = e;
+		}
+		PQclear(res);
+	}
+	return s;
+}
+
+/* Copy the decoded logs of res into the table's staging table, then into
+ * the table. */
+static enum db_status stage_rows(struct run *r, struct table_state *ts,
+				 PGresult *res)
+{
+	struct buf b = BUF_INIT;
+	enum db_status s;
+	PGresult *ins;
+
+	if ((s = db_exec(r->conn, "the staging table", ts->stage_sql)) != DB_OK)
+		return s;
+	ins = PQexec(r->conn, ts->copy_sql);
+	if (PQresultStatus(ins) != PGRES_COPY_IN) {
+		s = db_classify(r->conn, ins);
+		PQclear(ins);
+		return s != DB_OK ? s : DB_FATAL;
+	}
+	PQclear(ins);
+	for (int i = 0; i < PQntuples(res) && s == DB_OK; i++) {
+		if (add_log(ts, r->chain, &b, res, i) < 0) {
+			log_error("out of memory decoding into '%s'", ts->t->name);
+			s = DB_FATAL;
+		} else if (b.len >= 1 << 20) {
+			s = copy_send(r, &b);
+		}
+	}
+	if (s == DB_OK)
+		s = copy_send(r, &b);
+	buf_release(&b);
+	if ((s = copy_end(r, s)) != DB_OK)
+		return s;
+	ins = PQexec(r->conn, ts->insert_sql);
+	if ((s = db_classify(r->conn, ins)) == DB_OK)
+		metric_add(ts->rows, strtod(PQcmdTuples(ins), NULL));
+	else {
+		char err[256];
+		db_error_line(r->conn, ins, err, sizeof(err));
+		log_at(LOG_WARN, LOGF(LF_S("table", ts->t->name), LF_S("error", err)),
+		       "cannot insert into '%s'", ts->t->name);
+	}
+	PQclear(ins);
+	return s;
 }
 
 /* Read (and lock) the table's progress; rewind it below every reorg
@@ -292,8 +314,7 @@ static enum db_status progress(struct run *r, struct table_state *ts,
 
 /* Decode the logs of heights (height, hi] and move the progress. */
 static enum db_status decode_range(struct run *r, struct table_state *ts,
-				   struct insert *in, int64_t height,
-				   int64_t hi, int64_t seq)
+				   int64_t height, int64_t hi, int64_t seq)
 {
 	char lo_s[24], hi_s[24], seq_s[24];
 	const char *p[4] = { r->chain, lo_s, hi_s, NULL };
@@ -308,13 +329,7 @@ static enum db_status decode_range(struct run *r, struct table_state *ts,
 				   NULL, 1);
 		if ((s = db_classify(r->conn, res)) != DB_OK)
 			goto out;
-		for (int i = 0; i < PQntuples(res); i++) {
-			add_log(r, ts, in, res, i);
-			if (in->rows == in->cap &&
-			    (s = insert_flush(r, ts, in)) != DB_OK)
-				goto out;
-		}
-		if ((s = insert_flush(r, ts, in)) != DB_OK)
+		if (PQntuples(res) && (s = stage_rows(r, ts, res)) != DB_OK)
 			goto out;
 	} else {
 		hi = height;
@@ -331,9 +346,6 @@ static enum db_status decode_range(struct run *r, struct table_state *ts,
 	if (s == DB_OK)
 		ts->done = hi;
 out:
-	for (size_t i = 0; i < in->rows; i++)
-		abi_row_release(&in->decoded[i]);
-	in->rows = 0;
 	PQclear(res);
 	return s;
 }
@@ -341,7 +353,7 @@ out:
 /* One transaction of one table: at most batch_blocks heights up to the
  * watermark w. *more is set when the table is still behind. */
 static enum db_status table_step(struct run *r, struct table_state *ts,
-				 struct insert *in, int64_t w, bool *more)
+				 int64_t w, bool *more)
 {
 	int64_t height, seq, hi;
 	enum db_status s;
@@ -353,7 +365,7 @@ static enum db_status table_step(struct run *r, struct table_state *ts,
 	if ((s = progress(r, ts, &height, &seq)) != DB_OK)
 		goto fail;
 	hi = w < height + r->cfg->batch_blocks ? w : height + r->cfg->batch_blocks;
-	if ((s = decode_range(r, ts, in, height, hi, seq)) != DB_OK)
+	if ((s = decode_range(r, ts, height, hi, seq)) != DB_OK)
 		goto fail;
 	if ((s = db_exec(r->conn, "commit", "COMMIT")) != DB_OK)
 		return s;
@@ -379,6 +391,30 @@ static void sleep_ms(long long ms)
 	}
 }
 
+/* The staging table (one a table and session, emptied at each commit),
+ * the COPY into it and the INSERT from it. */
+static int stage_sqls(struct table_state *ts)
+{
+	struct buf b = BUF_INIT;
+	const char *n = ts->t->name;
+
+	if (buf_addf(&b, "CREATE TEMP TABLE IF NOT EXISTS \"stage_%s\" (LIKE \"%s\")"
+		     " ON COMMIT DELETE ROWS", n, n) < 0)
+		goto fail;
+	ts->stage_sql = buf_detach(&b, NULL);
+	if (buf_addf(&b, "COPY \"stage_%s\" FROM STDIN", n) < 0)
+		goto fail;
+	ts->copy_sql = buf_detach(&b, NULL);
+	if (buf_addf(&b, "INSERT INTO \"%s\" SELECT * FROM \"stage_%s\""
+		     " ON CONFLICT DO NOTHING", n, n) < 0)
+		goto fail;
+	ts->insert_sql = buf_detach(&b, NULL);
+	return 0;
+fail:
+	buf_release(&b);
+	return -1;
+}
+
 static int states_init(struct run *r)
 {
 	struct config *c = &r->cfg->tables;
@@ -389,7 +425,7 @@ static int states_init(struct run *r)
 	for (size_t i = 0; i < c->ntables; i++) {
 		struct table_state *ts = &r->ts[i];
 		ts->t = &c->tables[i];
-		if (!(ts->select_sql = select_sql(ts->t)))
+		if (!(ts->select_sql = select_sql(ts->t)) || stage_sqls(ts) < 0)
 			return -1;
 		snprintf(labels, sizeof(labels), "table=\"%s\"", ts->t->name);
 		ts->rows = metrics_counter(r->cfg->metrics, "decoder_rows_total",
@@ -414,8 +450,12 @@ static int states_init(struct run *r)
 
 static void states_release(struct run *r)
 {
-	for (size_t i = 0; r->ts && i < r->cfg->tables.ntables; i++)
+	for (size_t i = 0; r->ts && i < r->cfg->tables.ntables; i++) {
 		free(r->ts[i].select_sql);
+		free(r->ts[i].stage_sql);
+		free(r->ts[i].copy_sql);
+		free(r->ts[i].insert_sql);
+	}
 	free(r->ts);
 }
 
@@ -444,7 +484,7 @@ static int connect_db(struct run *r)
 }
 
 /* One pass over every table; *more when one is still behind. */
-static enum db_status pass(struct run *r, struct insert *ins, bool *more)
+static enum db_status pass(struct run *r, bool *more)
 {
 	char start[24];
 	const char *p[2] = { r->chain, start };
@@ -460,7 +500,7 @@ static enum db_status pass(struct run *r, struct insert *ins, bool *more)
 	metric_set(r->watermark, (double)w);
 	*more = false;
 	for (size_t i = 0; i < r->cfg->tables.ntables && !sig_stopping(); i++)
-		if ((s = table_step(r, &r->ts[i], &ins[i], w, more)) != DB_OK)
+		if ((s = table_step(r, &r->ts[i], w, more)) != DB_OK)
 			return s;
 	return DB_OK;
 }
@@ -468,16 +508,12 @@ static enum db_status pass(struct run *r, struct insert *ins, bool *more)
 int decoder_run(struct decoder_cfg *cfg)
 {
 	struct run r = { .cfg = cfg };
-	struct insert *ins = calloc(cfg->tables.ntables, sizeof(*ins));
 	int rc = 1;
 	bool more;
 
 	snprintf(r.chain, sizeof(r.chain), "%lld", cfg->chain_id);
-	if (!ins || states_init(&r) < 0)
+	if (states_init(&r) < 0)
 		goto out;
-	for (size_t i = 0; i < cfg->tables.ntables; i++)
-		if (insert_init(&ins[i], &cfg->tables.tables[i]) < 0)
-			goto out;
 	if ((rc = connect_db(&r)) != 0)
 		goto out;
 	log_at(LOG_INFO, LOGF(LF_U("tables", cfg->tables.ntables),
@@ -485,7 +521,7 @@ int decoder_run(struct decoder_cfg *cfg)
 	       "decoding %zu table%s", cfg->tables.ntables,
 	       cfg->tables.ntables == 1 ? "" : "s");
 	while (!sig_stopping()) {
-		enum db_status s = pass(&r, ins, &more);
+		enum db_status s = pass(&r, &more);
 		if (s == DB_CONN || s == DB_RETRY) {
 			metric_inc(r.db_errors);
 			if (s == DB_CONN) {
@@ -509,9 +545,6 @@ int decoder_run(struct decoder_cfg *cfg)
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; ins && i < cfg->tables.ntables; i++)
-		insert_release(&ins[i]);
-	free(ins);
 	states_release(&r);
 	PQfinish(r.conn);
 	return rc;
