@@ -21,6 +21,7 @@ ev() { (cd "$NODE_DIR" && node decode_events.mjs "$@"); }
 anvil_start
 new_db >/dev/null
 "$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" || fail "--init-schema: $(cat "$T/init.err")"
+# shellcheck disable=SC2016 # expanded by the inner bash
 bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 100ms 2>"$4/fetcher.err" |
 	"$1/verifier" --rpc "$2" --db "$3" --start-block 0 --window 64 2>"$4/verifier.err" |
 	"$1/writer" --db "$3" --flush-interval 50ms 2>"$4/writer.err"' _ "$BIN" "$RPC" "$DB" "$T"
@@ -129,7 +130,8 @@ rc=0; "$BIN/decoder" --db "$DB" --config "$T/tables3.json" --chain-id 31337 --on
 grep -q "exists without the column 'src'" "$T/cols.err" || fail "no clear line: $(tail -2 "$T/cols.err")"
 echo '{"tables": [{"name": "x", "event": "Transfer(adress a)"}]}' >"$T/bad.json"
 rc=0; "$BIN/decoder" --db "$DB" --config "$T/bad.json" --chain-id 31337 --check-config 2>"$T/bad.err" || rc=$?
-[ "$rc" = 2 ] && grep -q "tables\[0\]: event: unknown type 'adress'" "$T/bad.err" ||
+if [ "$rc" != 2 ] || ! grep -q "tables\[0\]: event: unknown type 'adress'" "$T/bad.err"; then
 	fail "a bad event: exit $rc: $(cat "$T/bad.err")"
+fi
 bg_alive pipe || fail "the pipeline exited"
 pass
