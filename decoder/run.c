@@ -352,17 +352,41 @@ out:
 
 /* One transaction of one table: at most batch_blocks heights up to the
  * watermark w. *more is set when the table is still behind. */
-static enum db_status table_step(struct run *r, struct table_state *ts,
-				 int64_t w, bool *more)
+static enum db_status watermark(struct run *r, int64_t *w)
 {
-	int64_t height, seq, hi;
+	char start[24];
+	const char *p[2] = { r->chain, start };
+	int isnull;
+	enum db_status s;
+
+	snprintf(start, sizeof(start), "%lld", r->cfg->start);
+	s = db_query_i64(r->conn, "SELECT blockpipe_watermark($1, $2)", 2, p,
+			 w, &isnull);
+	if (s == DB_OK)
+		metric_set(r->watermark, (double)*w);
+	return s;
+}
+
+/* One snapshot (REPEATABLE READ) for the reorgs, the watermark and the
+ * logs: the verifier records a reorg before any block of it is written,
+ * so a snapshot that holds a replaced block holds its reorg too, and the
+ * table is rewound before heights it had decoded are read again. With
+ * separate snapshots, a reorg committed between reading the reorgs and
+ * reading the watermark could have its new blocks counted done
+ * undecoded. */
+static enum db_status table_step(struct run *r, struct table_state *ts,
+				 bool *more)
+{
+	int64_t height, seq, hi, w;
 	enum db_status s;
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((s = db_exec(r->conn, "begin", "BEGIN")) != DB_OK)
+	if ((s = db_exec(r->conn, "begin",
+			 "BEGIN ISOLATION LEVEL REPEATABLE READ")) != DB_OK)
 		return s;
-	if ((s = progress(r, ts, &height, &seq)) != DB_OK)
+	if ((s = progress(r, ts, &height, &seq)) != DB_OK ||
+	    (s = watermark(r, &w)) != DB_OK)
 		goto fail;
 	hi = w < height + r->cfg->batch_blocks ? w : height + r->cfg->batch_blocks;
 	if ((s = decode_range(r, ts, height, hi, seq)) != DB_OK)
@@ -486,21 +510,11 @@ static int connect_db(struct run *r)
 /* One pass over every table; *more when one is still behind. */
 static enum db_status pass(struct run *r, bool *more)
 {
-	char start[24];
-	const char *p[2] = { r->chain, start };
-	int64_t w;
-	int isnull;
 	enum db_status s;
 
-	snprintf(start, sizeof(start), "%lld", r->cfg->start);
-	s = db_query_i64(r->conn, "SELECT blockpipe_watermark($1, $2)", 2, p,
-			 &w, &isnull);
-	if (s != DB_OK)
-		return s;
-	metric_set(r->watermark, (double)w);
 	*more = false;
 	for (size_t i = 0; i < r->cfg->tables.ntables && !sig_stopping(); i++)
-		if ((s = table_step(r, &r->ts[i], w, more)) != DB_OK)
+		if ((s = table_step(r, &r->ts[i], more)) != DB_OK)
 			return s;
 	return DB_OK;
 }
@@ -524,6 +538,7 @@ int decoder_run(struct decoder_cfg *cfg)
 		enum db_status s = pass(&r, &more);
 		if (s == DB_CONN || s == DB_RETRY) {
 			metric_inc(r.db_errors);
+			sleep_ms(50); /* a second decoder holds the row */
 			if (s == DB_CONN) {
 				log_warn("database connection lost: reconnecting");
 				PQfinish(r.conn);
