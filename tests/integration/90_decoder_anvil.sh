@@ -8,7 +8,8 @@
 # what ethers' ABI coder decodes of the node's canonical logs, row for row
 # and value for value:
 #   - after a first decode (--once);
-#   - after a table is added to the file (backfill from the logs table);
+#   - after tables are added to the file (backfill from the logs table; one
+#     keeps only the transfers to two addresses, a filter on a topic);
 #   - after anvil_reorg drops blocks holding decoded events and new ones
 #     come, with the decoder following (not --once);
 #   - after the decoder is killed (SIGKILL) in the middle and restarted.
@@ -44,6 +45,7 @@ tables() { # the table file: the three first tables, and swaps when $1
             {"indexed": false, "name": "value", "type": "uint256"}]}]},
  {"name": "all_types",
   "event": "AllTypes(uint8 a, int256 b, address c, bool d, bytes32 e, bytes f, string g, uint256[] h, int16[3] i, (uint256 id, bytes data, string[] tags) j, (bool,address)[] k, string indexed l, (uint8,bytes) indexed m, int64 indexed n)"}
+$(if [ "${1:-}" = swaps ]; then echo ', {"name": "to_a1", "event": "Transfer(address indexed from, address indexed to, uint256 value)", "filters": {"to": ["0x1001", "0x0000000000000000000000000000000000002001"]}}'; fi)
 $(if [ "${1:-}" = swaps ]; then echo ', {"name": "swaps", "event": "Swap(address indexed sender, address indexed recipient, int256 amount0, int256 amount1, uint160 sqrtPriceX96, uint128 liquidity, int24 tick)"}'; fi)
 ]}
 JSON
@@ -75,6 +77,7 @@ tables swaps >"$T/tables2.json"
 decode_once "$T/tables2.json"
 compare "$T/tables2.json" "backfill of a new table"
 [ "$(psql_q 'select count(*) from swaps')" = 3 ] || fail "swaps should hold 3 rows"
+[ "$(psql_q 'select count(*) from to_a1')" = 2 ] || fail "to_a1 should hold the 2 transfers to 0x1001 and 0x2001"
 
 # Follow, through a reorg that drops decoded events, with new ones after.
 bg_run dec "$BIN/decoder" --db "$DB" --config "$T/tables2.json" --chain-id 31337 --poll-interval 50ms --batch-blocks 1

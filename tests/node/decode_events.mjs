@@ -141,7 +141,19 @@ async function check(rpc, db, configPath) {
     const { frag, ev, cols } = tableSpec(t);
     const filter = { fromBlock: 0, toBlock: 'latest', topics: ev.anonymous ? [] : [ev.topicHash] };
     if (t.addresses) filter.address = t.addresses;
+    // filters on indexed arguments, as eth_getLogs topic positions
+    let pos = ev.anonymous ? 0 : 1;
+    for (const p of ev.inputs) {
+      if (!p.indexed) continue;
+      const want = t.filters?.[p.name];
+      if (want) {
+        while (filter.topics.length < pos) filter.topics.push(null);
+        filter.topics[pos] = [want].flat().map((v) => zeroPadValue(v, 32));
+      }
+      pos++;
+    }
     const logs = await provider.send('eth_getLogs', [{ ...filter, fromBlock: '0x0' }]);
+    if (t.filters && !logs.length) throw new Error(`${t.name}: the filter matches nothing on the node`);
     const want = [];
     const ntopics = ev.inputs.filter((p) => p.indexed).length + (ev.anonymous ? 0 : 1);
     for (const l of logs) {
