@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The decoder against real logs on anvil: a raw-bytecode emitter (tests/
-# node/decode_events.mjs) logs ERC-20 Transfer and Approval, ERC-721's
+# The decoder against real logs on anvil: a token in raw bytecode whose
+# transfer and approve emit ERC-20's Transfer and Approval (called through
+# ethers with the ERC-20 ABI), and a raw-bytecode emitter (tests/node/
+# decode_events.mjs) that logs ERC-20 Transfer and Approval, ERC-721's
 # Transfer (ERC-20's topic0 with four topics: not the ERC-20 table's), an
 # event of every ABI type (a tuple with a dynamic array among them) and a
 # Transfer whose data is cut short. The pipeline indexes them; the decoder
@@ -27,8 +29,9 @@ bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 1
 	"$1/verifier" --rpc "$2" --db "$3" --start-block 0 --window 64 2>"$4/verifier.err" |
 	"$1/writer" --db "$3" --flush-interval 50ms 2>"$4/writer.err"' _ "$BIN" "$RPC" "$DB" "$T"
 
-ADDR=$(ev deploy "$RPC") || fail "cannot deploy the emitter"
-for r in 1 2 3; do ev emit "$RPC" "$ADDR" "$r" || fail "emit round $r"; done
+ADDRS=$(ev deploy "$RPC") || fail "cannot deploy the emitter and the token"
+ADDR=${ADDRS%,*} TOKEN=${ADDRS#*,}
+for r in 1 2 3; do ev emit "$RPC" "$ADDRS" "$r" || fail "emit round $r"; done
 wait_until 60 db_synced "the database to hold blocks 0..head"
 
 tables() { # the table file: the three first tables, and swaps when $1
@@ -37,6 +40,8 @@ tables() { # the table file: the three first tables, and swaps when $1
  {"name": "erc20_transfers", "addresses": ["$ADDR"],
   "event": "Transfer(address indexed from, address indexed to, uint256 value)",
   "columns": [{"arg": "from", "name": "sender"}, {"arg": "to", "name": "recipient"}, "value"]},
+ {"name": "token_transfers", "addresses": ["$TOKEN"],
+  "event": "Transfer(address indexed from, address indexed to, uint256 value)"},
  {"name": "erc20_approvals", "event": "Approval",
   "abi": [{"type": "function", "name": "approve", "inputs": []},
           {"type": "event", "name": "Approval", "anonymous": false, "inputs": [
@@ -71,18 +76,22 @@ grep -q '"log does not decode as Transfer(address,address,uint256)"' "$T/decoder
 	fail "the short Transfer was not logged: $(tail -3 "$T/decoder.err")"
 [ "$(psql_q 'select count(*) from erc20_transfers')" = 6 ] ||
 	fail "erc20_transfers should hold 6 rows (2 a round), not the ERC-721 or the short ones"
+[ "$(psql_q 'select count(*) from token_transfers')" = 3 ] ||
+	fail "token_transfers should hold the token's 3 transfers"
+[ "$(psql_q 'select count(*) from erc20_approvals')" = 6 ] ||
+	fail "erc20_approvals should hold 6 rows (the emitter's and the token's)"
 
 # Backfill: a table added to the file fills from the raw logs.
 tables swaps >"$T/tables2.json"
 decode_once "$T/tables2.json"
 compare "$T/tables2.json" "backfill of a new table"
 [ "$(psql_q 'select count(*) from swaps')" = 3 ] || fail "swaps should hold 3 rows"
-[ "$(psql_q 'select count(*) from to_a1')" = 2 ] || fail "to_a1 should hold the 2 transfers to 0x1001 and 0x2001"
+[ "$(psql_q 'select count(*) from to_a1')" = 4 ] || fail "to_a1 should hold the 4 transfers (emitter's and token's) to 0x1001 and 0x2001"
 
 # Follow, through a reorg that drops decoded events, with new ones after.
 bg_run dec "$BIN/decoder" --db "$DB" --config "$T/tables2.json" --chain-id 31337 --poll-interval 50ms --batch-blocks 1
 rpc anvil_reorg '[5, []]' >/dev/null
-ev emit "$RPC" "$ADDR" 4 || fail "emit round 4"
+ev emit "$RPC" "$ADDRS" 4 || fail "emit round 4"
 wait_until 60 db_synced "the database to follow the reorg"
 following_equal() { ev check "$RPC" "$DB" "$T/tables2.json" >"$T/compare.out" 2>&1; }
 wait_until 60 following_equal "the decoded views to follow the reorg"
@@ -91,7 +100,7 @@ note "after the reorg: $(tr '\n' ' ' <"$T/compare.out")"
 	fail "the reorg orphaned no decoded row: the test tested nothing"
 
 # A kill in the middle: more rounds, SIGKILL while it decodes, restart.
-for r in 5 6; do ev emit "$RPC" "$ADDR" "$r" || fail "emit round $r"; done
+for r in 5 6; do ev emit "$RPC" "$ADDRS" "$r" || fail "emit round $r"; done
 bg_kill dec KILL
 wait_until 60 db_synced "the database to hold the new rounds"
 decode_once "$T/tables2.json"

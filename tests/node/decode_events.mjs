@@ -1,7 +1,8 @@
 // The decoder's integration test client (tests/integration/90_decoder_anvil.sh).
 //
-//   node decode_events.mjs deploy RPC             deploy the log emitter, print its address
-//   node decode_events.mjs emit RPC ADDR ROUND    send a round of events through it
+//   node decode_events.mjs deploy RPC             deploy the log emitter and the token,
+//                                                 print "EMITTER,TOKEN"
+//   node decode_events.mjs emit RPC ADDRS ROUND   send a round of events through them
 //   node decode_events.mjs check RPC DB CONFIG    compare every table of the file
 //                                                 with what ethers decodes of the
 //                                                 node's canonical logs
@@ -12,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import {
-  AbiCoder, Interface, JsonRpcProvider, concat, getBytes, hexlify, keccak256,
+  AbiCoder, Contract, Interface, JsonRpcProvider, concat, getBytes, hexlify, keccak256,
   toBeHex, toUtf8Bytes, zeroPadValue,
 } from 'ethers';
 import { expectRow } from './abi_expect.mjs';
@@ -36,6 +37,27 @@ function emitterRuntime() {
   // 7 bytes each above; pad the dispatch to its size with JUMPDEST-free STOPs.
   while (code.length < base) code.push(0x00);
   for (let k = 0; k < 5; k++) code.push(0x5b, 0xa0 + k, 0x00); // JUMPDEST LOGk STOP
+  return Uint8Array.from(code);
+}
+
+// A token in raw bytecode whose transfer(address,uint256) and
+// approve(address,uint256) emit ERC-20's Transfer and Approval from the
+// caller and return true (no balances are kept: the logs are the point).
+function tokenRuntime() {
+  const id = (s) => getBytes(keccak256(toUtf8Bytes(s)));
+  const T = 30, A = 67, C = 101;
+  const code = [
+    0x60, 0x00, 0x35, 0x60, 0xe0, 0x1c, // selector
+    0x80, 0x63, 0xa9, 0x05, 0x9c, 0xbb, 0x14, 0x60, T, 0x57, // transfer
+    0x80, 0x63, 0x09, 0x5e, 0xa7, 0xb3, 0x14, 0x60, A, 0x57, // approve
+    0x60, 0x00, 0x80, 0xfd, // anything else reverts
+    0x5b, 0x7f, ...id('Transfer(address,address,uint256)'), 0x60, C, 0x56,
+    0x5b, 0x7f, ...id('Approval(address,address,uint256)'),
+    0x5b, 0x60, 0x24, 0x35, 0x60, 0x00, 0x52, // mem[0] = amount
+    0x60, 0x04, 0x35, 0x33, 0x82, 0x60, 0x20, 0x60, 0x00, 0xa3, // LOG3(0, 32, topic0, caller, to)
+    0x60, 0x01, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3, // return true
+  ];
+  if (code[T] !== 0x5b || code[A] !== 0x5b || code[C] !== 0x5b) throw new Error('token: bad labels');
   return Uint8Array.from(code);
 }
 
@@ -97,9 +119,19 @@ function calldata({ topics, data }) {
   return concat([Uint8Array.from([topics.length]), ...topics, data]);
 }
 
-async function emit(rpc, addr, round) {
+const ERC20 = ['function transfer(address to, uint256 value) returns (bool)',
+  'function approve(address spender, uint256 value) returns (bool)'];
+
+async function emit(rpc, addrs, round) {
+  const [addr, tokenAddr] = addrs.split(',');
   const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true, polling: true, pollingInterval: 50 });
   const signer = await provider.getSigner(0);
+  const token = new Contract(tokenAddr, ERC20, signer);
+  const r = BigInt(round);
+  for (const tx of [await token.transfer(zeroPadValue(toBeHex(0x1000n * r + 1n), 20), 10n ** 18n * r),
+    await token.approve(zeroPadValue(toBeHex(0x1000n * r + 4n), 20), 2n ** 256n - r)]) {
+    if ((await tx.wait()).status !== 1) throw new Error('token call reverted');
+  }
   for (const [sig, vals] of roundEvents(round)) await send(provider, signer, addr, calldata(encodeLog(sig, vals)));
   // A Transfer whose data is cut short: the decoder counts it, logs it, goes on.
   const bad = encodeLog(SIGS.transfer, [zeroPadValue('0x01', 20), zeroPadValue('0x02', 20), 1n]);
@@ -110,9 +142,13 @@ async function emit(rpc, addr, round) {
 async function deploy(rpc) {
   const provider = new JsonRpcProvider(rpc, undefined, { staticNetwork: true, polling: true, pollingInterval: 50 });
   const signer = await provider.getSigner(0);
-  const tx = await signer.sendTransaction({ data: hexlify(initcode(emitterRuntime())) });
-  const rc = await tx.wait();
-  console.log(rc.contractAddress.toLowerCase());
+  const out = [];
+  for (const runtime of [emitterRuntime(), tokenRuntime()]) {
+    const tx = await signer.sendTransaction({ data: hexlify(initcode(runtime)) });
+    const rc = await tx.wait();
+    out.push(rc.contractAddress.toLowerCase());
+  }
+  console.log(out.join(','));
   provider.destroy();
 }
 
