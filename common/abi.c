@@ -10,6 +10,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "keccak.h"
+#include "banned.h"
 
 struct parser {
 	const char *s;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "banned.h"
 
 struct dec {
 	struct buf out;
