@@ -34,7 +34,7 @@ CFLAGS += -std=c11 -D_GNU_SOURCE -DBLOCKPIPE_VERSION='"$(VERSION)"' \
 LDFLAGS += $(SAN)
 LDLIBS += $(PKG_LIBS) -lpthread -lm
 
-PROGS := fetcher verifier writer broadcaster tap
+PROGS := fetcher verifier writer broadcaster tap decoder
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/common/schema_sql.o
 LIBCOMMON := $(BUILD)/libcommon.a

@@ -42,7 +42,7 @@ problem() {
 	problems=$((problems + 1))
 }
 
-for prog in fetcher verifier writer broadcaster tap; do
+for prog in fetcher verifier writer broadcaster tap decoder; do
 	page=$ROOT/docs/$prog.md
 	[ -f "$page" ] || { problem "$prog: no page $page"; continue; }
 	help_opts "$prog" >"$T/$prog.help"
