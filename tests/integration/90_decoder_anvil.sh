@@ -13,7 +13,8 @@
 #   - after tables are added to the file (backfill from the logs table; one
 #     keeps only the transfers to two addresses, a filter on a topic);
 #   - after anvil_reorg drops blocks holding decoded events and new ones
-#     come, with the decoder following (not --once);
+#     come, with the decoder following (not --once) and the writer
+#     SIGKILLed right after the reorg and started again;
 #   - after the decoder is killed (SIGKILL) in the middle and restarted.
 # The malformed log is counted and logged, and never stops the decoder.
 . "$(dirname "$0")/../lib.sh"
@@ -24,10 +25,16 @@ ev() { (cd "$NODE_DIR" && node decode_events.mjs "$@"); }
 anvil_start
 new_db >/dev/null
 "$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" || fail "--init-schema: $(cat "$T/init.err")"
-# shellcheck disable=SC2016 # expanded by the inner bash
-bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 100ms 2>"$4/fetcher.err" |
-	"$1/verifier" --rpc "$2" --db "$3" --start-block 0 --window 64 2>"$4/verifier.err" |
-	"$1/writer" --db "$3" --flush-interval 50ms 2>"$4/writer.err"' _ "$BIN" "$RPC" "$DB" "$T"
+# the stages joined by ZeroMQ, so that the writer can be killed alone
+P_IN=$(free_port) P_OUT=$(free_port)
+bg_run fetcher "$BIN/fetcher" --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
+	--out "@tcp://127.0.0.1:$P_IN"
+bg_run verifier "$BIN/verifier" --rpc "$RPC" --db "$DB" --start-block 0 --window 64 \
+	--audit-interval 1s --in ">tcp://127.0.0.1:$P_IN" --out "@tcp://127.0.0.1:$P_OUT"
+start_writer() {
+	bg_run writer "$BIN/writer" --db "$DB" --flush-interval 50ms --in ">tcp://127.0.0.1:$P_OUT"
+}
+start_writer
 
 ADDRS=$(ev deploy "$RPC") || fail "cannot deploy the emitter and the token"
 ADDR=${ADDRS%,*} TOKEN=${ADDRS#*,}
@@ -91,6 +98,10 @@ compare "$T/tables2.json" "backfill of a new table"
 # Follow, through a reorg that drops decoded events, with new ones after.
 bg_run dec "$BIN/decoder" --db "$DB" --config "$T/tables2.json" --chain-id 31337 --poll-interval 50ms --batch-blocks 1
 rpc anvil_reorg '[5, []]' >/dev/null
+# the writer SIGKILLed right after the reorg, with what it held
+sleep 0.2
+bg_kill writer KILL
+start_writer
 ev emit "$RPC" "$ADDRS" 4 || fail "emit round 4"
 wait_until 60 db_synced "the database to follow the reorg"
 following_equal() { ev check "$RPC" "$DB" "$T/tables2.json" >"$T/compare.out" 2>&1; }
@@ -145,5 +156,5 @@ rc=0; "$BIN/decoder" --db "$DB" --config "$T/bad.json" --chain-id 31337 --check-
 if [ "$rc" != 2 ] || ! grep -q "tables\[0\]: event: unknown type 'adress'" "$T/bad.err"; then
 	fail "a bad event: exit $rc: $(cat "$T/bad.err")"
 fi
-bg_alive pipe || fail "the pipeline exited"
+for s in fetcher verifier writer; do bg_alive "$s" || fail "the $s exited"; done
 pass
