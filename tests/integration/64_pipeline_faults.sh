@@ -32,6 +32,9 @@ bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 1
 wait_until 120 db_matches_node "the database to equal the node through the faults"
 
 traffic_blocks 5
+# the reorg must replace blocks the pipeline holds, or there is nothing to
+# record: wait for them first (through the faults this can take seconds)
+wait_until 120 db_matches_node "the database to hold the blocks the reorg replaces"
 acct=$(rpc eth_accounts | jq -r '.[2]')
 rpc anvil_reorg "[3, [[{\"from\":\"$acct\",\"to\":\"$acct\",\"value\":\"0x9\"}, 0]]]" >/dev/null
 traffic_blocks 3
