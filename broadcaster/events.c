@@ -11,6 +11,7 @@
 #include "hex.h"
 #include "json.h"
 #include "message.h"
+#include "span.h"
 #include "banned.h"
 
 /* A block whose logs are remembered, for the reorg that may orphan it. */
@@ -52,34 +53,6 @@ void ev_free(struct bc_event *ev)
 }
 
 /* ---- small parsers over raw JSON spans -------------------------------- */
-
-struct span {
-	const char *p;
-	size_t n;
-};
-
-static int span_is(const struct span *s)
-{
-	return s->p != NULL;
-}
-
-/* A raw JSON string value without its quotes; hex needs no escapes, so
- * a backslash is refused. */
-static int span_str(const struct span *s, char *out, size_t outlen)
-{
-	if (!s->p || s->n < 2 || s->p[0] != '"' || s->p[s->n - 1] != '"')
-		return -1;
-	if (s->n - 2 >= outlen || memchr(s->p, '\\', s->n))
-		return -1;
-	memcpy(out, s->p + 1, s->n - 2);
-	out[s->n - 2] = '\0';
-	return 0;
-}
-
-static int key_is(const struct json_member *m, const char *k)
-{
-	return m->key && m->keylen == strlen(k) && !memcmp(m->key, k, m->keylen);
-}
 
 /* Append key as a JSON string (keys come from the node: escape them). */
 static int add_key(struct buf *b, const char *k, size_t n)
@@ -219,17 +192,17 @@ static int head_cb(void *arg, const struct json_member *m)
 
 	if (!m->key)
 		return 0;
-	if (key_is(m, "transactions")) {
+	if (span_key_is(m, "transactions")) {
 		h->transactions = (struct span){ m->val, m->vallen };
 		return 0;
 	}
-	if (key_is(m, "hash"))
+	if (span_key_is(m, "hash"))
 		h->have_hash = 1;
-	else if (key_is(m, "timestamp"))
+	else if (span_key_is(m, "timestamp"))
 		h->timestamp = (struct span){ m->val, m->vallen };
-	else if (key_is(m, "miner"))
+	else if (span_key_is(m, "miner"))
 		h->miner = (struct span){ m->val, m->vallen };
-	else if (key_is(m, "gasUsed"))
+	else if (span_key_is(m, "gasUsed"))
 		h->gas_used = (struct span){ m->val, m->vallen };
 	yajl_gen_string(h->g, (const unsigned char *)m->key, m->keylen);
 	json_gen_raw(h->g, m->val, m->vallen);
@@ -294,13 +267,13 @@ static int tx_cb(void *arg, const struct json_member *m)
 		t->open = 1;
 		t->cur = m->index;
 	}
-	if (key_is(m, "hash"))
+	if (span_key_is(m, "hash"))
 		t->hash = (struct span){ m->val, m->vallen };
-	else if (key_is(m, "from"))
+	else if (span_key_is(m, "from"))
 		t->from = (struct span){ m->val, m->vallen };
-	else if (key_is(m, "to"))
+	else if (span_key_is(m, "to"))
 		t->to = (struct span){ m->val, m->vallen };
-	else if (key_is(m, "value"))
+	else if (span_key_is(m, "value"))
 		t->value = (struct span){ m->val, m->vallen };
 	return 0;
 }
@@ -357,15 +330,15 @@ static int log_cb(void *arg, const struct json_member *m)
 		w->open = 1;
 		w->cur = m->index;
 	}
-	if (key_is(m, "removed"))
+	if (span_key_is(m, "removed"))
 		return 0;
-	if (key_is(m, "address")) {
+	if (span_key_is(m, "address")) {
 		char a[64];
 
 		if (span_str(&s, a, sizeof(a)) < 0 ||
 		    json_hex_bytes(a, w->key.address, 20) != 20)
 			w->bad = 1;
-	} else if (key_is(m, "topics")) {
+	} else if (span_key_is(m, "topics")) {
 		if (parse_topics(&s, &w->key) < 0)
 			w->bad = 1;
 	}
@@ -381,7 +354,7 @@ static int receipt_cb(void *arg, const struct json_member *m)
 	struct log_walk *w = arg;
 	int rc;
 
-	if (!key_is(m, "logs"))
+	if (!span_key_is(m, "logs"))
 		return 0;
 	w->open = 0;
 	rc = json_members(m->val, m->vallen, log_cb, w, NULL, 0);
@@ -631,7 +604,7 @@ static int reorg_data_cb(void *arg, const struct json_member *m)
 {
 	yajl_gen g = arg;
 
-	if (!m->key || key_is(m, "type"))
+	if (!m->key || span_key_is(m, "type"))
 		return 0;
 	yajl_gen_string(g, (const unsigned char *)m->key, m->keylen);
 	json_gen_raw(g, m->val, m->vallen);
