@@ -111,44 +111,39 @@ static int tx_cb(void *arg, const struct json_member *m)
 	return 0;
 }
 
-/* The newHeads result: the header as the node sent it, hash included. */
+/* What the steps below return: done, a bad block (why says what), or out
+ * of memory (why not set yet). */
+enum { BF_OK = 0, BF_BAD = -1, BF_OOM = -2 };
+
+/* The newHeads result, generated with hw->g: the header as the node
+ * sent it, hash included. */
 static int head_frame(struct bc_event *ev, const struct message_block *t,
 		      struct head_walk *hw, char *why, size_t whylen)
 {
 	char err[128];
 
-	hw->g = json_gen_new();
-	if (!hw->g)
-		goto oom;
 	yajl_gen_map_open(hw->g);
 	if (json_members(t->block.p, t->block.n, head_cb, hw, err,
 			 sizeof(err)) != 0) {
 		snprintf(why, whylen, "invalid 'block' object: %s", err);
-		return -1;
+		return BF_BAD;
 	}
 	if (!hw->have_hash) {
 		json_gen_key(hw->g, "hash");
 		json_gen_cstr(hw->g, ev->hash);
 	}
 	yajl_gen_map_close(hw->g);
-	if (frame_from_gen(&ev->eth_head, hw->g) < 0)
-		goto oom;
-	return 0;
-oom:
-	snprintf(why, whylen, "out of memory");
-	return -1;
+	return frame_from_gen(&ev->eth_head, hw->g) < 0 ? BF_OOM : BF_OK;
 }
 
-/* The newTxs batch (none when the block has no transactions), gathering
- * the hashes for the eth_getBlockByNumber result on the way. */
+/* The newTxs batch, generated with tw->g (no frame when the block has no
+ * transactions), gathering the hashes for the eth_getBlockByNumber
+ * result on the way. */
 static int txs_frame(struct bc_event *ev, const struct head_walk *hw,
 		     struct tx_walk *tw, char *why, size_t whylen)
 {
 	char err[128];
 
-	tw->g = json_gen_new();
-	if (!tw->g)
-		goto oom;
 	tw->height = ev->height;
 	yajl_gen_map_open(tw->g);
 	json_gen_key(tw->g, "type");
@@ -163,22 +158,19 @@ static int txs_frame(struct bc_event *ev, const struct head_walk *hw,
 		if (json_members(hw->transactions.p, hw->transactions.n, tx_cb,
 				 tw, err, sizeof(err)) != 0) {
 			snprintf(why, whylen, "invalid 'transactions': %s", err);
-			return -1;
+			return BF_BAD;
 		}
 		tx_flush(tw);
 	}
 	yajl_gen_array_close(tw->g);
 	yajl_gen_map_close(tw->g);
 	if (tw->count && frame_from_gen(&ev->chan_txs, tw->g) < 0)
-		goto oom;
-	return 0;
-oom:
-	snprintf(why, whylen, "out of memory");
-	return -1;
+		return BF_OOM;
+	return BF_OK;
 }
 
 /* The eth_getBlockByNumber(n, false) result: the header, its closing
- * brace replaced by the transaction hashes. 0, or -1 out of memory. */
+ * brace replaced by the transaction hashes. */
 static int eth_block_frame(struct bc_event *ev, const struct tx_walk *tw)
 {
 	struct buf full = BUF_INIT;
@@ -195,10 +187,10 @@ static int eth_block_frame(struct bc_event *ev, const struct tx_walk *tw)
 	if (rc == 0)
 		rc = frame_set(&ev->eth_block, full.data, full.len);
 	buf_release(&full);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? BF_OOM : BF_OK;
 }
 
-/* The channel protocol's newBlock message. 0, or -1 out of memory. */
+/* The channel protocol's newBlock message. */
 static int newblock_frame(struct bc_event *ev, const struct message_block *t,
 			  const struct head_walk *hw, const struct tx_walk *tw)
 {
@@ -208,7 +200,7 @@ static int newblock_frame(struct bc_event *ev, const struct message_block *t,
 	int rc;
 
 	if (!g)
-		return -1;
+		return BF_OOM;
 	if (span_str(&hw->timestamp, hex, sizeof(hex)) == 0)
 		json_hex_u64(hex, &ts);
 	if (span_str(&hw->gas_used, hex, sizeof(hex)) == 0)
@@ -241,7 +233,7 @@ static int newblock_frame(struct bc_event *ev, const struct message_block *t,
 	yajl_gen_map_close(g);
 	rc = frame_from_gen(&ev->chan_main, g);
 	yajl_gen_free(g);
-	return rc;
+	return rc < 0 ? BF_OOM : BF_OK;
 }
 
 int blockframes_build(struct bc_event *ev, const struct message_block *t,
@@ -249,22 +241,23 @@ int blockframes_build(struct bc_event *ev, const struct message_block *t,
 {
 	struct head_walk hw = { 0 };
 	struct tx_walk tw = { 0 };
-	int rc = -1;
+	int rc;
 
-	if (head_frame(ev, t, &hw, why, whylen) < 0 ||
-	    txs_frame(ev, &hw, &tw, why, whylen) < 0)
-		goto out;
-	if (eth_block_frame(ev, &tw) < 0 ||
-	    newblock_frame(ev, t, &hw, &tw) < 0) {
+	hw.g = json_gen_new();
+	tw.g = json_gen_new();
+	rc = hw.g && tw.g ? head_frame(ev, t, &hw, why, whylen) : BF_OOM;
+	if (rc == BF_OK)
+		rc = txs_frame(ev, &hw, &tw, why, whylen);
+	if (rc == BF_OK)
+		rc = eth_block_frame(ev, &tw);
+	if (rc == BF_OK)
+		rc = newblock_frame(ev, t, &hw, &tw);
+	if (rc == BF_OOM)
 		snprintf(why, whylen, "out of memory");
-		goto out;
-	}
-	rc = 0;
-out:
 	if (hw.g)
 		yajl_gen_free(hw.g);
 	if (tw.g)
 		yajl_gen_free(tw.g);
 	buf_release(&tw.hashes);
-	return rc;
+	return rc == BF_OK ? 0 : -1;
 }
