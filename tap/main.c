@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cfg.h"
 #include "json.h"
+#include "json_escape.h"
 #include "log.h"
 #include "message.h"
 #include "msg.h"
@@ -63,63 +65,20 @@ static int refused_duplicate(const struct msg *m, uint64_t *refused)
 	return 1;
 }
 
-/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s, size_t n)
+/* Print s as a JSON string: the topic comes from the network, any bytes
+ * (common/json_escape: a byte that is not part of valid UTF-8 becomes
+ * U+FFFD). */
+static int print_json_str(FILE *out, const char *s)
 {
-	size_t len, i;
-	uint32_t cp;
+	struct buf b = BUF_INIT;
+	int rc = json_escape(&b, s, strlen(s));
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
+	if (rc == 0)
+		fwrite(b.data, 1, b.len, out);
 	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-/* Print s as a JSON string: the topic comes from the network, any bytes.
- * Quotes, backslashes and control characters are escaped; a byte that is
- * not part of valid UTF-8 becomes U+FFFD. */
-static void print_json_str(FILE *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), len;
-
-	fputc('"', out);
-	while (n) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(out, "\\%c", *p);
-			len = 1;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(out, "\\u%04x", *p);
-			len = 1;
-		} else if (*p < 0x80) {
-			fputc(*p, out);
-			len = 1;
-		} else if ((len = utf8_len(p, n)) > 0) {
-			fwrite(p, 1, len, out);
-		} else {
-			fputs("\\ufffd", out);
-			len = 1;
-		}
-		p += len;
-		n -= len;
-	}
-	fputc('"', out);
+		log_error_errno("cannot print topic");
+	buf_release(&b);
+	return rc;
 }
 
 /* The message is printed as it came, so it must be one JSON document:
