@@ -212,7 +212,7 @@ static void keep_frame(struct msg_io *io, struct frames *f,
 static int recv_frames(struct msg_io *io, struct frames *f)
 {
 	zmq_msg_t fr;
-	int more;
+	int more = 0; /* set by every frame before a continue */
 
 	do {
 		zmq_msg_init(&fr);
