@@ -61,7 +61,8 @@
 #
 # fail prints the last lines of every $T/*.err (the programs' logs) first.
 # At exit every process started with bg_run (and its children) is killed,
-# databases from new_db are dropped and $T is removed; KEEP=1 keeps $T and the
+# databases from new_db are dropped and $T is removed (after a failure its
+# small files are kept in var/test-logs/NAME.files/); KEEP=1 keeps $T and the
 # databases. fail and pass exit the test: do not call them inside $(...).
 
 set -euo pipefail
@@ -128,6 +129,13 @@ _lib_kill() {
 	for p in "$@"; do wait "$p" 2>/dev/null || true; done
 }
 
+_lib_keep_files() {
+	rm -rf "$1" && mkdir -p "$1" || return 0
+	(cd "$T" && find . -maxdepth 2 -type f -size -4M ! -path './pg*' -print0 |
+		xargs -0 -r cp --parents -t "$1") 2>/dev/null
+	echo "files of the failed test kept in $1" >&2
+}
+
 _lib_exit() {
 	local status=$? i name pids=() db
 	trap - EXIT ERR
@@ -140,6 +148,9 @@ _lib_exit() {
 		[ -n "${_BG_PID[$name]:-}" ] && pids+=("${_BG_PID[$name]}")
 	done
 	[ ${#pids[@]} -eq 0 ] || _lib_kill TERM "${pids[@]}"
+	# A failure keeps its evidence: the programs' output and logs (files
+	# up to 4 MB, not a cluster's data) beside the test's log, since $T goes
+	[ "$status" = 0 ] || _lib_keep_files "${LOG_DIR:-$ROOT/var/test-logs}/$TEST_NAME.files"
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "KEEP=1: test files in $T${_NEW_DBS[0]:+, databases kept: ${_NEW_DBS[*]}}" >&2
 	else
