@@ -148,9 +148,12 @@ $(BUILD)/tests/tools/%.o: tests/tools/%.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
-# tests/tools/lib/: modules of a test tool, linked into it (not tools).
-$(BINDIR)/faultproxy: $(BUILD)/tests/tools/lib/bodyfault.o \
-	$(BUILD)/tests/tools/lib/bodyfault_test.o $(BUILD)/tests/tools/lib/bodylies.o
+# tests/tools/lib/: modules of the test tools, linked into those that use
+# them (not tools themselves).
+TOOL_LIB := $(BUILD)/tests/tools/lib
+$(BINDIR)/faultproxy: $(TOOL_LIB)/bodyfault.o $(TOOL_LIB)/bodyfault_test.o \
+	$(TOOL_LIB)/bodylies.o $(TOOL_LIB)/httpmini.o
+$(BINDIR)/replaynode: $(TOOL_LIB)/httpmini.o
 
 deps:
 	@scripts/deps

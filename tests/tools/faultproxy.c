@@ -56,12 +56,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +71,7 @@
 
 #include "lib/bodyfault.h"
 #include "lib/bodylies.h"
+#include "lib/httpmini.h"
 
 #include "lib/rng.h"
 #include "banned.h"
@@ -594,25 +593,6 @@ static int forward(const struct proxy *p, const struct buf *in,
 
 /* ---- answers ---- */
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
-			     const char *type, const char *body, size_t len,
-			     const char *retry_after)
-{
-	struct MHD_Response *r;
-	enum MHD_Result rc;
-
-	r = MHD_create_response_from_buffer(len, (void *)body,
-					    MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	if (retry_after)
-		MHD_add_response_header(r, "Retry-After", retry_after);
-	rc = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
 static enum MHD_Result reply_gen(struct MHD_Connection *conn,
 				 unsigned status, yajl_gen g)
 {
@@ -621,8 +601,8 @@ static enum MHD_Result reply_gen(struct MHD_Connection *conn,
 	enum MHD_Result rc = MHD_NO;
 
 	if (yajl_gen_get_buf(g, &out, &len) == yajl_gen_status_ok)
-		rc = reply(conn, status, "application/json",
-			   (const char *)out, len, NULL);
+		rc = httpmini_reply(conn, status, "application/json",
+				    (const char *)out, len, NULL);
 	yajl_gen_free(g);
 	return rc;
 }
@@ -845,17 +825,18 @@ static enum MHD_Result serve_rpc(struct proxy *p, struct MHD_Connection *conn,
 	switch (f) {
 	case F_429:
 		status = 429;
-		rc = reply(conn, status, "text/plain", "too many requests", 17,
-			   "1");
+		rc = httpmini_reply(conn, status, "text/plain",
+				    "too many requests", 17, "1");
 		goto done;
 	case F_500:
 	case F_502:
 		status = f == F_500 ? 500 : 502;
-		rc = reply(conn, status, "text/plain", "injected fault", 14,
-			   NULL);
+		rc = httpmini_reply(conn, status, "text/plain",
+				    "injected fault", 14, NULL);
 		goto done;
 	case F_GARBAGE:
-		rc = reply(conn, status, "text/html", html, strlen(html), NULL);
+		rc = httpmini_reply(conn, status, "text/html", html,
+				    strlen(html), NULL);
 		goto done;
 	case F_DROP:
 		status = 0;
@@ -875,8 +856,8 @@ static enum MHD_Result serve_rpc(struct proxy *p, struct MHD_Connection *conn,
 		if (f != F_DELAY)
 			f = F_NONE;
 		status = 502;
-		rc = reply(conn, status, "text/plain", "upstream failed", 15,
-			   NULL);
+		rc = httpmini_reply(conn, status, "text/plain",
+				    "upstream failed", 15, NULL);
 		goto done;
 	}
 	pthread_mutex_lock(&p->lock);
@@ -889,8 +870,8 @@ static enum MHD_Result serve_rpc(struct proxy *p, struct MHD_Connection *conn,
 	if ((f == F_NONE || f == F_DELAY) && upstream_status == 200)
 		body_mangle(p, &cs, &out, lies, sizeof(lies));
 	status = upstream_status > 0 ? (unsigned)upstream_status : 502;
-	rc = reply(conn, status, "application/json", out.data ? out.data : "",
-		   out.len, NULL);
+	rc = httpmini_reply(conn, status, "application/json",
+			    out.data ? out.data : "", out.len, NULL);
 done:
 	count_fault(p, f);
 	log_request(p, seq, &cs, f, lies, status);
@@ -899,51 +880,20 @@ done:
 	return rc;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+static enum MHD_Result on_request(void *arg, struct MHD_Connection *conn,
 				  const char *url, const char *method,
-				  const char *version, const char *data,
-				  size_t *data_size, void **con_cls)
+				  struct buf *in)
 {
-	struct proxy *p = cls;
-	struct buf *in = *con_cls;
+	struct proxy *p = arg;
 
-	(void)version;
-	if (!in) {
-		in = calloc(1, sizeof(*in));
-		if (!in)
-			return MHD_NO;
-		buf_init(in, MAX_BODY);
-		*con_cls = in;
-		return MHD_YES;
-	}
-	if (*data_size) {
-		if (buf_add(in, data, *data_size) < 0)
-			return MHD_NO;
-		*data_size = 0;
-		return MHD_YES;
-	}
 	if (!strcmp(url, "/__stats"))
 		return serve_stats(p, conn);
 	if (!strcmp(url, "/__control") && !strcmp(method, "POST"))
 		return serve_control(p, conn, in);
 	if (strcmp(method, "POST"))
-		return reply(conn, 405, "text/plain", "POST only", 9, NULL);
+		return httpmini_reply(conn, 405, "text/plain", "POST only", 9,
+				      NULL);
 	return serve_rpc(p, conn, in);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn,
-			 void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	struct buf *in = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (in) {
-		buf_release(in);
-		free(in);
-		*con_cls = NULL;
-	}
 }
 
 /* ---- main ---- */
@@ -1011,9 +961,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct proxy p;
-	struct sockaddr_in sa;
+	struct httpmini http = { on_request, NULL, MAX_BODY };
+	struct httpmini_opts opts = { MHD_USE_THREAD_PER_CONNECTION, 0, 0 };
 	struct MHD_Daemon *d = NULL;
-	const union MHD_DaemonInfo *info;
 	long long port = -1, seed = (long long)time(NULL) ^ getpid();
 	const char *why, *log_path = NULL;
 	char bad[64], *end;
@@ -1104,25 +1054,15 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	sig_init();
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons((uint16_t)port);
 	/* A thread per connection, so that a delayed answer holds up no
 	 * other request. */
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-				     MHD_USE_THREAD_PER_CONNECTION,
-			     0, NULL, NULL, on_request, &p,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &p,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 120U,
-			     MHD_OPTION_END);
+	http.arg = &p;
+	d = httpmini_start(&http, (unsigned)port, &opts);
 	if (!d) {
 		log_error("cannot listen on 127.0.0.1:%lld", port);
 		goto cleanup;
 	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("listening on 127.0.0.1:%u\n", info ? info->port :
+	printf("listening on 127.0.0.1:%u\n", httpmini_port(d) ? httpmini_port(d) :
 						      (unsigned)port);
 	fflush(stdout);
 	while (!sig_stopping()) {
