@@ -152,7 +152,8 @@ $(BUILD)/tests/tools/%.o: tests/tools/%.c
 # them (not tools themselves).
 TOOL_LIB := $(BUILD)/tests/tools/lib
 $(BINDIR)/faultproxy: $(TOOL_LIB)/bodyfault.o $(TOOL_LIB)/bodyfault_test.o \
-	$(TOOL_LIB)/bodylies.o $(TOOL_LIB)/httpmini.o
+	$(TOOL_LIB)/bodylies.o $(TOOL_LIB)/httpmini.o $(TOOL_LIB)/namebits.o \
+	$(TOOL_LIB)/textedit.o
 $(BINDIR)/replaynode: $(TOOL_LIB)/httpmini.o
 
 deps:

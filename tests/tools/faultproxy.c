@@ -72,6 +72,8 @@
 #include "lib/bodyfault.h"
 #include "lib/bodylies.h"
 #include "lib/httpmini.h"
+#include "lib/namebits.h"
+#include "lib/textedit.h"
 
 #include "lib/rng.h"
 #include "banned.h"
@@ -128,11 +130,8 @@ struct elems {
 	size_t n;
 };
 
-/* A replacement of body[off, off+len) by text. */
-struct edit {
-	size_t off, len;
-	char text[80];
-};
+/* The longest text mangle puts in place of a span of the answer. */
+#define EDIT_TEXT_MAX 80
 
 /* ---- helpers ---- */
 
@@ -141,50 +140,6 @@ static void rng_seed(uint64_t *s, uint64_t seed)
 	*s = seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
 	if (!*s)
 		*s = 1;
-}
-
-/* "429,500" -> bits; -1 on an unknown name (named in *bad). */
-static int parse_faults(const char *list, unsigned *out, char *bad,
-			size_t badlen)
-{
-	unsigned bits = 0;
-	const char *p = list;
-
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		int found = 0;
-
-		for (int f = 0; f < F_COUNT && len; f++) {
-			if (strlen(fault_names[f]) == len &&
-			    !strncmp(p, fault_names[f], len)) {
-				bits |= 1u << f;
-				found = 1;
-			}
-		}
-		if (len && !found) {
-			snprintf(bad, badlen, "%.*s", (int)len, p);
-			return -1;
-		}
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	*out = bits;
-	return 0;
-}
-
-static void faults_string(unsigned bits, char *out, size_t outlen)
-{
-	size_t n;
-
-	out[0] = '\0';
-	for (int f = 0; f < F_COUNT; f++) {
-		if (!(bits & (1u << f)))
-			continue;
-		n = strlen(out);
-		snprintf(out + n, outlen - n, "%s%s", n ? "," : "",
-			 fault_names[f]);
-	}
 }
 
 static int calls_have(const struct calls *cs, const char *method)
@@ -308,28 +263,11 @@ static int on_elem_member(void *arg, const struct json_member *m)
 	return 0;
 }
 
-static int edit_cmp(const void *a, const void *b)
+/* Replace body[off, off+len) by text (which must outlive the edit). */
+static void edit_at(struct text_edit *e, const char *text, size_t off,
+		    size_t len)
 {
-	const struct edit *x = a, *y = b;
-
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-/* Apply non-overlapping edits to body into out. */
-static int apply_edits(const struct buf *body, struct edit *ed, size_t ned,
-		       struct buf *out)
-{
-	size_t pos = 0;
-	int rc = 0;
-
-	qsort(ed, ned, sizeof(*ed), edit_cmp);
-	for (size_t i = 0; i < ned; i++) {
-		rc |= buf_add(out, body->data + pos, ed[i].off - pos);
-		rc |= buf_adds(out, ed[i].text);
-		pos = ed[i].off + ed[i].len;
-	}
-	rc |= buf_add(out, body->data + pos, body->len - pos);
-	return rc ? -1 : 0;
+	*e = (struct text_edit){ off, len, text, strlen(text) };
 }
 
 struct block_fields {
@@ -385,7 +323,7 @@ static int claim_block(struct proxy *p, uint64_t n)
  * corrupted before. Returns 1 when an edit was made. */
 static int corrupt_one(struct proxy *p, const struct buf *body,
 		       const struct calls *cs, const struct elems *es,
-		       struct edit *ed)
+		       struct text_edit *ed, char *text)
 {
 	for (size_t i = 0; i < es->n; i++) {
 		const struct elem *e = &es->v[i];
@@ -417,9 +355,8 @@ static int corrupt_one(struct proxy *p, const struct buf *body,
 		pos = (size_t)(b.roots[which] - body->data) + 3 + r2 % 64;
 		c = body->data[pos];
 		nc = c == '0' ? '1' : '0';
-		ed->off = pos;
-		ed->len = 1;
-		snprintf(ed->text, sizeof(ed->text), "%c", nc);
+		snprintf(text, EDIT_TEXT_MAX, "%c", nc);
+		edit_at(ed, text, pos, 1);
 		return 1;
 	}
 	return 0;
@@ -432,9 +369,10 @@ static enum fault mangle(struct proxy *p, enum fault f, const struct calls *cs,
 {
 	struct elems es = { NULL, 0 };
 	struct elems_walk w = { &es, 0 };
-	struct edit *ed = NULL;
+	struct text_edit *ed = NULL;
+	char (*text)[EDIT_TEXT_MAX] = NULL;
 	struct buf out = BUF_INIT;
-	size_t ned = 0;
+	size_t ned = 0, off;
 
 	if (f == F_TRUNCATE) {
 		body->len /= 2;
@@ -446,7 +384,8 @@ static enum fault mangle(struct proxy *p, enum fault f, const struct calls *cs,
 	    json_members(body->data, body->len, on_elem_member, &w, NULL, 0))
 		goto none;
 	ed = calloc(es.n ? es.n : 1, sizeof(*ed));
-	if (!ed)
+	text = calloc(es.n ? es.n : 1, sizeof(*text));
+	if (!ed || !text)
 		goto none;
 	for (size_t i = 0; i < es.n && f != F_CORRUPT; i++) {
 		const struct elem *e = &es.v[i];
@@ -454,17 +393,16 @@ static enum fault mangle(struct proxy *p, enum fault f, const struct calls *cs,
 
 		if (!e->result)
 			continue;
+		off = (size_t)(e->result - body->data);
 		if (f == F_DUPKEY && e->result[0] == '{' &&
 		    !strcmp(method_of(cs, e->id, e->idlen),
 			    "eth_getBlockByNumber")) {
-			ed[ned].off = (size_t)(e->result - body->data) + 1;
-			ed[ned].len = 0;
-			snprintf(ed[ned++].text, sizeof(ed->text),
+			snprintf(text[ned], EDIT_TEXT_MAX,
 				 "\"timestamp\":\"0x1\",\"miner\":\"0x%040d\",", 0);
+			edit_at(&ed[ned], text[ned], off + 1, 0);
+			ned++;
 		} else if (f == F_NULL) {
-			ed[ned].off = (size_t)(e->result - body->data);
-			ed[ned].len = e->resultlen;
-			snprintf(ed[ned++].text, sizeof(ed->text), "null");
+			edit_at(&ed[ned++], "null", off, e->resultlen);
 		} else if (f == F_LAG &&
 			   !strcmp(method_of(cs, e->id, e->idlen),
 				   "eth_blockNumber") &&
@@ -473,23 +411,25 @@ static enum fault mangle(struct proxy *p, enum fault f, const struct calls *cs,
 			lag = 2 + rng_next(&p->rng) % 2;
 			pthread_mutex_unlock(&p->lock);
 			head = head > lag ? head - lag : 0;
-			ed[ned].off = (size_t)(e->result - body->data);
-			ed[ned].len = e->resultlen;
-			snprintf(ed[ned++].text, sizeof(ed->text), "\"0x%llx\"",
+			snprintf(text[ned], EDIT_TEXT_MAX, "\"0x%llx\"",
 				 (unsigned long long)head);
+			edit_at(&ed[ned], text[ned], off, e->resultlen);
+			ned++;
 		}
 	}
 	if (f == F_CORRUPT)
-		ned = (size_t)corrupt_one(p, body, cs, &es, ed);
-	if (!ned || apply_edits(body, ed, ned, &out) < 0)
+		ned = (size_t)corrupt_one(p, body, cs, &es, ed, text[0]);
+	if (!ned || text_edits_apply(body->data, body->len, ed, ned, &out) < 0)
 		goto none;
 	buf_release(body);
 	*body = out;
+	free(text);
 	free(ed);
 	free(es.v);
 	return f;
 none:
 	buf_release(&out);
+	free(text);
 	free(ed);
 	free(es.v);
 	return F_NONE;
@@ -611,7 +551,7 @@ static void gen_settings(struct proxy *p, yajl_gen g)
 {
 	char list[128], rate[32];
 
-	faults_string(p->faults, list, sizeof(list));
+	namebits_join(p->faults, fault_names, F_COUNT, list, sizeof(list));
 	/* %g: 0.3 rather than yajl's 0.29999999999999998890 */
 	snprintf(rate, sizeof(rate), "%g", p->rate);
 	json_gen_key(g, "fault_rate");
@@ -690,7 +630,8 @@ static enum MHD_Result serve_control(struct proxy *p,
 		yajl_tree_free(v);
 		return control_error(conn, "fault_rate must be in [0, 1]");
 	}
-	if (list && parse_faults(list, &bits, bad, sizeof(bad)) < 0) {
+	if (list && namebits_parse(list, fault_names, F_COUNT, &bits, bad,
+				    sizeof(bad)) < 0) {
 		yajl_tree_free(v);
 		return control_error(conn, "unknown fault in faults");
 	}
@@ -712,7 +653,7 @@ static enum MHD_Result serve_control(struct proxy *p,
 		memset(p->count, 0, sizeof(p->count));
 		p->ncorrupted = 0;
 	}
-	faults_string(p->faults, now, sizeof(now));
+	namebits_join(p->faults, fault_names, F_COUNT, now, sizeof(now));
 	snprintf(rate_s, sizeof(rate_s), "%g", p->rate);
 	pthread_mutex_unlock(&p->lock);
 	yajl_tree_free(v);
@@ -998,8 +939,8 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'f':
-			if (parse_faults(optarg, &p.faults, bad,
-					 sizeof(bad)) < 0) {
+			if (namebits_parse(optarg, fault_names, F_COUNT,
+					   &p.faults, bad, sizeof(bad)) < 0) {
 				fprintf(stderr, "faultproxy: --faults: unknown "
 					"fault '%s'\n", bad);
 				return 2;
