@@ -883,7 +883,84 @@ static void usage(FILE *out)
 		"--body-times always\n");
 }
 
-int main(int argc, char **argv)
+/* What the command line sets beside struct proxy's settings. */
+struct args {
+	long long port, seed;
+	const char *log_path;
+};
+
+/* NO_EXIT: go on; else the exit status (help, self-test, misuse). */
+#define NO_EXIT (-1)
+
+static int parse_option(int opt, const char *arg, struct proxy *p,
+			struct args *a)
+{
+	const char *why;
+	char bad[64], *end;
+
+	switch (opt) {
+	case 'B':
+	case 'E':
+	case 'R':
+	case 'T':
+		if (body_lies_option(&p->body, opt == 'B' ? "--body-faults" :
+					       opt == 'E' ? "--body-heights" :
+					       opt == 'R' ? "--body-rate" :
+							    "--body-times",
+				     arg) < 0)
+			return 2;
+		return NO_EXIT;
+	case 'S':
+		return body_fault_self_test(stdout) ? 1 : 0;
+	case 'r':
+		p->rate = strtod(arg, &end);
+		if (end == arg || *end || !(p->rate >= 0) || p->rate > 1) {
+			fprintf(stderr, "faultproxy: --fault-rate '%s': not a "
+				"number in [0, 1]\n", arg);
+			return 2;
+		}
+		return NO_EXIT;
+	case 'f':
+		if (namebits_parse(arg, fault_names, F_COUNT, &p->faults, bad,
+				   sizeof(bad)) < 0) {
+			fprintf(stderr, "faultproxy: --faults: unknown fault "
+				"'%s'\n", bad);
+			return 2;
+		}
+		return NO_EXIT;
+	case 'h':
+		usage(stdout);
+		return 0;
+	case 'H':
+		p->hide = arg;
+		return NO_EXIT;
+	case 'l':
+		if (cfg_parse_int(arg, 0, 65535, &a->port, &why) < 0) {
+			fprintf(stderr, "faultproxy: --listen '%s': %s\n", arg,
+				why);
+			return 2;
+		}
+		return NO_EXIT;
+	case 'L':
+		a->log_path = arg;
+		return NO_EXIT;
+	case 's':
+		if (cfg_parse_int(arg, 0, LLONG_MAX, &a->seed, &why) < 0) {
+			fprintf(stderr, "faultproxy: --seed '%s': %s\n", arg,
+				why);
+			return 2;
+		}
+		return NO_EXIT;
+	case 'u':
+		p->upstream = arg;
+		return NO_EXIT;
+	default:
+		usage(stderr);
+		return 2;
+	}
+}
+
+static int parse_args(int argc, char **argv, struct proxy *p, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "body-faults", required_argument, NULL, 'B' },
@@ -901,121 +978,70 @@ int main(int argc, char **argv)
 		{ "upstream", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct proxy p;
-	struct httpmini http = { on_request, NULL, MAX_BODY };
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+		if ((rc = parse_option(opt, optarg, p, a)) != NO_EXIT)
+			return rc;
+	if (optind < argc || a->port < 0 || !p->upstream) {
+		usage(stderr);
+		return 2;
+	}
+	return NO_EXIT;
+}
+
+/* Serve until SIGINT or SIGTERM; the exit status. */
+static int serve(struct proxy *p, const struct args *a)
+{
+	/* A thread per connection, so that a delayed answer holds up no
+	 * other request. */
+	struct httpmini http = { on_request, p, MAX_BODY };
 	struct httpmini_opts opts = { MHD_USE_THREAD_PER_CONNECTION, 0, 0 };
-	struct MHD_Daemon *d = NULL;
-	long long port = -1, seed = (long long)time(NULL) ^ getpid();
-	const char *why, *log_path = NULL;
-	char bad[64], *end;
-	int opt, status = 1;
+	struct MHD_Daemon *d;
+	struct timespec nap = { 0, 100 * 1000000L };
+
+	if (a->log_path && !(p->log = fopen(a->log_path, "a"))) {
+		log_error_errno("cannot open '%s'", a->log_path);
+		return 1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("cannot initialise libcurl");
+		return 1;
+	}
+	sig_init();
+	d = httpmini_start(&http, (unsigned)a->port, &opts);
+	if (!d) {
+		log_error("cannot listen on 127.0.0.1:%lld", a->port);
+		curl_global_cleanup();
+		return 1;
+	}
+	printf("listening on 127.0.0.1:%u\n",
+	       httpmini_port(d) ? httpmini_port(d) : (unsigned)a->port);
+	fflush(stdout);
+	while (!sig_stopping())
+		nanosleep(&nap, NULL);
+	MHD_stop_daemon(d);
+	curl_global_cleanup();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct proxy p;
+	struct args a = { -1, (long long)time(NULL) ^ getpid(), NULL };
+	int status;
 
 	memset(&p, 0, sizeof(p));
 	body_lies_init(&p.body, 0);
 	p.faults = (1u << F_COUNT) - 1;
 	log_init("faultproxy", LOG_INFO);
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'B':
-		case 'E':
-		case 'R':
-		case 'T':
-			if (body_lies_option(&p.body, opt == 'B' ? "--body-faults" :
-					     opt == 'E' ? "--body-heights" :
-					     opt == 'R' ? "--body-rate" :
-					     "--body-times", optarg) < 0)
-				return 2;
-			break;
-		case 'S':
-			return body_fault_self_test(stdout) ? 1 : 0;
-		case 'r':
-			p.rate = strtod(optarg, &end);
-			if (end == optarg || *end || !(p.rate >= 0) ||
-			    p.rate > 1) {
-				fprintf(stderr, "faultproxy: --fault-rate "
-					"'%s': not a number in [0, 1]\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'f':
-			if (namebits_parse(optarg, fault_names, F_COUNT,
-					   &p.faults, bad, sizeof(bad)) < 0) {
-				fprintf(stderr, "faultproxy: --faults: unknown "
-					"fault '%s'\n", bad);
-				return 2;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'H':
-			p.hide = optarg;
-			break;
-		case 'l':
-			if (cfg_parse_int(optarg, 0, 65535, &port, &why) < 0) {
-				fprintf(stderr,
-					"faultproxy: --listen '%s': %s\n",
-					optarg, why);
-				return 2;
-			}
-			break;
-		case 'L':
-			log_path = optarg;
-			break;
-		case 's':
-			if (cfg_parse_int(optarg, 0, LLONG_MAX, &seed,
-					  &why) < 0) {
-				fprintf(stderr, "faultproxy: --seed '%s': %s\n",
-					optarg, why);
-				return 2;
-			}
-			break;
-		case 'u':
-			p.upstream = optarg;
-			break;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc || port < 0 || !p.upstream) {
-		usage(stderr);
-		return 2;
-	}
-	rng_seed(&p.rng, (uint64_t)seed);
-	body_lies_seed(&p.body, (uint64_t)seed);
 	pthread_mutex_init(&p.lock, NULL);
-	if (log_path && !(p.log = fopen(log_path, "a"))) {
-		log_error_errno("cannot open '%s'", log_path);
-		goto fail;
+	status = parse_args(argc, argv, &p, &a);
+	if (status == NO_EXIT) {
+		rng_seed(&p.rng, (uint64_t)a.seed);
+		body_lies_seed(&p.body, (uint64_t)a.seed);
+		status = serve(&p, &a);
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_error("cannot initialise libcurl");
-		goto fail;
-	}
-	sig_init();
-	/* A thread per connection, so that a delayed answer holds up no
-	 * other request. */
-	http.arg = &p;
-	d = httpmini_start(&http, (unsigned)port, &opts);
-	if (!d) {
-		log_error("cannot listen on 127.0.0.1:%lld", port);
-		goto cleanup;
-	}
-	printf("listening on 127.0.0.1:%u\n", httpmini_port(d) ? httpmini_port(d) :
-						      (unsigned)port);
-	fflush(stdout);
-	while (!sig_stopping()) {
-		struct timespec ts = { 0, 100 * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
-	MHD_stop_daemon(d);
-	status = 0;
-cleanup:
-	curl_global_cleanup();
-fail:
 	if (p.log)
 		fclose(p.log);
 	free(p.corrupted);
