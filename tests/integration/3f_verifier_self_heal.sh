@@ -20,16 +20,12 @@
 new_db >/dev/null
 anvil_start --silent
 for i in $(seq 8); do send_tx "$i"; done
-"$BIN/writer" --db "$DB" --init-schema >/dev/null 2>"$T/init.err" ||
-	fail "writer --init-schema: $(cat "$T/init.err")"
+db_schema
 
 # the lossy writer: follows the verifier's output, but never sees a reorg
 # message nor a block sent for a reorg
 start_lossy_writer() {
-	bg_run "$1" bash -c 'tail -n +1 -F "$1" 2>/dev/null |
-		jq --unbuffered -c "select(.type != \"reorg\" and .reason != \"reorg\")" |
-		exec "$2" --db "$3" --batch 1 --flush-interval 50ms' \
-		_ "$T/$2.out" "$BIN/writer" "$DB"
+	stream_writer "$1" "$2" 'select(.type != "reorg" and .reason != "reorg")'
 }
 db_hash() { psql_q "select '0x' || encode(hash, 'hex') from canonical where number = $1"; }
 # point heights $1 and $2 (or only $1) at the orphans of \$old, in one

@@ -12,47 +12,21 @@
 . "$(dirname "$0")/verifier_lib.sh"
 
 # A private cluster in the foreground, so the test can stop it hard.
-chmod 711 "$T"
-port=$(free_port)
-"$ROOT/scripts/pg" --dir "$T/pg" --port "$port" start >/dev/null 2>"$T/pg.err" ||
-	fail "cannot create the private cluster: $(tail -3 "$T/pg.err")"
-"$ROOT/scripts/pg" --dir "$T/pg" stop 2>/dev/null
-PGDATA_DIR=$(readlink -f "$T/pg/data")
-as_owner() {
-	if [ "$(id -u)" = 0 ]; then
-		runuser -u "$(stat -c %U "$PGDATA_DIR")" -- "$@"
-	else
-		"$@"
-	fi
-}
-pg_up() {
-	if [ "$(id -u)" = 0 ]; then
-		bg_run pg runuser -u "$(stat -c %U "$PGDATA_DIR")" -- /usr/lib/postgresql/15/bin/postgres -D "$PGDATA_DIR"
-	else
-		bg_run pg /usr/lib/postgresql/15/bin/postgres -D "$PGDATA_DIR"
-	fi
-	wait_until 30 "pg_isready -q -h 127.0.0.1 -p $port" "the private cluster"
-}
-pg_up
-DB=postgresql://blockpipe@127.0.0.1:$port/blockpipe
+pg_private
+pg_private_up
 
 anvil_start --silent
 for i in $(seq 5); do send_tx "$i"; done
-"$BIN/writer" --db "$DB" --init-schema >/dev/null 2>"$T/init.err" ||
-	fail "writer --init-schema: $(cat "$T/init.err")"
-start_writer() {
-	bg_run "$1" bash -c 'tail -n +1 -F "$1" 2>/dev/null | exec "$2" --db "$3" --batch 1 --flush-interval 50ms' \
-		_ "$T/$2.out" "$BIN/writer" "$DB"
-}
+db_schema
 now_ms() { date +%s%3N; }
 
 verifier_pipeline a --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
 	-- --rpc "$RPC" --db "$DB" --start-block 0 --audit-interval 1s
-start_writer wa a
+stream_writer wa a
 wait_until 60 db_matches_node "A to write 0..5"
 verifier_pipeline b --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
 	-- --rpc "$RPC" --db "$DB" --start-block 0 --audit-interval 1s --standby
-start_writer wb b
+stream_writer wb b
 wait_until 30 'grep -q "\"msg\":\"standby: another verifier holds the lock" "$T/b.verifier.err" 2>/dev/null' \
 	"B to wait for the lock"
 [ -s "$T/b.out" ] && fail "B emitted while A held the lock"
@@ -63,7 +37,7 @@ wait_until 30 'jq -e -s "map(select(.type == \"block\")) | length > 8" "$T/a.out
 	"A to follow new blocks"
 
 t_stop=$(now_ms)
-as_owner /usr/lib/postgresql/15/bin/pg_ctl -D "$PGDATA_DIR" stop -m immediate >/dev/null 2>&1 ||
+as_pg_owner "$PGBIN/pg_ctl" -D "$PG_PRIVATE_DATA" stop -m immediate >/dev/null 2>&1 ||
 	fail "pg_ctl stop -m immediate failed"
 wait_until 15 'grep -q "no longer holds the advisory lock" "$T/a.verifier.err" 2>/dev/null' \
 	"A to notice the lost lock"
@@ -73,7 +47,7 @@ seen_ms=$(date -d "$t_seen" +%s%3N)
 	fail "A noticed the lost lock $((seen_ms - t_stop)) ms after the stop, want at most 5 s"
 sleep 2
 bg_wait pg >/dev/null 2>&1 || true
-pg_up
+pg_private_up
 t_up=$(now_ms)
 
 # after the restart exactly one of them holds the lock and emits
@@ -114,11 +88,11 @@ wait_until 90 db_matches_node "the database to equal the node"
 bg_kill "$loser.verifier" 2>/dev/null || true
 took() { grep -c 'taken again; window reloaded' "$T/$winner.verifier.err" || true; }
 before=$(took)
-as_owner /usr/lib/postgresql/15/bin/pg_ctl -D "$PGDATA_DIR" stop -m immediate >/dev/null 2>&1 ||
+as_pg_owner "$PGBIN/pg_ctl" -D "$PG_PRIVATE_DATA" stop -m immediate >/dev/null 2>&1 ||
 	fail "pg_ctl stop -m immediate failed (second time)"
 sleep 1
 bg_wait pg >/dev/null 2>&1 || true
-pg_up
+pg_private_up
 wait_until 90 '[ "$(took 2>/dev/null)" -gt "$before" ]' "$winner to take the lock back"
 mine 2
 wait_until 90 db_matches_node "the database to equal the node after the second restart"
