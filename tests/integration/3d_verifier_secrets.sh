@@ -16,14 +16,7 @@ head=$(node_head)
 # heights 4..6 lost: the verifier fetches them itself
 jq -c 'select(.number < 4 or .number > 6)' "$T/in" >"$T/gapped"
 
-port=$(free_port)
-bg_run proxy "$BIN/faultproxy" --listen "$port" --upstream "$RPC" --seed 5 \
-	--fault-rate 0.4 --faults delay,429,500,502,truncate,garbage,drop
-wait_until 10 'grep -q listening "$T/proxy.out"'
-dead=$(free_port)
-printf '%s\n%s\n' "http://127.0.0.1:$dead/SECRET1/" \
-	"http://bp:SECRETPW@127.0.0.1:$port/v3/SECRETKEY?apikey=SECRETQ#SECRETF" >"$T/rpc.url"
-chmod 600 "$T/rpc.url"
+secret_pool 5 0.4 delay,429,500,502,truncate,garbage,drop v3
 mport=$(free_port)
 
 # The input stays open until $T/done, so that the metrics can be read.
@@ -41,44 +34,29 @@ bg_wait verifier || fail "verifier exit status $?"
 cp "$T/verifier.err" "$CHECK/"
 [ "$(jq -c 'select(.reason == "gap") | .number' "$T/verifier.out" | tr '\n' ' ')" = "4 5 6 " ] ||
 	fail "gap blocks: $(jq -c 'select(.reason == "gap") | .number' "$T/verifier.out" | tr '\n' ' ')"
-[ "$(curl -s "http://127.0.0.1:$port/__stats" | jq .injected)" -gt 0 ] || fail "no fault injected"
-must_have "$CHECK/verifier.err" "\"node\":\"#1 http://127.0.0.1:$dead\"" "the dead node's warnings"
-must_have "$CHECK/verifier.metrics" "^rpc_node_up\{node=\"#2 http://127.0.0.1:$port\"\} " "rpc_node_up"
-must_have "$CHECK/verifier.health" '^ok$' "/health"
+proxy_injected
+pool_named verifier
 
 # From BLOCKPIPE_RPC_URL_FILE, and as a flag: ps shows no key.
-secret_flag="http://bp:SECRETPW@127.0.0.1:$port/v3/SECRETKEY?apikey=SECRETQ"
 BLOCKPIPE_RPC_URL_FILE=$T/rpc.url bg_run envfile bash -c 'exec "$@" < <(sleep 30)' _ \
 	"$BIN/verifier" --metrics-addr "127.0.0.1:0"
-bg_run flag bash -c 'exec "$@" < <(sleep 30)' _ "$BIN/verifier" --rpc "$secret_flag" \
+bg_run flag bash -c 'exec "$@" < <(sleep 30)' _ "$BIN/verifier" --rpc "$SECRET_FLAG" \
 	--metrics-addr "127.0.0.1:0"
 wait_until 30 'grep -q "serving metrics" "$T/envfile.err" && grep -q "serving metrics" "$T/flag.err"' \
 	"the two verifiers to start"
-cmdline_of "$(bg_pid envfile)" >"$CHECK/envfile.cmdline"
-cmdline_of "$(bg_pid flag)" >"$CHECK/flag.cmdline"
-must_have "$CHECK/flag.cmdline" "--rpc http://127.0.0.1:$port" "the flag, redacted in argv"
-bg_kill envfile
-bg_kill flag
-cp "$T/envfile.err" "$CHECK/"
-cp "$T/flag.err" "$CHECK/"
+argv_checked
 
 # Configuration errors, --check-config, a database that is not there.
-V=$BIN/verifier
-n=0
-for args in "--rpc ftp://u:SECRETPW@127.0.0.1/SECRETKEY" \
+cfg_runs "$BIN/verifier" "--rpc ftp://u:SECRETPW@127.0.0.1/SECRETKEY" \
 	"--rpc http://127.0.0.1:1/v2/SECRETKEY,http:/SECRET2 --check-config" \
 	"--rpc http://127.0.0.1:1/v2/SECRETKEY --check-config" \
 	"--rpc-file $T/rpc.url --rpc http://h/SECRETKEY" \
-	"--rpc $secret_flag --db postgresql://u:SECRETDB@127.0.0.1:$dead/x?password=SECRETQ --start-block 0"; do
-	n=$((n + 1))
-	# shellcheck disable=SC2086 # word splitting wanted
-	timeout 5 "$V" $args </dev/null >"$CHECK/cfg$n.out" 2>"$CHECK/cfg$n.err" || true
-done
+	"--rpc $SECRET_FLAG --db postgresql://u:SECRETDB@127.0.0.1:$DEAD_PORT/x?password=SECRETQ --start-block 0"
 must_have "$CHECK/cfg1.err" "invalid --rpc URL 'ftp://127.0.0.1'" "a bad URL's error"
 must_have "$CHECK/cfg2.err" "invalid --rpc URL 'http:'" "a bad second URL"
 must_have "$CHECK/cfg3.out" '^configuration OK$' "--check-config"
 must_have "$CHECK/cfg4.err" "exclude each other" "--rpc and --rpc-file"
-must_have "$CHECK/cfg5.err" "127.0.0.1:$dead" "the DSN's error"
+must_have "$CHECK/cfg5.err" "127.0.0.1:$DEAD_PORT" "the DSN's error"
 
 no_secret
 pass
