@@ -892,10 +892,21 @@ struct args {
 /* NO_EXIT: go on; else the exit status (help, self-test, misuse). */
 #define NO_EXIT (-1)
 
+/* A number in [0, max] for option opt: NO_EXIT, or 2 with a line. */
+static int int_option(const char *opt, const char *arg, long long max,
+		      long long *out)
+{
+	const char *why;
+
+	if (cfg_parse_int(arg, 0, max, out, &why) == 0)
+		return NO_EXIT;
+	fprintf(stderr, "faultproxy: %s '%s': %s\n", opt, arg, why);
+	return 2;
+}
+
 static int parse_option(int opt, const char *arg, struct proxy *p,
 			struct args *a)
 {
-	const char *why;
 	char bad[64], *end;
 
 	switch (opt) {
@@ -935,22 +946,12 @@ static int parse_option(int opt, const char *arg, struct proxy *p,
 		p->hide = arg;
 		return NO_EXIT;
 	case 'l':
-		if (cfg_parse_int(arg, 0, 65535, &a->port, &why) < 0) {
-			fprintf(stderr, "faultproxy: --listen '%s': %s\n", arg,
-				why);
-			return 2;
-		}
-		return NO_EXIT;
+		return int_option("--listen", arg, 65535, &a->port);
 	case 'L':
 		a->log_path = arg;
 		return NO_EXIT;
 	case 's':
-		if (cfg_parse_int(arg, 0, LLONG_MAX, &a->seed, &why) < 0) {
-			fprintf(stderr, "faultproxy: --seed '%s': %s\n", arg,
-				why);
-			return 2;
-		}
-		return NO_EXIT;
+		return int_option("--seed", arg, LLONG_MAX, &a->seed);
 	case 'u':
 		p->upstream = arg;
 		return NO_EXIT;
