@@ -375,6 +375,7 @@ proxy_start() {
 	bg_run "$name" "$BIN/faultproxy" --listen 0 --upstream "${RPC:?proxy_start: RPC is not set}" "$@"
 	wait_until 30 'grep -q "listening on" "$T/'"$name"'.out"' "faultproxy $name to listen"
 	PROXY_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$name.out" | head -n 1)
+	# shellcheck disable=SC2034 # for the tests
 	PROXY=http://127.0.0.1:$PROXY_PORT
 }
 

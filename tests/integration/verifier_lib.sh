@@ -28,6 +28,7 @@
 #                             (--batch 1), only the messages JQ_FILTER selects
 #                             when given (e.g. a writer that loses reorgs)
 
+# shellcheck disable=SC2034 # for the tests
 AWK_UNBUF=
 awk -W version 2>&1 | grep -q mawk && AWK_UNBUF="-W interactive"
 
