@@ -42,6 +42,9 @@
 #   traffic_blocks N [ARGS]   N blocks, each with a few txs and logs
 #                             (scripts/devnet traffic; ARGS e.g. --tx-per-block 5)
 #   PING_TOPIC                topic0 of the logs that traffic makes
+#   need_node_clients         the Node.js clients of tests/node (ws, viem,
+#                             ethers...), installed by scripts/deps
+#                             --node-clients when missing
 #   pg_ensure                 the one suite cluster; sets PG_BASE (a DSN
 #                             without database): $BLOCKPIPE_TEST_PG if set, else
 #                             scripts/pg --dir var/test-pg --port 5439
@@ -377,6 +380,12 @@ proxy_start() {
 	PROXY_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$name.out" | head -n 1)
 	# shellcheck disable=SC2034 # for the tests
 	PROXY=http://127.0.0.1:$PROXY_PORT
+}
+
+need_node_clients() {
+	[ -d "$ROOT/tests/node/node_modules/ws" ] && [ -d "$ROOT/tests/node/node_modules/viem" ] ||
+		"$ROOT/scripts/deps" --node-clients >&2 ||
+		fail "cannot install the Node.js clients (scripts/deps --node-clients)"
 }
 
 traffic_blocks() {

@@ -33,15 +33,10 @@ BK_FIELDS="transactionsRoot receiptsRoot logsBloom withdrawalsRoot tx_hash from
 	contractAddress effectiveGasPrice gasUsed unknown_type malformed duplicate_key"
 declare -A BK_METRICS=()
 
-bk_need_node_clients() {
-	[ -d "$ROOT/tests/node/node_modules/viem" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
-		fail "cannot install the Node.js clients (scripts/deps --node-clients)"
-}
-
 bk_chain() {
 	local fork=$1
 	shift
-	bk_need_node_clients
+	need_node_clients
 	anvil_start --silent --hardfork "$fork"
 	node "$ROOT/tests/node/body_kinds.mjs" --rpc "$RPC" --hardfork "$fork" "$@" \
 		>"$T/kinds.$fork.json" 2>"$T/kinds.$fork.err" ||
