@@ -71,8 +71,10 @@
 
 #include "lib/bodyfault.h"
 #include "lib/bodylies.h"
+#include "lib/grow.h"
 #include "lib/httpmini.h"
 #include "lib/namebits.h"
+#include "lib/rpcspans.h"
 #include "lib/textedit.h"
 
 #include "lib/rng.h"
@@ -105,31 +107,6 @@ struct proxy {
 	struct body_lies body; /* lib/bodylies.h, its own lock */
 };
 
-/* One call of a request: its raw id and its method. */
-struct call {
-	char id[40];
-	char method[64];
-	uint64_t number; /* params of a block call, when has_number */
-	int has_number, full;
-};
-
-struct calls {
-	struct call *v;
-	size_t n;
-	int batch;
-};
-
-/* One element of an answer: raw spans into the upstream body. */
-struct elem {
-	const char *id, *result;
-	size_t idlen, resultlen;
-};
-
-struct elems {
-	struct elem *v;
-	size_t n;
-};
-
 /* The longest text mangle puts in place of a span of the answer. */
 #define EDIT_TEXT_MAX 80
 
@@ -142,126 +119,7 @@ static void rng_seed(uint64_t *s, uint64_t seed)
 		*s = 1;
 }
 
-static int calls_have(const struct calls *cs, const char *method)
-{
-	for (size_t i = 0; i < cs->n; i++)
-		if (!strcmp(cs->v[i].method, method))
-			return 1;
-	return 0;
-}
-
-/* The call with this raw id, or NULL. */
-static const struct call *call_of(const struct calls *cs, const char *id,
-				  size_t idlen)
-{
-	for (size_t i = 0; i < cs->n; i++)
-		if (id && strlen(cs->v[i].id) == idlen &&
-		    !memcmp(cs->v[i].id, id, idlen))
-			return &cs->v[i];
-	return NULL;
-}
-
-/* The method of the call with this raw id, or "". */
-static const char *method_of(const struct calls *cs, const char *id,
-			     size_t idlen)
-{
-	const struct call *c = call_of(cs, id, idlen);
-
-	return c ? c->method : "";
-}
-
-static int grow(void **v, size_t n, size_t *cap, size_t size)
-{
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	p = realloc(*v, (*cap ? *cap * 2 : 16) * size);
-	if (!p)
-		return -1;
-	*v = p;
-	*cap = *cap ? *cap * 2 : 16;
-	return 0;
-}
-
-/* ---- reading the request ---- */
-
-struct calls_walk {
-	struct calls *cs;
-	size_t cap;
-};
-
-static int on_call_member(void *arg, const struct json_member *m)
-{
-	struct calls_walk *w = arg;
-	struct calls *cs = w->cs;
-	struct call *c;
-
-	if (!m->key)
-		return 0;
-	while (cs->n <= m->index) {
-		if (grow((void **)&cs->v, cs->n, &w->cap, sizeof(*cs->v)) < 0)
-			return 1;
-		memset(&cs->v[cs->n++], 0, sizeof(*cs->v));
-	}
-	c = &cs->v[m->index];
-	if (m->keylen == 2 && !memcmp(m->key, "id", 2)) {
-		snprintf(c->id, sizeof(c->id), "%.*s", (int)m->vallen, m->val);
-	} else if (m->keylen == 6 && !memcmp(m->key, "method", 6) &&
-		   m->vallen >= 2 && m->val[0] == '"') {
-		snprintf(c->method, sizeof(c->method), "%.*s",
-			 (int)(m->vallen - 2), m->val + 1);
-	} else if (m->keylen == 6 && !memcmp(m->key, "params", 6)) {
-		c->has_number = body_params(m->val, m->vallen, &c->number,
-					    &c->full) == 0;
-	}
-	return 0;
-}
-
-/* Not JSON-RPC at all is fine: the upstream will say so. */
-static void read_calls(const struct buf *in, struct calls *cs)
-{
-	struct calls_walk w = { cs, 0 };
-	size_t i = 0;
-
-	while (i < in->len && (in->data[i] == ' ' || in->data[i] == '\n' ||
-			       in->data[i] == '\r' || in->data[i] == '\t'))
-		i++;
-	cs->batch = i < in->len && in->data[i] == '[';
-	if (in->len)
-		json_members(in->data, in->len, on_call_member, &w, NULL, 0);
-}
-
 /* ---- editing the answer ---- */
-
-struct elems_walk {
-	struct elems *es;
-	size_t cap;
-};
-
-static int on_elem_member(void *arg, const struct json_member *m)
-{
-	struct elems_walk *w = arg;
-	struct elems *es = w->es;
-	struct elem *e;
-
-	if (!m->key)
-		return 0;
-	while (es->n <= m->index) {
-		if (grow((void **)&es->v, es->n, &w->cap, sizeof(*es->v)) < 0)
-			return 1;
-		memset(&es->v[es->n++], 0, sizeof(*es->v));
-	}
-	e = &es->v[m->index];
-	if (m->keylen == 2 && !memcmp(m->key, "id", 2)) {
-		e->id = m->val;
-		e->idlen = m->vallen;
-	} else if (m->keylen == 6 && !memcmp(m->key, "result", 6)) {
-		e->result = m->val;
-		e->resultlen = m->vallen;
-	}
-	return 0;
-}
 
 /* Replace body[off, off+len) by text (which must outlive the edit). */
 static void edit_at(struct text_edit *e, const char *text, size_t off,
@@ -293,17 +151,6 @@ static int on_block_member(void *arg, const struct json_member *m)
 		b->rootlens[1] = m->vallen;
 	}
 	return 0;
-}
-
-static int hex_span_u64(const char *v, size_t len, uint64_t *out)
-{
-	char tmp[40];
-
-	if (len < 3 || len >= sizeof(tmp) || v[0] != '"' || v[len - 1] != '"')
-		return -1;
-	memcpy(tmp, v + 1, len - 2);
-	tmp[len - 2] = '\0';
-	return json_hex_u64(tmp, out);
 }
 
 /* Under p->lock: claim block number n for corruption, once. */
@@ -368,7 +215,6 @@ static enum fault mangle(struct proxy *p, enum fault f, const struct calls *cs,
 			 struct buf *body)
 {
 	struct elems es = { NULL, 0 };
-	struct elems_walk w = { &es, 0 };
 	struct text_edit *ed = NULL;
 	char (*text)[EDIT_TEXT_MAX] = NULL;
 	struct buf out = BUF_INIT;
@@ -380,8 +226,7 @@ static enum fault mangle(struct proxy *p, enum fault f, const struct calls *cs,
 			body->data[body->len] = '\0';
 		return f;
 	}
-	if (!body->len ||
-	    json_members(body->data, body->len, on_elem_member, &w, NULL, 0))
+	if (!body->len || read_elems(body, &es))
 		goto none;
 	ed = calloc(es.n ? es.n : 1, sizeof(*ed));
 	text = calloc(es.n ? es.n : 1, sizeof(*text));
@@ -443,13 +288,12 @@ static int body_mangle(struct proxy *p, const struct calls *cs,
 		       struct buf *body, char *names, size_t nameslen)
 {
 	struct elems es = { NULL, 0 };
-	struct elems_walk w = { &es, 0 };
 	struct body_elem *el = NULL;
 	int rc = 0;
 
 	names[0] = '\0';
 	if (!body->len || !calls_have(cs, "eth_getBlockByNumber") ||
-	    json_members(body->data, body->len, on_elem_member, &w, NULL, 0))
+	    read_elems(body, &es))
 		goto out;
 	el = calloc(es.n + 1, sizeof(*el));
 	if (!el)

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "log.h"
 
+#include "grow.h"
 #include "namebits.h"
 #include "rng.h"
 #include "textedit.h"
@@ -264,20 +265,12 @@ static int height_chosen(const struct body_cfg *b, uint64_t h)
  * first use), or NULL when out of memory. */
 static unsigned long long *told_at(struct body_lies *bl, uint64_t h)
 {
-	struct body_told *v;
-	size_t cap;
-
 	for (size_t i = 0; i < bl->ntold; i++)
 		if (bl->told[i].height == h)
 			return &bl->told[i].n;
-	if (bl->ntold == bl->captold) {
-		cap = bl->captold ? bl->captold * 2 : 16;
-		v = realloc(bl->told, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		bl->told = v;
-		bl->captold = cap;
-	}
+	if (grow((void **)&bl->told, bl->ntold, &bl->captold,
+		 sizeof(*bl->told)) < 0)
+		return NULL;
 	bl->told[bl->ntold] = (struct body_told){ h, 0 };
 	return &bl->told[bl->ntold++].n;
 }
