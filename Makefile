@@ -153,7 +153,8 @@ $(BUILD)/tests/tools/%.o: tests/tools/%.c
 TOOL_LIB := $(BUILD)/tests/tools/lib
 $(BINDIR)/faultproxy: $(TOOL_LIB)/bodyfault.o $(TOOL_LIB)/bodyfault_test.o \
 	$(TOOL_LIB)/bodylies.o $(TOOL_LIB)/httpmini.o $(TOOL_LIB)/namebits.o \
-	$(TOOL_LIB)/rpcspans.o $(TOOL_LIB)/textedit.o
+	$(TOOL_LIB)/proxy_control.o $(TOOL_LIB)/proxy_mangle.o $(TOOL_LIB)/rpcspans.o \
+	$(TOOL_LIB)/textedit.o
 $(BINDIR)/replaynode: $(TOOL_LIB)/httpmini.o
 # check_rpc's fake node is a test server too
 $(BUILD)/tests/check_rpc: $(TOOL_LIB)/httpmini.o

@@ -71,247 +71,13 @@
 
 #include "lib/bodyfault.h"
 #include "lib/bodylies.h"
-#include "lib/grow.h"
 #include "lib/httpmini.h"
 #include "lib/namebits.h"
-#include "lib/rpcspans.h"
-#include "lib/textedit.h"
-
+#include "lib/proxy.h"
 #include "lib/rng.h"
+#include "lib/rpcspans.h"
+
 #include "banned.h"
-
-enum fault {
-	F_DELAY, F_429, F_500, F_502, F_TRUNCATE, F_NULL, F_GARBAGE, F_DROP,
-	F_CORRUPT, F_LAG, F_DUPKEY, F_COUNT, F_NONE = F_COUNT,
-};
-
-static const char *const fault_names[F_COUNT] = {
-	"delay", "429", "500", "502", "truncate", "null", "garbage", "drop",
-	"corrupt", "lag", "dupkey",
-};
-
-#define MAX_BODY ((size_t)256 << 20)
-
-struct proxy {
-	const char *upstream;
-	const char *hide;      /* --hide-method: a method the node "lacks" */
-	FILE *log;
-	pthread_mutex_t lock;  /* guards everything below */
-	uint64_t rng;
-	double rate;
-	unsigned faults;       /* one bit per enum fault */
-	unsigned long long requests, forwarded, upstream_errors, injected;
-	unsigned long long count[F_COUNT];
-	uint64_t *corrupted;   /* block numbers corrupted once already */
-	size_t ncorrupted, capcorrupted;
-	struct body_lies body; /* lib/bodylies.h, its own lock */
-};
-
-/* The longest text mangle puts in place of a span of the answer. */
-#define EDIT_TEXT_MAX 80
-
-/* ---- helpers ---- */
-
-static void rng_seed(uint64_t *s, uint64_t seed)
-{
-	*s = seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
-	if (!*s)
-		*s = 1;
-}
-
-/* ---- editing the answer ---- */
-
-/* Replace body[off, off+len) by text (which must outlive the edit). */
-static void edit_at(struct text_edit *e, const char *text, size_t off,
-		    size_t len)
-{
-	*e = (struct text_edit){ off, len, text, strlen(text) };
-}
-
-struct block_fields {
-	const char *number, *roots[2];
-	size_t numberlen, rootlens[2];
-};
-
-static int on_block_member(void *arg, const struct json_member *m)
-{
-	struct block_fields *b = arg;
-
-	if (!m->key)
-		return 0;
-	if (m->keylen == 6 && !memcmp(m->key, "number", 6)) {
-		b->number = m->val;
-		b->numberlen = m->vallen;
-	} else if (m->keylen == 9 && !memcmp(m->key, "stateRoot", 9)) {
-		b->roots[0] = m->val;
-		b->rootlens[0] = m->vallen;
-	} else if (m->keylen == 16 &&
-		   !memcmp(m->key, "transactionsRoot", 16)) {
-		b->roots[1] = m->val;
-		b->rootlens[1] = m->vallen;
-	}
-	return 0;
-}
-
-/* Under p->lock: claim block number n for corruption, once. */
-static int claim_block(struct proxy *p, uint64_t n)
-{
-	for (size_t i = 0; i < p->ncorrupted; i++)
-		if (p->corrupted[i] == n)
-			return 0;
-	if (grow((void **)&p->corrupted, p->ncorrupted, &p->capcorrupted,
-		 sizeof(*p->corrupted)) < 0)
-		return 0;
-	p->corrupted[p->ncorrupted++] = n;
-	return 1;
-}
-
-/* Flip one hex digit of a root in the first block of the answer not
- * corrupted before. Returns 1 when an edit was made. */
-static int corrupt_one(struct proxy *p, const struct buf *body,
-		       const struct calls *cs, const struct elems *es,
-		       struct text_edit *ed, char *text)
-{
-	for (size_t i = 0; i < es->n; i++) {
-		const struct elem *e = &es->v[i];
-		struct block_fields b = { 0 };
-		uint64_t number, r1, r2;
-		int which, claimed;
-		size_t pos;
-		char c, nc;
-
-		if (!e->result || e->result[0] != '{' ||
-		    strcmp(method_of(cs, e->id, e->idlen),
-			   "eth_getBlockByNumber"))
-			continue;
-		if (json_members(e->result, e->resultlen, on_block_member, &b,
-				 NULL, 0) != 0 ||
-		    hex_span_u64(b.number, b.numberlen, &number) < 0)
-			continue;
-		pthread_mutex_lock(&p->lock);
-		r1 = rng_next(&p->rng);
-		r2 = rng_next(&p->rng);
-		claimed = claim_block(p, number);
-		pthread_mutex_unlock(&p->lock);
-		if (!claimed)
-			continue;
-		which = b.roots[r1 & 1] ? (int)(r1 & 1) : !(r1 & 1);
-		/* "0x" + 64 digits inside quotes. */
-		if (!b.roots[which] || b.rootlens[which] != 68)
-			continue;
-		pos = (size_t)(b.roots[which] - body->data) + 3 + r2 % 64;
-		c = body->data[pos];
-		nc = c == '0' ? '1' : '0';
-		snprintf(text, EDIT_TEXT_MAX, "%c", nc);
-		edit_at(ed, text, pos, 1);
-		return 1;
-	}
-	return 0;
-}
-
-/* Apply a fault that acts on the upstream answer. Returns the fault
- * actually applied (F_NONE when it did not fit this answer). */
-static enum fault mangle(struct proxy *p, enum fault f, const struct calls *cs,
-			 struct buf *body)
-{
-	struct elems es = { NULL, 0 };
-	struct text_edit *ed = NULL;
-	char (*text)[EDIT_TEXT_MAX] = NULL;
-	struct buf out = BUF_INIT;
-	size_t ned = 0, off;
-
-	if (f == F_TRUNCATE) {
-		body->len /= 2;
-		if (body->data)
-			body->data[body->len] = '\0';
-		return f;
-	}
-	if (!body->len || read_elems(body, &es))
-		goto none;
-	ed = calloc(es.n ? es.n : 1, sizeof(*ed));
-	text = calloc(es.n ? es.n : 1, sizeof(*text));
-	if (!ed || !text)
-		goto none;
-	for (size_t i = 0; i < es.n && f != F_CORRUPT; i++) {
-		const struct elem *e = &es.v[i];
-		uint64_t head, lag;
-
-		if (!e->result)
-			continue;
-		off = (size_t)(e->result - body->data);
-		if (f == F_DUPKEY && e->result[0] == '{' &&
-		    !strcmp(method_of(cs, e->id, e->idlen),
-			    "eth_getBlockByNumber")) {
-			snprintf(text[ned], EDIT_TEXT_MAX,
-				 "\"timestamp\":\"0x1\",\"miner\":\"0x%040d\",", 0);
-			edit_at(&ed[ned], text[ned], off + 1, 0);
-			ned++;
-		} else if (f == F_NULL) {
-			edit_at(&ed[ned++], "null", off, e->resultlen);
-		} else if (f == F_LAG &&
-			   !strcmp(method_of(cs, e->id, e->idlen),
-				   "eth_blockNumber") &&
-			   hex_span_u64(e->result, e->resultlen, &head) == 0) {
-			pthread_mutex_lock(&p->lock);
-			lag = 2 + rng_next(&p->rng) % 2;
-			pthread_mutex_unlock(&p->lock);
-			head = head > lag ? head - lag : 0;
-			snprintf(text[ned], EDIT_TEXT_MAX, "\"0x%llx\"",
-				 (unsigned long long)head);
-			edit_at(&ed[ned], text[ned], off, e->resultlen);
-			ned++;
-		}
-	}
-	if (f == F_CORRUPT)
-		ned = (size_t)corrupt_one(p, body, cs, &es, ed, text[0]);
-	if (!ned || text_edits_apply(body->data, body->len, ed, ned, &out) < 0)
-		goto none;
-	buf_release(body);
-	*body = out;
-	free(text);
-	free(ed);
-	free(es.v);
-	return f;
-none:
-	buf_release(&out);
-	free(text);
-	free(ed);
-	free(es.v);
-	return F_NONE;
-}
-
-/* ---- body faults ---- */
-
-/* Tell the body lies due in this answer (lib/bodylies.h). Returns 1 when
- * one was, with their names in names. */
-static int body_mangle(struct proxy *p, const struct calls *cs,
-		       struct buf *body, char *names, size_t nameslen)
-{
-	struct elems es = { NULL, 0 };
-	struct body_elem *el = NULL;
-	int rc = 0;
-
-	names[0] = '\0';
-	if (!body->len || !calls_have(cs, "eth_getBlockByNumber") ||
-	    read_elems(body, &es))
-		goto out;
-	el = calloc(es.n + 1, sizeof(*el));
-	if (!el)
-		goto out;
-	for (size_t i = 0; i < es.n; i++) {
-		const struct call *c = call_of(cs, es.v[i].id, es.v[i].idlen);
-
-		el[i] = (struct body_elem){ c ? c->method : "",
-					    c ? c->number : 0,
-					    c && c->has_number, c && c->full,
-					    es.v[i].result, es.v[i].resultlen };
-	}
-	rc = body_lies_tell(&p->body, body, el, es.n, names, nameslen);
-out:
-	free(el);
-	free(es.v);
-	return rc;
-}
 
 /* ---- upstream ---- */
 
@@ -376,145 +142,6 @@ static int forward(const struct proxy *p, const struct buf *in,
 }
 
 /* ---- answers ---- */
-
-static enum MHD_Result reply_gen(struct MHD_Connection *conn,
-				 unsigned status, yajl_gen g)
-{
-	const unsigned char *out;
-	size_t len;
-	enum MHD_Result rc = MHD_NO;
-
-	if (yajl_gen_get_buf(g, &out, &len) == yajl_gen_status_ok)
-		rc = httpmini_reply(conn, status, "application/json",
-				    (const char *)out, len, NULL);
-	yajl_gen_free(g);
-	return rc;
-}
-
-static void gen_settings(struct proxy *p, yajl_gen g)
-{
-	char list[128], rate[32];
-
-	namebits_join(p->faults, fault_names, F_COUNT, list, sizeof(list));
-	/* %g: 0.3 rather than yajl's 0.29999999999999998890 */
-	snprintf(rate, sizeof(rate), "%g", p->rate);
-	json_gen_key(g, "fault_rate");
-	json_gen_raw(g, rate, strlen(rate));
-	json_gen_key(g, "enabled");
-	json_gen_cstr(g, list);
-	body_lies_gen_settings(&p->body, g);
-}
-
-static enum MHD_Result serve_stats(struct proxy *p,
-				   struct MHD_Connection *conn)
-{
-	yajl_gen g = json_gen_new();
-
-	if (!g)
-		return MHD_NO;
-	pthread_mutex_lock(&p->lock);
-	yajl_gen_map_open(g);
-	json_gen_key(g, "requests");
-	json_gen_u64(g, p->requests);
-	json_gen_key(g, "forwarded");
-	json_gen_u64(g, p->forwarded);
-	json_gen_key(g, "upstream_errors");
-	json_gen_u64(g, p->upstream_errors);
-	json_gen_key(g, "injected");
-	json_gen_u64(g, p->injected);
-	json_gen_key(g, "faults");
-	yajl_gen_map_open(g);
-	for (int f = 0; f < F_COUNT; f++) {
-		json_gen_key(g, fault_names[f]);
-		json_gen_u64(g, p->count[f]);
-	}
-	yajl_gen_map_close(g);
-	body_lies_gen_stats(&p->body, g);
-	gen_settings(p, g);
-	yajl_gen_map_close(g);
-	pthread_mutex_unlock(&p->lock);
-	return reply_gen(conn, 200, g);
-}
-
-static enum MHD_Result control_error(struct MHD_Connection *conn,
-				     const char *msg)
-{
-	yajl_gen g = json_gen_new();
-
-	if (!g)
-		return MHD_NO;
-	yajl_gen_map_open(g);
-	json_gen_key(g, "error");
-	json_gen_cstr(g, msg);
-	yajl_gen_map_close(g);
-	return reply_gen(conn, 400, g);
-}
-
-static enum MHD_Result serve_control(struct proxy *p,
-				     struct MHD_Connection *conn,
-				     const struct buf *in)
-{
-	char err[200], bad[64], now[128], body[160], rate_s[32];
-	yajl_val v, rate, seed;
-	const char *list, *why;
-	unsigned bits = 0;
-	yajl_gen g;
-
-	v = json_parse(in->data ? in->data : "", err, sizeof(err));
-	if (!v || !YAJL_IS_OBJECT(v)) {
-		if (v)
-			yajl_tree_free(v);
-		return control_error(conn, "body is not a JSON object");
-	}
-	rate = json_get(v, "fault_rate");
-	list = json_get_str(v, "faults");
-	seed = json_get(v, "seed");
-	if (rate && (!YAJL_IS_NUMBER(rate) || YAJL_GET_DOUBLE(rate) < 0 ||
-		     YAJL_GET_DOUBLE(rate) > 1)) {
-		yajl_tree_free(v);
-		return control_error(conn, "fault_rate must be in [0, 1]");
-	}
-	if (list && namebits_parse(list, fault_names, F_COUNT, &bits, bad,
-				    sizeof(bad)) < 0) {
-		yajl_tree_free(v);
-		return control_error(conn, "unknown fault in faults");
-	}
-	/* the body settings are checked and applied first: all or nothing */
-	if ((why = body_lies_control(&p->body, v)) != NULL) {
-		yajl_tree_free(v);
-		return control_error(conn, why);
-	}
-	pthread_mutex_lock(&p->lock);
-	if (rate)
-		p->rate = YAJL_GET_DOUBLE(rate);
-	if (list)
-		p->faults = bits;
-	if (seed && YAJL_IS_INTEGER(seed))
-		rng_seed(&p->rng, (uint64_t)YAJL_GET_INTEGER(seed));
-	if (json_get_bool(v, "reset_stats", 0)) {
-		p->requests = p->forwarded = p->upstream_errors = 0;
-		p->injected = 0;
-		memset(p->count, 0, sizeof(p->count));
-		p->ncorrupted = 0;
-	}
-	namebits_join(p->faults, fault_names, F_COUNT, now, sizeof(now));
-	snprintf(rate_s, sizeof(rate_s), "%g", p->rate);
-	pthread_mutex_unlock(&p->lock);
-	yajl_tree_free(v);
-	body_lies_kinds(&p->body, body, sizeof(body));
-	log_at(LOG_INFO, LOGF(LF_S("fault_rate", rate_s), LF_S("faults", now),
-			      LF_S("body_faults", body)),
-	       "settings changed");
-	g = json_gen_new();
-	if (!g)
-		return MHD_NO;
-	yajl_gen_map_open(g);
-	pthread_mutex_lock(&p->lock);
-	gen_settings(p, g);
-	pthread_mutex_unlock(&p->lock);
-	yajl_gen_map_close(g);
-	return reply_gen(conn, 200, g);
-}
 
 /* Draw the fault for a request, among those that apply to it. */
 static enum fault draw_fault(struct proxy *p, const struct calls *cs,
@@ -650,10 +277,10 @@ static enum MHD_Result serve_rpc(struct proxy *p, struct MHD_Connection *conn,
 	pthread_mutex_unlock(&p->lock);
 	if (f == F_TRUNCATE || f == F_NULL || f == F_CORRUPT || f == F_LAG ||
 	    f == F_DUPKEY)
-		f = mangle(p, f, &cs, &out);
+		f = proxy_mangle(p, f, &cs, &out);
 	/* a body lie only in an answer that is otherwise the node's */
 	if ((f == F_NONE || f == F_DELAY) && upstream_status == 200)
-		body_mangle(p, &cs, &out, lies, sizeof(lies));
+		proxy_body_mangle(p, &cs, &out, lies, sizeof(lies));
 	status = upstream_status > 0 ? (unsigned)upstream_status : 502;
 	rc = httpmini_reply(conn, status, "application/json",
 			    out.data ? out.data : "", out.len, NULL);
@@ -672,9 +299,9 @@ static enum MHD_Result on_request(void *arg, struct MHD_Connection *conn,
 	struct proxy *p = arg;
 
 	if (!strcmp(url, "/__stats"))
-		return serve_stats(p, conn);
+		return proxy_serve_stats(p, conn);
 	if (!strcmp(url, "/__control") && !strcmp(method, "POST"))
-		return serve_control(p, conn, in);
+		return proxy_serve_control(p, conn, in);
 	if (strcmp(method, "POST"))
 		return httpmini_reply(conn, 405, "text/plain", "POST only", 9,
 				      NULL);
@@ -883,7 +510,7 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&p.lock, NULL);
 	status = parse_args(argc, argv, &p, &a);
 	if (status == NO_EXIT) {
-		rng_seed(&p.rng, (uint64_t)a.seed);
+		proxy_seed(&p.rng, (uint64_t)a.seed);
 		body_lies_seed(&p.body, (uint64_t)a.seed);
 		status = serve(&p, &a);
 	}

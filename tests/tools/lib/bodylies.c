@@ -204,12 +204,7 @@ void body_lies_gen_stats(struct body_lies *bl, yajl_gen g)
 
 	pthread_mutex_lock(&bl->lock);
 	json_gen_key(g, "body");
-	yajl_gen_map_open(g);
-	for (int f = 0; f < BF_COUNT; f++) {
-		json_gen_key(g, body_fault_names[f]);
-		json_gen_u64(g, bl->count[f]);
-	}
-	yajl_gen_map_close(g);
+	namebits_gen_counts(g, body_fault_names, bl->count, BF_COUNT);
 	json_gen_key(g, "lies");
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < bl->ntold; i++) {

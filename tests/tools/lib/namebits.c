@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
+
 #include "namebits.h"
 
 #include "banned.h"
@@ -44,4 +46,15 @@ void namebits_join(unsigned bits, const char *const *names, int count,
 		n = strlen(out);
 		snprintf(out + n, outlen - n, "%s%s", n ? "," : "", names[i]);
 	}
+}
+
+void namebits_gen_counts(yajl_gen g, const char *const *names,
+			 const unsigned long long *counts, int count)
+{
+	yajl_gen_map_open(g);
+	for (int i = 0; i < count; i++) {
+		json_gen_key(g, names[i]);
+		json_gen_u64(g, counts[i]);
+	}
+	yajl_gen_map_close(g);
 }

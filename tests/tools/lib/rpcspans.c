@@ -11,10 +11,12 @@
 
 #include "banned.h"
 
-/* The array a json_members walk fills, an element for each index. */
+/* The array a json_members walk fills, an element for each index, and
+ * what it takes of a member of the element's object. */
 struct walk {
 	void **v;
 	size_t *n, cap, size;
+	void (*fill)(void *el, const struct json_member *m);
 };
 
 /* The element of this index, zeroed ones added up to it; NULL when out
@@ -36,16 +38,25 @@ static int key_is(const struct json_member *m, const char *k)
 	return m->keylen == strlen(k) && !memcmp(m->key, k, m->keylen);
 }
 
-/* ---- the request ---- */
-
-static int on_call_member(void *arg, const struct json_member *m)
+static int on_member(void *arg, const struct json_member *m)
 {
-	struct call *c;
+	struct walk *w = arg;
+	void *el;
 
 	if (!m->key)
 		return 0;
-	if (!(c = walk_slot(arg, m->index)))
+	if (!(el = walk_slot(w, m->index)))
 		return 1;
+	w->fill(el, m);
+	return 0;
+}
+
+/* ---- the request ---- */
+
+static void fill_call(void *el, const struct json_member *m)
+{
+	struct call *c = el;
+
 	if (key_is(m, "id")) {
 		snprintf(c->id, sizeof(c->id), "%.*s", (int)m->vallen, m->val);
 	} else if (key_is(m, "method") && m->vallen >= 2 && m->val[0] == '"') {
@@ -55,12 +66,12 @@ static int on_call_member(void *arg, const struct json_member *m)
 		c->has_number = body_params(m->val, m->vallen, &c->number,
 					    &c->full) == 0;
 	}
-	return 0;
 }
 
 void read_calls(const struct buf *in, struct calls *cs)
 {
-	struct walk w = { (void **)&cs->v, &cs->n, 0, sizeof(*cs->v) };
+	struct walk w = { (void **)&cs->v, &cs->n, 0, sizeof(*cs->v),
+			  fill_call };
 	size_t i = 0;
 
 	while (i < in->len && (in->data[i] == ' ' || in->data[i] == '\n' ||
@@ -68,19 +79,15 @@ void read_calls(const struct buf *in, struct calls *cs)
 		i++;
 	cs->batch = i < in->len && in->data[i] == '[';
 	if (in->len)
-		json_members(in->data, in->len, on_call_member, &w, NULL, 0);
+		json_members(in->data, in->len, on_member, &w, NULL, 0);
 }
 
 /* ---- the answer ---- */
 
-static int on_elem_member(void *arg, const struct json_member *m)
+static void fill_elem(void *el, const struct json_member *m)
 {
-	struct elem *e;
+	struct elem *e = el;
 
-	if (!m->key)
-		return 0;
-	if (!(e = walk_slot(arg, m->index)))
-		return 1;
 	if (key_is(m, "id")) {
 		e->id = m->val;
 		e->idlen = m->vallen;
@@ -88,14 +95,14 @@ static int on_elem_member(void *arg, const struct json_member *m)
 		e->result = m->val;
 		e->resultlen = m->vallen;
 	}
-	return 0;
 }
 
 int read_elems(const struct buf *body, struct elems *es)
 {
-	struct walk w = { (void **)&es->v, &es->n, 0, sizeof(*es->v) };
+	struct walk w = { (void **)&es->v, &es->n, 0, sizeof(*es->v),
+			  fill_elem };
 
-	return json_members(body->data, body->len, on_elem_member, &w, NULL, 0);
+	return json_members(body->data, body->len, on_member, &w, NULL, 0);
 }
 
 /* ---- looking calls up ---- */
