@@ -7,9 +7,8 @@
 #include <string.h>
 
 #include "batch.h"
+#include "msg_fixture.h"
 
-#define H(c) "0x" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
-	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
 #define A(c) "0x" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
 	c c c c c c c c
 
@@ -40,23 +39,6 @@ static const char reorg_msg[] =
 	"{\"number\":16,\"hash\":\"" H("6") "\"}],"
 	"\"new_tip\":{\"number\":17,\"hash\":\"" H("7") "\"},\"depth\":2,"
 	"\"deep\":false,\"invalidate_from\":15,\"invalidate_to\":16}";
-
-/* base with the first occurrence of from replaced by to (malloc'd). */
-static char *subst(const char *base, const char *from, const char *to)
-{
-	const char *p = from ? strstr(base, from) : NULL;
-	size_t n = strlen(base) + (to ? strlen(to) : 0) + 1;
-	char *out = malloc(n);
-
-	ck_assert_ptr_nonnull(out);
-	if (!from) {
-		snprintf(out, n, "%s", base);
-		return out;
-	}
-	ck_assert_msg(p != NULL, "test bug: '%s' not in the message", from);
-	snprintf(out, n, "%.*s%s%s", (int)(p - base), base, to, p + strlen(from));
-	return out;
-}
 
 struct dcase {
 	const char *name;

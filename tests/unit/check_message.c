@@ -10,9 +10,8 @@
 #include "hex.h"
 #include "json.h"
 #include "message.h"
+#include "msg_fixture.h"
 
-#define H(c) "0x" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
-	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
 #define HS(c) "\"" H(c) "\""
 
 #define BLOCK_OBJ "{\"number\":\"0x10\",\"hash\":" HS("b") ",\"timestamp\":\"0x1\"," \
@@ -42,23 +41,6 @@ static const char heartbeat_msg[] =
 static const char committed_msg[] =
 	"{\"type\":\"committed\",\"chain_id\":1,\"writer\":\"h:1\",\"from\":null,"
 	"\"to\":null,\"blocks\":0,\"watermark\":41,\"time\":1700000000000}";
-
-/* base with the first occurrence of from replaced by to (malloc'd). */
-static char *subst(const char *base, const char *from, const char *to)
-{
-	const char *p = from ? strstr(base, from) : NULL;
-	size_t n = strlen(base) + (to ? strlen(to) : 0) + 1;
-	char *out = malloc(n);
-
-	ck_assert_ptr_nonnull(out);
-	if (!from) {
-		snprintf(out, n, "%s", base);
-		return out;
-	}
-	ck_assert_msg(p != NULL, "test bug: '%s' not in the message", from);
-	snprintf(out, n, "%.*s%s%s", (int)(p - base), base, to, p + strlen(from));
-	return out;
-}
 
 static const struct rcase {
 	const char *name;
