@@ -73,6 +73,9 @@
 #                             --quiet; its report in $T/consistency.out)
 #   db_synced                 the writers' watermark is the node's head and
 #                             db_matches_node
+#   pipe_follow [WRITER_ARGS...]  bg_run pipe: fetcher --follow | verifier
+#                             --db | writer on $RPC and $DB, with pipes (logs
+#                             in $T/{fetcher,verifier,writer}.err)
 #   wait_until TIMEOUT_S COND [MSG]  poll COND (shell code, its stdout
 #                             discarded) every 0.1 s; fail the test on timeout:
 #                             the one way to wait
@@ -484,6 +487,13 @@ db_matches_node() {
 	"$ROOT/scripts/check-consistency" --rpc "${RPC:?db_matches_node: RPC is not set}" \
 		--db "${DB:?db_matches_node: DB is not set}" --from "${1:-0}" --to "${2:-head}" \
 		--quiet >"$T/consistency.out" 2>&1
+}
+
+pipe_follow() {
+	bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 100ms 2>"$4/fetcher.err" |
+		"$1/verifier" --rpc "$2" --db "$3" --start-block 0 --window 64 2>"$4/verifier.err" |
+		"$1/writer" --db "$3" --flush-interval 50ms "${@:5}" 2>"$4/writer.err"' \
+		_ "$BIN" "$RPC" "$DB" "$T" "$@"
 }
 
 db_synced() {

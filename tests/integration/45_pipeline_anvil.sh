@@ -10,9 +10,7 @@ traffic_blocks 20
 new_db >/dev/null
 db_schema
 
-bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 100ms 2>"$4/fetcher.err" |
-	"$1/verifier" --rpc "$2" --db "$3" --start-block 0 --window 64 2>"$4/verifier.err" |
-	"$1/writer" --db "$3" --flush-interval 50ms 2>"$4/writer.err"' _ "$BIN" "$RPC" "$DB" "$T"
+pipe_follow
 
 wait_until 60 db_synced "the database to hold blocks 0..head"
 

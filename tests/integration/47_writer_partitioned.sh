@@ -22,10 +22,7 @@ assert_eq 3 "$(psql_q "select count(*) from pg_inherits where inhparent = 'logs'
 psql_q "select indexname from pg_indexes where tablename = 'logs_000000000008'" >"$T/idx"
 grep -q address "$T/idx" || fail "the schema's logs (address, block_number) index is not on a partition: $(cat "$T/idx")"
 
-bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 100ms 2>"$4/fetcher.err" |
-	"$1/verifier" --rpc "$2" --db "$3" --start-block 0 --window 64 2>"$4/verifier.err" |
-	"$1/writer" --db "$3" --flush-interval 50ms --keep-orphans 1ms 2>"$4/writer.err"' \
-	_ "$BIN" "$RPC" "$DB" "$T"
+pipe_follow --keep-orphans 1ms
 wait_until 60 db_synced "the pipeline to carry 0..$(node_head) into the partitioned tables"
 rpc anvil_reorg '[3, []]' >/dev/null
 traffic_blocks 14
