@@ -11,6 +11,7 @@
 #include "chain.h"
 #include "hex.h"
 #include "message.h"
+#include "seq.h"
 #include "state.h"
 #include "verifier.h"
 
