@@ -77,7 +77,7 @@ struct vblock {
 
 void vblock_release(struct vblock *b);
 
-/* What inspecting a message found. */
+/* inspect.c: what inspecting a message found. */
 enum inspect_result {
 	IN_OK = 0,
 	IN_SKIP,     /* bad input or another chain: logged, counted, dropped */
@@ -92,7 +92,7 @@ enum inspect_result {
 enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 				   size_t len, struct vblock *b);
 
-/* Results of the node helpers. */
+/* node.c: results of the node helpers. */
 enum node_result { NODE_OK = 0, NODE_MISSING = 1, NODE_FAILED = -1 };
 
 /* The node's hash of height n, waiting out a lagging node (null answers)
