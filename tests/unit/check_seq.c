@@ -133,15 +133,17 @@ END_TEST
 
 static Suite *seq_suite(void)
 {
+	const TTest *tests[] = {
+		test_epoch_layout, test_epochs_order,
+		test_counter_overflow_opens_epoch,
+		test_counter_overflow_without_epoch, test_clock,
+	};
 	Suite *s = suite_create("seq");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, test_epoch_layout);
-	tcase_add_test(tc, test_epochs_order);
-	tcase_add_test(tc, test_counter_overflow_opens_epoch);
-	tcase_add_test(tc, test_counter_overflow_without_epoch);
-	tcase_add_test(tc, test_clock);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		tcase_add_test(tc, tests[i]);
 	suite_add_tcase(s, tc);
 	return s;
 }
