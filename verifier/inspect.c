@@ -9,6 +9,7 @@
 
 #include "header.h"
 #include "internal.h"
+#include "json.h"
 #include "log.h"
 #include "message.h"
 #include "metrics.h"
@@ -34,13 +35,14 @@ static enum inspect_result skip(struct metric *m, uint64_t height,
 
 /* The block's header hashes to its hash, and the message's number, hash
  * and parent_hash are the block's. 0, or -1 (logged, counted). */
-static int check_header(struct verifier *v, const struct vblock *b)
+static int check_header(struct verifier *v, const struct vblock *b,
+			yajl_val msg)
 {
 	struct header_info hi;
 	char err[160];
 
-	if (header_inspect(b->read.block.p, b->read.block.n, &hi, err,
-			   sizeof(err)) < 0) {
+	if (header_inspect_tree(json_get(msg, "block"), &hi, err,
+				sizeof(err)) < 0) {
 		metric_inc(v->m.hash_mismatch);
 		log_at(LOG_ERROR, LOGF(LF_I("height", (long long)b->number),
 				       LF_S("hash", b->hash),
@@ -102,29 +104,12 @@ static enum inspect_result refuse(struct verifier *v, enum message_status st,
 	return IN_SKIP;
 }
 
-enum inspect_result vblock_inspect(struct verifier *v, const char *text,
-				   size_t len, struct vblock *b)
+/* The block's chain, header hash (unless --no-verify-hash) and body
+ * (unless --no-verify-body), the checks reading the message's tree msg
+ * (NULL when there are none). */
+static enum inspect_result check_block(struct verifier *v,
+				       const struct vblock *b, yajl_val msg)
 {
-	struct message m;
-	char err[200];
-	enum message_status st;
-
-	memset(b, 0, sizeof(*b));
-	b->text = (char *)text;
-	b->len = len;
-	st = message_read(text, len, &m, err, sizeof(err));
-	if (st != MESSAGE_OK || m.type != MESSAGE_BLOCK) {
-		enum inspect_result r = refuse(v, st, &m, err, len);
-
-		message_release(&m);
-		return r;
-	}
-	b->read = m.u.block; /* its spans point into text */
-	message_release(&m);
-	b->number = b->read.number;
-	memcpy(b->hash, b->read.hash, sizeof(b->hash));
-	memcpy(b->parent, b->read.parent_hash, sizeof(b->parent));
-	b->live = b->read.live;
 	if (b->read.chain_id != v->chain_id) {
 		char why[64];
 
@@ -134,11 +119,49 @@ enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 			    "block message of another chain; dropped", why);
 	}
 	if (!v->cfg->no_verify_hash) {
-		if (check_header(v, b) < 0)
+		if (check_header(v, b, msg) < 0)
 			return mismatch(v);
 		metric_inc(v->m.verified);
 	}
-	if (!v->cfg->no_verify_body && vbody_verify(v, b, text, len) < 0)
+	if (!v->cfg->no_verify_body &&
+	    vbody_verify(v, b, msg) < 0)
 		return mismatch(v);
 	return IN_OK;
+}
+
+enum inspect_result vblock_inspect(struct verifier *v, const char *text,
+				   size_t len, struct vblock *b)
+{
+	struct message m;
+	char err[200];
+	enum message_status st;
+	enum inspect_result r;
+	yajl_val msg = NULL;
+
+	memset(b, 0, sizeof(*b));
+	b->text = (char *)text;
+	b->len = len;
+	/* one walk reads the message and builds the tree the header and body
+	 * checks read: the message is parsed once */
+	if (v->cfg->no_verify_hash && v->cfg->no_verify_body)
+		st = message_read(text, len, &m, err, sizeof(err));
+	else
+		st = message_read_tree(text, len, &m, &msg, err, sizeof(err));
+	if (st != MESSAGE_OK || m.type != MESSAGE_BLOCK) {
+		r = refuse(v, st, &m, err, len);
+		message_release(&m);
+		if (msg)
+			yajl_tree_free(msg);
+		return r;
+	}
+	b->read = m.u.block; /* its spans point into text */
+	message_release(&m);
+	b->number = b->read.number;
+	memcpy(b->hash, b->read.hash, sizeof(b->hash));
+	memcpy(b->parent, b->read.parent_hash, sizeof(b->parent));
+	b->live = b->read.live;
+	r = check_block(v, b, msg);
+	if (msg)
+		yajl_tree_free(msg);
+	return r;
 }

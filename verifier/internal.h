@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <libpq-fe.h>
+#include <yajl/yajl_tree.h>
 
 #include "buf.h"
 #include "chain.h"
@@ -115,11 +116,11 @@ int nap(long long ms);
 /* body.c: body verification (common/body.h). body_metrics_setup
  * registers verifier_body_* and, unless --no-verify-body, makes the
  * checker: 0, or -1 when out of memory. vbody_verify: 0 when the body of
- * the block message text[0..len) verifies, -1 when it does not (logged
- * and counted: the caller fetches the block again). */
+ * the block message verifies, -1 when it does not (logged and counted:
+ * the caller fetches the block again). msg is the message's tree
+ * (message_read_tree()): the body is not parsed again. */
 int body_metrics_setup(struct verifier *v);
-int vbody_verify(struct verifier *v, const struct vblock *b, const char *text,
-		 size_t len);
+int vbody_verify(struct verifier *v, const struct vblock *b, yajl_val msg);
 void vbody_release(struct verifier *v);
 
 /* emit.c */
