@@ -1,7 +1,5 @@
 #include "json.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +8,7 @@
 #include "buf.h"
 #include "hex.h"
 #include "json_keys.h"
+#include "json_tree.h"
 #include "banned.h"
 
 /* Walk a tree without recursion (documents may nest deeply) and refuse
@@ -206,159 +205,6 @@ int json_get_bool(yajl_val obj, const char *key, int def)
 	return def;
 }
 
-/* The tree json_members_tree() builds while it walks: the layout
- * yajl_tree_parse() gives (the same allocations, so yajl_tree_free()
- * frees it), built from the walk's own callbacks instead of a second
- * parse. */
-struct tree_frame {
-	yajl_val v;
-	size_t cap; /* room in v's keys and values */
-};
-
-struct tree_build {
-	yajl_val root;
-	struct tree_frame *st; /* the containers open, innermost last */
-	size_t n, cap;
-	char *key; /* the key of the member whose value comes next */
-};
-
-static void tb_release(struct tree_build *b)
-{
-	if (b->root)
-		yajl_tree_free(b->root);
-	free(b->st);
-	free(b->key);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Append v to the innermost container (or make it the root). 0, or -1
- * when out of memory (v is freed). */
-static int tb_add(struct tree_build *b, yajl_val v)
-{
-	struct tree_frame *f = b->n ? &b->st[b->n - 1] : NULL;
-	yajl_val c = f ? f->v : NULL;
-
-	if (!f) {
-		b->root = v;
-		return 0;
-	}
-	if (YAJL_IS_OBJECT(c) ? c->u.object.len == f->cap
-			      : c->u.array.len == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 8;
-		yajl_val *vals = realloc(YAJL_IS_OBJECT(c) ? c->u.object.values
-							   : c->u.array.values,
-					 cap * sizeof(*vals));
-
-		if (!vals)
-			goto oom;
-		if (YAJL_IS_ARRAY(c)) {
-			c->u.array.values = vals;
-		} else {
-			const char **keys = realloc(c->u.object.keys,
-						    cap * sizeof(*keys));
-
-			c->u.object.values = vals;
-			if (!keys)
-				goto oom;
-			c->u.object.keys = keys;
-		}
-		f->cap = cap;
-	}
-	if (YAJL_IS_ARRAY(c)) {
-		c->u.array.values[c->u.array.len++] = v;
-		return 0;
-	}
-	if (!b->key)
-		goto oom; /* the walk gives every member a key first */
-	c->u.object.keys[c->u.object.len] = b->key;
-	c->u.object.values[c->u.object.len++] = v;
-	b->key = NULL;
-	return 0;
-oom:
-	yajl_tree_free(v);
-	return -1;
-}
-
-static yajl_val tb_node(yajl_type type)
-{
-	yajl_val v = calloc(1, sizeof(*v));
-
-	if (v)
-		v->type = type;
-	return v;
-}
-
-/* yajl_tree's integer rule: digits after an optional '-', a magnitude
- * of at most LLONG_MAX (so LLONG_MIN itself is not one); otherwise -1
- * with LLONG_MAX or LLONG_MIN by the sign, as yajl gives. */
-static int tb_integer(const char *s, long long *out)
-{
-	int neg = *s == '-';
-	long long v = 0;
-
-	for (const char *p = s + neg; *p; p++) {
-		if (*p < '0' || *p > '9' || v > (LLONG_MAX - (*p - '0')) / 10) {
-			*out = neg ? LLONG_MIN : LLONG_MAX;
-			return -1;
-		}
-		v = v * 10 + (*p - '0');
-	}
-	*out = neg ? -v : v;
-	return 0;
-}
-
-static int tb_scalar(struct tree_build *b, yajl_type type, const char *s,
-		     size_t n)
-{
-	yajl_val v = tb_node(type);
-	char *end;
-
-	if (!v)
-		return -1;
-	if (type == yajl_t_string && !(v->u.string = strndup(s, n)))
-		goto oom;
-	if (type == yajl_t_number) {
-		/* as yajl_tree: an integer when the digits fit a long long
-		 * (else LLONG_MAX or LLONG_MIN), a double when strtod takes
-		 * the whole text */
-		if (!(v->u.number.r = strndup(s, n)))
-			goto oom;
-		if (tb_integer(v->u.number.r, &v->u.number.i) == 0)
-			v->u.number.flags |= YAJL_NUMBER_INT_VALID;
-		errno = 0;
-		v->u.number.d = strtod(v->u.number.r, &end);
-		if (errno == 0 && *end == '\0')
-			v->u.number.flags |= YAJL_NUMBER_DOUBLE_VALID;
-	}
-	return tb_add(b, v);
-oom:
-	free(v);
-	return -1;
-}
-
-static int tb_open(struct tree_build *b, int is_array)
-{
-	yajl_val v = tb_node(is_array ? yajl_t_array : yajl_t_object);
-
-	if (!v)
-		return -1;
-	if (json_keys_grow(&b->st, &b->cap, b->n + 1, sizeof(*b->st)) < 0) {
-		free(v);
-		return -1;
-	}
-	if (tb_add(b, v) < 0)
-		return -1;
-	b->st[b->n++] = (struct tree_frame){ v, 0 };
-	return 0;
-}
-
-static int tb_key(struct tree_build *b, const char *k, size_t n)
-{
-	free(b->key);
-	b->key = strndup(k, n);
-	return b->key ? 0 : -1;
-}
-
 /* The member walker. yajl reports, during each callback, how far into
  * the buffer it has read (just past the current token); that gives the
  * raw extent of every value without a second parser. */
@@ -381,7 +227,7 @@ struct walk {
 	struct json_keys ks; /* every open container, for duplicate keys */
 	int failed;       /* JSON_DUPLICATE, or JSON_INVALID (no memory) */
 	char why[256];
-	struct tree_build *tb; /* the tree being built, or NULL */
+	struct json_tree *tb; /* the tree being built, or NULL */
 };
 
 /* The tree could not grow: the walk stops as out of memory. */
@@ -452,7 +298,7 @@ static int w_scalar(struct walk *w, size_t toklen)
  * and then the walk. */
 static int w_value(struct walk *w, yajl_type type, const char *s, size_t l)
 {
-	if (w->tb && tb_scalar(w->tb, type, s, l) < 0)
+	if (w->tb && json_tree_scalar(w->tb, type, s, l) < 0)
 		return w_nomem(w);
 	return w_scalar(w, l);
 }
@@ -483,7 +329,7 @@ static int cb_start(struct walk *w, int is_array)
 		w->is_array = 0;
 	w->depth++;
 	if (json_keys_push(&w->ks, is_array) < 0 ||
-	    (w->tb && tb_open(w->tb, is_array) < 0))
+	    (w->tb && json_tree_open(w->tb, is_array) < 0))
 		return w_nomem(w);
 	return 1;
 }
@@ -531,7 +377,7 @@ static int cb_end(void *ctx)
 	w->depth--;
 	json_keys_pop(&w->ks);
 	if (w->tb)
-		w->tb->n--;
+		json_tree_close(w->tb);
 	if (w->in_value && w->depth == w->val_depth)
 		return w_emit(w, end);
 	if (w->is_array && w->depth == 1)
@@ -548,7 +394,7 @@ static int cb_key(void *ctx, const unsigned char *k, size_t l)
 	int r = json_keys_add(&w->ks, kp, l,
 			      kp >= w->buf && kp + l <= w->buf + w->len);
 
-	if (r == 0 && w->tb && tb_key(w->tb, kp, l) < 0)
+	if (r == 0 && w->tb && json_tree_key(w->tb, kp, l) < 0)
 		return w_nomem(w);
 	if (r != 0) {
 		w->failed = r > 0 ? JSON_DUPLICATE : JSON_INVALID;
@@ -577,8 +423,9 @@ static const yajl_callbacks walk_callbacks = {
 	cb_start_map, cb_key, cb_end, cb_start_array, cb_end,
 };
 
-static int walk(const char *buf, size_t len, json_member_fn fn, void *arg,
-		struct tree_build *tb, char *err, size_t errlen)
+static int walk_members(const char *buf, size_t len, json_member_fn fn,
+			void *arg, struct json_tree *tb, char *err,
+			size_t errlen)
 {
 	struct walk w = { .buf = buf, .len = len, .obj_depth = -1, .fn = fn,
 			  .arg = arg, .tb = tb };
@@ -623,21 +470,21 @@ static int walk(const char *buf, size_t len, json_member_fn fn, void *arg,
 int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 		 char *err, size_t errlen)
 {
-	return walk(buf, len, fn, arg, NULL, err, errlen);
+	return walk_members(buf, len, fn, arg, NULL, err, errlen);
 }
 
 int json_members_tree(const char *buf, size_t len, json_member_fn fn,
 		      void *arg, yajl_val *tree, char *err, size_t errlen)
 {
-	struct tree_build tb = { 0 };
-	int rc = walk(buf, len, fn, arg, &tb, err, errlen);
+	struct json_tree tb = JSON_TREE_INIT;
+	int rc = walk_members(buf, len, fn, arg, &tb, err, errlen);
 
 	*tree = NULL;
 	if (rc == 0) {
 		*tree = tb.root;
 		tb.root = NULL;
 	}
-	tb_release(&tb);
+	json_tree_release(&tb);
 	return rc;
 }
 
