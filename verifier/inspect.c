@@ -123,8 +123,7 @@ static enum inspect_result check_block(struct verifier *v,
 			return mismatch(v);
 		metric_inc(v->m.verified);
 	}
-	if (!v->cfg->no_verify_body &&
-	    vbody_verify(v, b, msg) < 0)
+	if (!v->cfg->no_verify_body && vbody_verify(v, b, msg) < 0)
 		return mismatch(v);
 	return IN_OK;
 }
