@@ -34,15 +34,18 @@ static enum inspect_result skip(struct metric *m, uint64_t height,
 }
 
 /* The block's header hashes to its hash, and the message's number, hash
- * and parent_hash are the block's. 0, or -1 (logged, counted). */
+ * and parent_hash are the block's: read from the message's tree msg, or
+ * without one from the block's text. 0, or -1 (logged, counted). */
 static int check_header(struct verifier *v, const struct vblock *b,
 			yajl_val msg)
 {
 	struct header_info hi;
 	char err[160];
 
-	if (header_inspect_tree(json_get(msg, "block"), &hi, err,
-				sizeof(err)) < 0) {
+	if ((msg ? header_inspect_tree(json_get(msg, "block"), &hi, err,
+				       sizeof(err))
+		 : header_inspect(b->read.block.p, b->read.block.n, &hi, err,
+				  sizeof(err))) < 0) {
 		metric_inc(v->m.hash_mismatch);
 		log_at(LOG_ERROR, LOGF(LF_I("height", (long long)b->number),
 				       LF_S("hash", b->hash),
@@ -106,7 +109,7 @@ static enum inspect_result refuse(struct verifier *v, enum message_status st,
 
 /* The block's chain, header hash (unless --no-verify-hash) and body
  * (unless --no-verify-body), the checks reading the message's tree msg
- * (NULL when there are none). */
+ * (NULL without body verification). */
 static enum inspect_result check_block(struct verifier *v,
 				       const struct vblock *b, yajl_val msg)
 {
@@ -140,9 +143,11 @@ enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 	memset(b, 0, sizeof(*b));
 	b->text = (char *)text;
 	b->len = len;
-	/* one walk reads the message and builds the tree the header and body
-	 * checks read: the message is parsed once */
-	if (v->cfg->no_verify_hash && v->cfg->no_verify_body)
+	/* With body verification one walk reads the message and builds the
+	 * tree the header and body checks read: the message is parsed once.
+	 * Without it the header alone is read from the block's text, which
+	 * costs less than a tree of the whole message. */
+	if (v->cfg->no_verify_body)
 		st = message_read(text, len, &m, err, sizeof(err));
 	else
 		st = message_read_tree(text, len, &m, &msg, err, sizeof(err));
