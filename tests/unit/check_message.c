@@ -166,6 +166,20 @@ START_TEST(test_read_table)
 	if (st != MESSAGE_OK)
 		ck_assert_msg(err[0], "%s: no reason", c->name);
 	message_release(&m);
+	/* with the tree: the same verdict, a tree only when read */
+	{
+		char terr[256] = "";
+		yajl_val t = NULL;
+
+		ck_assert_int_eq(message_read_tree(exact, len, &m, &t, terr,
+						   sizeof(terr)), st);
+		ck_assert_str_eq(terr, err);
+		ck_assert(st == MESSAGE_OK ? t != NULL : t == NULL);
+		ck_assert(!t || YAJL_IS_OBJECT(t));
+		if (t)
+			yajl_tree_free(t);
+		message_release(&m);
+	}
 	free(exact);
 	free(text);
 }
@@ -199,6 +213,19 @@ START_TEST(test_read_block)
 	ck_assert(span_eq(&b->receipts, RECEIPTS));
 	ck_assert_int_eq(b->nstamps, 3);
 	message_release(&m);
+	{
+		yajl_val t;
+
+		ck_assert_int_eq(message_read_tree(block_msg, strlen(block_msg),
+						   &m, &t, err, sizeof(err)),
+				 MESSAGE_OK);
+		ck_assert_str_eq(json_get_str(json_get(t, "block"), "number"),
+				 "0x10");
+		ck_assert_uint_eq(json_get(t, "receipts")->u.array.len, 1);
+		ck_assert(span_eq(&b->block, BLOCK_OBJ));
+		yajl_tree_free(t);
+		message_release(&m);
+	}
 }
 END_TEST
 
