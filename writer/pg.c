@@ -96,7 +96,7 @@ static enum db_status copy_in(PGconn *conn, enum wt t, int direct,
 	const size_t chunk = (size_t)1 << 20;
 
 	snprintf(sql, sizeof(sql), "COPY %s%s (%s) FROM STDIN",
-		 direct ? "" : "w_", batch_table_name(t), batch_columns(t));
+		 direct ? "" : "w_", wt_name(t), wt_columns(t));
 	r = PQexec(conn, sql);
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		s = failed(conn, r, err, errlen, sqlstate);

@@ -46,7 +46,7 @@ struct chain {
  * stops while a commit waits for PostgreSQL (back-pressure). */
 struct writer {
 	const struct writer_cfg *cfg;
-	struct batch_opts bo;
+	struct decode_opts decode_opts;
 	struct batch batch;      /* main thread */
 	struct batch committing; /* committer thread, while busy */
 	pthread_mutex_t mu;
@@ -81,7 +81,7 @@ static void setup_metrics(struct writer *w)
 
 	for (int t = 0; t < WT_NTABLES; t++) {
 		snprintf(labels, sizeof(labels), "table=\"%s\"",
-			 batch_table_name((enum wt)t));
+			 wt_name((enum wt)t));
 		w->m_rows[t] = metrics_counter(m, "writer_rows_total",
 			"rows written (conflicts excluded), by table", labels);
 	}
@@ -375,29 +375,29 @@ static int flush(struct writer *w)
 static void handle(struct writer *w, const struct msg *m)
 {
 	char type[32], why[512];
-	enum batch_result r;
+	enum decode_result r;
 
 	w->nread++;
-	r = batch_add(&w->batch, &w->bo, m->data, m->len, type, sizeof(type),
+	r = batch_add(&w->batch, &w->decode_opts, m->data, m->len, type, sizeof(type),
 		      why, sizeof(why));
 	switch (r) {
-	case BATCH_ADDED:
+	case DECODE_ADDED:
 		if (w->batch.n == 1)
 			w->batch_started_ms = clock_mono_ms();
 		break;
-	case BATCH_IGNORED:
+	case DECODE_IGNORED:
 		metric_inc(w->m_ignored);
 		break;
-	case BATCH_DUPLICATE:
+	case DECODE_DUPLICATE:
 		metric_inc(w->m_duplicate);
 		__attribute__((fallthrough)); /* malformed too */
-	case BATCH_MALFORMED:
+	case DECODE_MALFORMED:
 		metric_inc(w->m_malformed);
 		log_at(LOG_WARN, LOGF(LF_U("message", w->nread),
 				      LF_S("type", type), LF_S("error", why)),
 		       "malformed message skipped");
 		break;
-	case BATCH_UNSEQUENCED:
+	case DECODE_UNSEQUENCED:
 		metric_inc(w->m_unsequenced);
 		/* A fetcher piped straight in would flood the log. */
 		if (++w->unsequenced <= 10 || w->unsequenced % 1000 == 0)
@@ -562,8 +562,8 @@ int writer_run(const struct writer_cfg *cfg)
 		return init_schema(cfg);
 	pthread_mutex_init(&w.mu, NULL);
 	pthread_cond_init(&w.cv, NULL);
-	w.bo.allow_unsequenced = cfg->allow_unsequenced;
-	w.bo.max_reorg_range = (uint64_t)cfg->max_reorg_range;
+	w.decode_opts.allow_unsequenced = cfg->allow_unsequenced;
+	w.decode_opts.max_reorg_range = (uint64_t)cfg->max_reorg_range;
 	if (cfg->id) {
 		snprintf(w.id, sizeof(w.id), "%s", cfg->id);
 	} else {
