@@ -29,9 +29,9 @@
 /* How long a stopping writer keeps trying to commit what it holds. */
 #define STOP_GRACE_MS 5000
 
-/* What the writer knows of a chain: its watermark, and what it has
- * committed since it last published. */
-struct chain {
+/* A chain's progress as this writer knows it: its watermark, and what
+ * it has committed since it last published a committed message. */
+struct chain_progress {
 	uint64_t chain_id;
 	int64_t watermark; /* -1: unknown */
 	uint64_t blocks;   /* block messages committed, not yet published */
@@ -63,7 +63,7 @@ struct writer {
 	long long stop_deadline_ms; /* 0 until stopping */
 	unsigned long long nread;   /* messages read, for log lines */
 	unsigned long long unsequenced;
-	struct chain chains[MAX_CHAINS];
+	struct chain_progress chains[MAX_CHAINS];
 	size_t nchains;
 
 	struct metric *m_rows[WT_NTABLES];
@@ -117,10 +117,11 @@ static void setup_metrics(struct writer *w)
 		"committed messages published", NULL);
 }
 
-static struct chain *chain_get(struct writer *w, uint64_t chain_id)
+static struct chain_progress *chain_progress_get(struct writer *w,
+						 uint64_t chain_id)
 {
 	char labels[48];
-	struct chain *c;
+	struct chain_progress *c;
 
 	for (size_t i = 0; i < w->nchains; i++)
 		if (w->chains[i].chain_id == chain_id)
@@ -264,7 +265,7 @@ static void count_rows(struct writer *w, const struct pg_counts *c)
 }
 
 /* Publish a committed message for a chain and forget what it reported. */
-static void publish(struct writer *w, struct chain *c)
+static void publish(struct writer *w, struct chain_progress *c)
 {
 	struct message_committed mc = {
 		.chain_id = c->chain_id, .blocks = c->blocks,
@@ -294,7 +295,7 @@ static void after_commit(struct writer *w)
 
 	for (size_t i = 0; i < w->committing.n; i++) {
 		const struct wmsg *m = w->committing.msgs[i];
-		struct chain *c = chain_get(w, m->chain_id);
+		struct chain_progress *c = chain_progress_get(w, m->chain_id);
 
 		if (!c)
 			continue;
@@ -308,7 +309,7 @@ static void after_commit(struct writer *w)
 		c->blocks++;
 	}
 	for (size_t i = 0; i < w->nchains; i++) {
-		struct chain *c = &w->chains[i];
+		struct chain_progress *c = &w->chains[i];
 		int64_t wm;
 
 		if (!touched[i])
