@@ -52,20 +52,21 @@ void copyrow_text(struct copyrow *r, const char *s)
 void copyrow_bytea(struct copyrow *r, const char *s)
 {
 	size_t n = strlen(s + 2);
+	char *p;
 
 	col_sep(r);
 	if (buf_grow(r->out, n + 3) < 0) {
 		r->oom = 1;
 		return;
 	}
-	buf_add(r->out, "\\\\x", 3);
-	for (s += 2; *s; s++) {
-		char c = *s;
-
-		if (c >= 'A' && c <= 'F')
-			c = (char)(c - 'A' + 'a');
-		buf_addch(r->out, c);
-	}
+	/* Written in place: this is most of a row's bytes. */
+	p = r->out->data + r->out->len;
+	memcpy(p, "\\\\x", 3);
+	p += 3;
+	for (s += 2; *s; s++)
+		*p++ = *s >= 'A' && *s <= 'F' ? (char)(*s - 'A' + 'a') : *s;
+	*p = '\0';
+	r->out->len += n + 3;
 }
 
 int copyrow_time(struct copyrow *r, uint64_t secs, int ms)
