@@ -16,6 +16,7 @@ void batch_reset(struct batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		wmsg_free(&b->msgs[i]);
 	b->n = b->nblocks = b->nreorgs = 0;
+	b->awaits_branch = false;
 }
 
 void batch_release(struct batch *b)
@@ -39,10 +40,19 @@ int batch_push(struct batch *b, struct wmsg *m)
 		b->cap = cap;
 	}
 	b->msgs[b->n++] = m;
-	if (m->kind == WMSG_BLOCK)
+	if (m->kind == WMSG_BLOCK) {
 		b->nblocks++;
-	else
+		if (b->awaits_branch && m->chain_id == b->await_chain &&
+		    m->number == b->await_height && m->seq > b->await_seq)
+			b->awaits_branch = false;
+	} else {
 		b->nreorgs++;
+		/* A new tip below the range has no block to come. */
+		b->awaits_branch = m->has_new_tip && m->new_tip >= m->number;
+		b->await_chain = m->chain_id;
+		b->await_height = m->new_tip;
+		b->await_seq = m->seq;
+	}
 	return 0;
 }
 

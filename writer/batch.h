@@ -5,7 +5,9 @@
 #ifndef WRITER_BATCH_H
 #define WRITER_BATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "decode.h"
@@ -14,9 +16,13 @@ struct batch {
 	struct wmsg **msgs;
 	size_t n, cap;
 	size_t nblocks, nreorgs;
+	/* The newest reorg still waits for the tip of its new branch: the
+	 * block at that height, of that chain, with a larger seq. */
+	bool awaits_branch;
+	uint64_t await_chain, await_height, await_seq;
 };
 
-#define BATCH_INIT { NULL, 0, 0, 0, 0 }
+#define BATCH_INIT { NULL, 0, 0, 0, 0, false, 0, 0, 0 }
 
 void batch_init(struct batch *b);
 /* Free every message and the array. */
@@ -24,7 +30,8 @@ void batch_release(struct batch *b);
 /* Free every message, keep the array. */
 void batch_reset(struct batch *b);
 /* Append m (the batch takes it). 0, or -1 when out of memory (then m is
- * freed). */
+ * freed). A reorg naming its new tip sets awaits_branch; the block of
+ * that tip clears it. */
 int batch_push(struct batch *b, struct wmsg *m);
 
 /* Decode and append: wmsg_decode() then batch_push(). Out of memory is

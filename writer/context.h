@@ -17,6 +17,9 @@
 
 /* Chains one writer follows at most. */
 #define MAX_CHAINS 64
+/* How long the input must be quiet before a reorg is committed without
+ * the tip of its new branch (which another writer may have got). */
+#define BRANCH_QUIET_MS 30
 /* Consecutive failures of one batch before the log turns to errors. */
 #define LOUD_AFTER 5
 
@@ -50,6 +53,7 @@ struct writer {
 	struct metrics *metrics;
 	char id[160];
 	long long batch_started_ms;
+	long long last_read_ms;  /* main thread: when a message last came */
 	long long next_cleanup_ms;
 	long long stop_deadline_ms; /* 0 until stopping */
 	unsigned long long nread;   /* messages read, for log lines */

@@ -492,6 +492,8 @@ static int decode_reorg(struct dec *d, const struct message_reorg *r,
 
 	m->number = r->invalidate_from;
 	m->number_to = r->invalidate_to;
+	m->has_new_tip = r->has_new_tip;
+	m->new_tip = r->has_new_tip ? r->new_tip.number : 0;
 	copyrow_begin(&d->row, &m->rows[WT_REORGS]);
 	copyrow_u64(&d->row, m->chain_id);
 	copyrow_u64(&d->row, m->seq);

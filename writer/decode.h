@@ -58,6 +58,10 @@ struct wmsg {
 	uint64_t seq;
 	uint64_t number;   /* block: its height; reorg: invalidate_from */
 	uint64_t number_to; /* block: its height; reorg: invalidate_to */
+	/* reorg: the height of the new branch's tip, when the reorg names
+	 * one (the writer holds the reorg until that block joins it) */
+	bool has_new_tip;
+	uint64_t new_tip;
 	uint8_t hash[HASH_BYTES]; /* block hash (zero for a reorg) */
 	struct buf rows[WT_NTABLES];
 	size_t nrows[WT_NTABLES];

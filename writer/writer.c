@@ -261,6 +261,16 @@ static int open_sockets(struct writer *w)
 	return 0;
 }
 
+/* A reorg waits for the tip of its new branch, so that one transaction
+ * takes the database from the old branch to the new one, unless the
+ * input has gone quiet (the branch went to another writer, or is not
+ * coming). */
+static int holding_reorg(const struct writer *w)
+{
+	return w->batch.awaits_branch &&
+	       clock_mono_ms() - w->last_read_ms < BRANCH_QUIET_MS;
+}
+
 /* Group commit: while the committer works, messages gather (up to
  * --batch, or --flush-interval of waiting); when it is idle and the input
  * pauses, what is held is committed at once, so a block at the tip
@@ -272,26 +282,27 @@ static int read_loop(struct writer *w)
 
 	while (!sig_stopping()) {
 		struct msg m;
-		int timeout = 1000, r, idle_committer = 0;
+		int timeout = 1000, r, commit_now = 0;
 
 		notify_loop(db_ready(w));
 		if (w->batch.n) {
 			long long left = w->batch_started_ms +
 					 cfg->flush_interval_ms - clock_mono_ms();
 
-			idle_committer = committer_idle(w);
+			commit_now = committer_idle(w) && !holding_reorg(w);
 			timeout = left > 0 ? (int)(left < 5 ? left : 5) : 0;
-			if (idle_committer)
+			if (commit_now)
 				timeout = 0;
 		}
 		r = msg_recv(w->in, &m, timeout);
 		if (r < 0)
 			return 1;
-		if (r == 1)
+		if (r == 1) {
+			w->last_read_ms = clock_mono_ms();
 			handle(w, &m);
+		}
 		if (w->batch.n &&
-		    (w->batch.n >= (size_t)cfg->batch ||
-		     (r == 0 && idle_committer) ||
+		    (w->batch.n >= (size_t)cfg->batch || (r == 0 && commit_now) ||
 		     clock_mono_ms() - w->batch_started_ms >= cfg->flush_interval_ms) &&
 		    hand_over(w) < 0)
 			return -1;

@@ -75,12 +75,49 @@ START_TEST(test_batch_dedupe)
 }
 END_TEST
 
+/* A reorg waits for the tip of its new branch (height 17, a larger seq):
+ * not for a block of the old branch, nor for one with a smaller seq. */
+START_TEST(test_batch_awaits_branch)
+{
+	struct batch b = BATCH_INIT;
+	char *tip, *t2, *stale;
+
+	t2 = subst(block_msg, "\"number\":16,", "\"number\":17,");
+	tip = subst(t2, "\"number\":\"0x10\"", "\"number\":\"0x11\"");
+	free(t2);
+	stale = strdup(tip);
+	ck_assert_ptr_nonnull(stale);
+	t2 = subst(tip, "\"seq\":4294967297", "\"seq\":4294967301");
+	free(tip);
+	tip = t2;
+
+	add(&b, block_msg);
+	ck_assert(!b.awaits_branch);
+	add(&b, reorg_msg);
+	ck_assert(b.awaits_branch);
+	add(&b, block_msg); /* the old branch's block at 16 */
+	ck_assert(b.awaits_branch);
+	add(&b, stale);     /* the tip's height, an older seq */
+	ck_assert(b.awaits_branch);
+	add(&b, tip);
+	ck_assert(!b.awaits_branch);
+	add(&b, reorg_msg);
+	ck_assert(b.awaits_branch);
+	batch_reset(&b);
+	ck_assert(!b.awaits_branch);
+	batch_release(&b);
+	free(tip);
+	free(stale);
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
 	Suite *s = suite_create("batch");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_batch_dedupe);
+	tcase_add_test(tc, test_batch_awaits_branch);
 	suite_add_tcase(s, tc);
 	return s;
 }
