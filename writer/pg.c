@@ -9,6 +9,9 @@
 
 /* COPY data goes to libpq in pieces of this size. */
 #define COPY_CHUNK ((size_t)1 << 20)
+/* Room for the longest statement this file makes (a COPY with its
+ * column list, after the CREATE of its temporary table). */
+#define STATEMENT_MAX 2048
 
 /* The statements that move rows from the temporary tables into the real
  * ones. Rows go in key order so that concurrent writers take their row
@@ -41,20 +44,9 @@ static const char tombstone_sql[] =
 
 enum db_status pg_session_init(PGconn *conn)
 {
-	static const char sql[] =
-		"SET client_min_messages = warning;"
-		"CREATE TEMP TABLE IF NOT EXISTS w_blocks"
-		" (LIKE blocks INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-		"CREATE TEMP TABLE IF NOT EXISTS w_transactions"
-		" (LIKE transactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-		"CREATE TEMP TABLE IF NOT EXISTS w_logs"
-		" (LIKE logs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-		"CREATE TEMP TABLE IF NOT EXISTS w_reorgs"
-		" (LIKE reorgs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-		"CREATE TEMP TABLE IF NOT EXISTS w_canonical"
-		" (LIKE canonical INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;";
-
-	return db_exec(conn, "create the temporary tables", sql);
+	/* The notices of CREATE TEMP TABLE IF NOT EXISTS (copy_in). */
+	return db_exec(conn, "prepare the session",
+		       "SET client_min_messages = warning");
 }
 
 /* Keep the first failure's reason. */
@@ -91,7 +83,7 @@ static enum db_status run(PGconn *conn, const char *sql, long long *rows,
  * BEGIN and the lock): sent in front of the next one, in the same
  * message, so that they cost no round trip of their own. */
 struct pending {
-	char sql[160];
+	char sql[256];
 };
 
 static void pending_add(struct pending *p, const char *sql)
@@ -105,7 +97,7 @@ static void pending_add(struct pending *p, const char *sql)
  * order and stops at the first error). */
 static PGresult *exec_after(PGconn *conn, struct pending *p, const char *sql)
 {
-	char buf[1024];
+	char buf[2 * STATEMENT_MAX];
 	PGresult *r;
 
 	if (!p->sql[0])
@@ -135,21 +127,28 @@ static enum db_status run_after(PGconn *conn, struct pending *p,
 }
 
 /* COPY the rows of table t into w_<t> (temp) or, direct, into <t>, with
- * the pending statements (and, direct, a savepoint) in the same message
- * as the COPY. */
+ * the pending statements (and a savepoint, or the temporary table) in the
+ * same message as the COPY. */
 static enum db_status copy_in(PGconn *conn, struct pending *p, enum wt t,
 			      int direct, const struct buf *text, char *err,
 			      size_t errlen, char *sqlstate)
 {
-	char sql[512];
+	char sql[STATEMENT_MAX];
 	PGresult *r;
 	enum db_status s;
 	size_t off = 0;
 	const size_t chunk = COPY_CHUNK;
 
-	snprintf(sql, sizeof(sql), "%sCOPY %s%s (%s) FROM STDIN",
-		 direct ? "SAVEPOINT w_direct; " : "", direct ? "" : "w_",
-		 wt_name(t), wt_columns(t));
+	/* The temporary table is made the first time a session needs it,
+	 * so that a backfill, which never does, makes none. */
+	if (direct)
+		snprintf(sql, sizeof(sql), "SAVEPOINT w_direct; COPY %s (%s) FROM STDIN",
+			 wt_name(t), wt_columns(t));
+	else
+		snprintf(sql, sizeof(sql),
+			 "CREATE TEMP TABLE IF NOT EXISTS w_%s (LIKE %s INCLUDING DEFAULTS)"
+			 " ON COMMIT DELETE ROWS; COPY w_%s (%s) FROM STDIN",
+			 wt_name(t), wt_name(t), wt_name(t), wt_columns(t));
 	r = exec_after(conn, p, sql);
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		s = failed(conn, r, err, errlen, sqlstate);
@@ -239,6 +238,9 @@ static enum db_status write_reorgs(PGconn *conn, struct pending *p,
 	if (s == DB_OK && pointers->len)
 		s = copy_in(conn, p, WT_CANONICAL, 0, pointers, err, errlen,
 			    sqlstate);
+	else if (s == DB_OK)
+		pending_add(p, "CREATE TEMP TABLE IF NOT EXISTS w_canonical"
+			    " (LIKE canonical INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
 	if (s == DB_OK)
 		s = run_after(conn, p, insert_sql[WT_REORGS],
 			      &counts->rows[WT_REORGS], err, errlen, sqlstate);
