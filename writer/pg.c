@@ -62,23 +62,6 @@ static enum db_status failed(PGconn *conn, PGresult *r, char *err,
 	return s;
 }
 
-static enum db_status run(PGconn *conn, const char *sql, long long *rows,
-			  char *err, size_t errlen, char *sqlstate)
-{
-	PGresult *r = PQexec(conn, sql);
-	enum db_status s = db_classify(conn, r);
-
-	if (s != DB_OK) {
-		s = failed(conn, r, err, errlen, sqlstate);
-	} else if (rows) {
-		const char *n = PQcmdTuples(r);
-
-		*rows = *n ? strtoll(n, NULL, 10) : 0;
-	}
-	PQclear(r);
-	return s;
-}
-
 /* The statements a transaction still owes the server (a RELEASE, the
  * BEGIN and the lock): sent in front of the next one, in the same
  * message, so that they cost no round trip of their own. */
@@ -124,6 +107,15 @@ static enum db_status run_after(PGconn *conn, struct pending *p,
 	}
 	PQclear(r);
 	return s;
+}
+
+/* One statement in its own message. */
+static enum db_status run(PGconn *conn, const char *sql, long long *rows,
+			  char *err, size_t errlen, char *sqlstate)
+{
+	struct pending none = { "" };
+
+	return run_after(conn, &none, sql, rows, err, errlen, sqlstate);
 }
 
 /* COPY the rows of table t into w_<t> (temp) or, direct, into <t>, with
