@@ -170,7 +170,7 @@ CREATE TABLE IF NOT EXISTS watermarks (
 -- The first height >= p_start without a canonical (non-null) hash whose
 -- block row exists, by walking the canonical index from p_start: its cost
 -- is the number of heights walked. blockpipe_resume_height() below walks
--- only from the best watermark known. Version 3: OFFSET 0 keeps the block
+-- only from the best watermark known. Version 4: OFFSET 0 keeps the block
 -- check one index lookup a height (a sub-plan); as a semi-join, on tables
 -- not analyzed yet (as in a backfill), the planner hashed every block of
 -- the chain at each writer's commit.
