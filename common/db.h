@@ -16,7 +16,7 @@
 
 /* The version db_apply_schema() records in schema_version. Bump it when
  * common/schema.sql changes in a way an older database must receive. */
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /* The text of common/schema.sql, NUL-terminated (generated at build time
  * into build/common/schema_sql.c). */

@@ -177,7 +177,10 @@ CREATE TABLE IF NOT EXISTS watermarks (
 -- The first height >= p_start without a canonical (non-null) hash whose
 -- block row exists, by walking the canonical index from p_start: its cost
 -- is the number of heights walked. blockpipe_resume_height() below walks
--- only from the best watermark known.
+-- only from the best watermark known. Version 4: OFFSET 0 keeps the block
+-- check one index lookup a height (a sub-plan); as a semi-join, on tables
+-- not analyzed yet (as in a backfill), the planner hashed every block of
+-- the chain at each writer's commit.
 CREATE OR REPLACE FUNCTION blockpipe_resume_scan(p_chain bigint, p_start bigint)
 RETURNS bigint LANGUAGE sql STABLE SET jit = off AS $$
 	SELECT CASE
@@ -193,7 +196,8 @@ RETURNS bigint LANGUAGE sql STABLE SET jit = off AS $$
 			WHERE c.chain_id = p_chain AND c.number >= p_start
 			  AND c.hash IS NOT NULL
 			  AND EXISTS (SELECT 1 FROM blocks b
-				      WHERE b.chain_id = c.chain_id AND b.hash = c.hash)
+				      WHERE b.chain_id = c.chain_id AND b.hash = c.hash
+				      OFFSET 0)
 		) o
 		WHERE o.nxt IS DISTINCT FROM o.number + 1
 		ORDER BY o.number LIMIT 1)

@@ -1,4 +1,4 @@
-/* What the unit suites of the messages (check_message, check_batch)
+/* What the unit suites of the messages (check_message, and the writer's through writer_fixtures.h)
  * build their cases from: a valid message as text, and one piece of it
  * replaced to break it. */
 #ifndef MSG_FIXTURE_H
