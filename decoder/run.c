@@ -2,16 +2,20 @@
  * decode the logs of canonical blocks into each table. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "db.h"
 #include "decoder.h"
 #include "keccak.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "sig.h"
 #include "banned.h"
 
@@ -30,6 +34,16 @@ struct run {
 	struct metric *watermark, *db_errors, *batch_seconds;
 	char chain[24];
 };
+
+/* Connected and set up: /ready 200, READY=1. The metrics server's thread
+ * reads it, until after decoder_run has returned. */
+static atomic_int ready;
+
+static int is_ready(void *arg)
+{
+	(void)arg;
+	return atomic_load(&ready);
+}
 
 static void add_hex_literal(struct buf *b, const uint8_t *p, size_t n)
 {
@@ -405,13 +419,14 @@ fail:
 	return s;
 }
 
+/* Sleep ms (until SIGTERM), feeding systemd's watchdog: waiting on
+ * purpose is not hanging. */
 static void sleep_ms(long long ms)
 {
-	while (ms > 0 && !sig_stopping()) {
-		long long step = ms < 100 ? ms : 100;
-		struct timespec ts = { step / 1000, (step % 1000) * 1000000 };
-		nanosleep(&ts, NULL);
-		ms -= step;
+	for (; ms > 0; ms -= 500) {
+		if (clock_nap_ms(ms < 500 ? ms : 500, NULL) < 0)
+			return;
+		notify_watchdog();
 	}
 }
 
@@ -494,8 +509,10 @@ static int connect_db(struct run *r)
 		if (sig_stopping())
 			return 1;
 		if ((r->conn = db_connect(r->cfg->db)) && PQstatus(r->conn) == CONNECTION_OK) {
-			if ((rc = decoder_setup(r->conn, r->cfg)) == 0)
+			if ((rc = decoder_setup(r->conn, r->cfg)) == 0) {
+				atomic_store(&ready, 1);
 				return 0;
+			}
 			if (rc == 2)
 				return 2;
 		}
@@ -526,6 +543,8 @@ int decoder_run(struct decoder_cfg *cfg)
 	bool more;
 
 	snprintf(r.chain, sizeof(r.chain), "%lld", cfg->chain_id);
+	metrics_set_ready(cfg->metrics, is_ready, NULL);
+	notify_loop(0);
 	if (states_init(&r) < 0)
 		goto out;
 	if ((rc = connect_db(&r)) != 0)
@@ -535,12 +554,16 @@ int decoder_run(struct decoder_cfg *cfg)
 	       "decoding %zu table%s", cfg->tables.ntables,
 	       cfg->tables.ntables == 1 ? "" : "s");
 	while (!sig_stopping()) {
-		enum db_status s = pass(&r, &more);
+		enum db_status s;
+
+		notify_loop(atomic_load(&ready));
+		s = pass(&r, &more);
 		if (s == DB_CONN || s == DB_RETRY) {
 			metric_inc(r.db_errors);
 			sleep_ms(50); /* a second decoder holds the row */
 			if (s == DB_CONN) {
 				log_warn("database connection lost: reconnecting");
+				atomic_store(&ready, 0);
 				PQfinish(r.conn);
 				r.conn = NULL;
 				if ((rc = connect_db(&r)) != 0)
@@ -560,6 +583,9 @@ int decoder_run(struct decoder_cfg *cfg)
 	}
 	rc = 0;
 out:
+	if (sig_stopping())
+		notify_stopping();
+	atomic_store(&ready, 0);
 	states_release(&r);
 	PQfinish(r.conn);
 	return rc;

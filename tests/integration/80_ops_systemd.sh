@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 command -v systemd-analyze >/dev/null || fail "systemd-analyze not found (scripts/deps installs systemd)"
 [ -x "$BIN/notify_sink" ] || fail "$BIN/notify_sink is not built"
-PROGS="fetcher verifier writer broadcaster"
+PROGS="fetcher verifier writer broadcaster decoder"
 
 # --- make install with a PREFIX: the units name it ---------------------------
 P=$T/prefix
@@ -33,7 +33,7 @@ grep -q '@[A-Z]*@' "$U"/* && fail "a placeholder was left in an installed unit: 
 # --- systemd-analyze verify: each unit (instances of the templates) ----------
 for u in blockpipe-fetcher@mainnet.service blockpipe-verifier@mainnet.service \
 	blockpipe-writer@mainnet-1.service blockpipe-writer@base-2.service \
-	blockpipe-broadcaster@mainnet.service blockpipe.target; do
+	blockpipe-broadcaster@mainnet.service blockpipe-decoder@mainnet.service blockpipe.target; do
 	# verify warns about unknown keys and bad values but exits 0: any
 	# output at all is a failure.
 	if ! out=$(cd "$U" && systemd-analyze verify --man=no "./$u" 2>&1) || [ -n "$out" ]; then
@@ -121,6 +121,14 @@ notify_start writer
 MW=127.0.0.1:$(free_port)
 NOTIFY_SOCKET=$SOCK bg_run writer "$BIN/writer" --db "$DB" --in "@tcp://127.0.0.1:$(free_port)" --metrics-addr "$MW"
 notify_check writer "$MW"
+
+# The decoder is ready once connected with its tables set up.
+notify_start decoder
+MD=127.0.0.1:$(free_port)
+echo '{"tables": [{"name": "transfers", "event": "Transfer(address indexed from, address indexed to, uint256 value)"}]}' >"$T/tables.json"
+NOTIFY_SOCKET=$SOCK bg_run decoder "$BIN/decoder" --db "$DB" --config "$T/tables.json" --chain-id 31337 \
+	--poll-interval 10s --metrics-addr "$MD"
+notify_check decoder "$MD"
 
 # The broadcaster is ready once a message came from the verifier: before
 # that /ready is 503 and READY=1 must not have been sent.
