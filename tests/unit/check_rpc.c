@@ -10,11 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "metrics.h"
 #include "rpc.h"
 
 #include "rpc_fake_node.h"
+
+#include "rpc_suite_run.h"
 
 #include "banned.h"
 
@@ -611,17 +612,5 @@ static Suite *rpc_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rpc_suite());
-	const char *lvl = getenv("CHECK_RPC_LOG");
-	enum log_level min = LOG_ERROR + 1;
-	int failed;
-
-	/* Quiet unless asked: the failures are the point of these tests. */
-	if (lvl && log_level_parse(lvl, &min) < 0)
-		min = LOG_DEBUG;
-	log_init("check_rpc", min);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rpc_suite_run(rpc_suite(), "check_rpc");
 }

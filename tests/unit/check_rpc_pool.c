@@ -3,8 +3,9 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "log.h"
 #include "rpc_pool.h"
+
+#include "rpc_suite_run.h"
 
 #include "banned.h"
 
@@ -55,17 +56,5 @@ static Suite *rpc_pool_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rpc_pool_suite());
-	const char *lvl = getenv("CHECK_RPC_LOG");
-	enum log_level min = LOG_ERROR + 1;
-	int failed;
-
-	/* Quiet unless asked: the failures are the point of these tests. */
-	if (lvl && log_level_parse(lvl, &min) < 0)
-		min = LOG_DEBUG;
-	log_init("check_rpc_pool", min);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rpc_suite_run(rpc_pool_suite(), "check_rpc_pool");
 }
