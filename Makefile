@@ -156,7 +156,7 @@ $(BINDIR)/faultproxy: $(TOOL_LIB)/bodyfault.o $(TOOL_LIB)/bodyfault_test.o \
 	$(TOOL_LIB)/proxy_control.o $(TOOL_LIB)/proxy_mangle.o $(TOOL_LIB)/rpcspans.o \
 	$(TOOL_LIB)/textedit.o
 $(BINDIR)/replaynode: $(TOOL_LIB)/httpmini.o
-# check_rpc's fake node is a test server too
+# check_rpc's fake node (tests/unit/rpc_fake_node.h) is a test server too
 $(BUILD)/tests/check_rpc: $(TOOL_LIB)/httpmini.o
 
 deps:

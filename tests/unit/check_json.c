@@ -1,7 +1,8 @@
-/* JSON: the strict 0x-hex readers, the tree accessors, the member walker
- * (byte-exact raw spans of every value, on buffers that are not
- * NUL-terminated so a sanitizer sees any overread), json_span, and the
- * generator with pre-encoded values spliced in. */
+/* JSON (common/json.c): the strict 0x-hex readers, the tree accessors,
+ * the member walker (byte-exact raw spans of every value, on buffers that
+ * are not NUL-terminated so a sanitizer sees any overread), json_span,
+ * and the generator with pre-encoded values spliced in. Duplicate keys
+ * are check_json_keys.c's, the tree the walker builds check_json_tree.c's. */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,15 +12,7 @@
 #include "buf.h"
 #include "json.h"
 
-/* An exact-size heap copy of s without its NUL. */
-static char *exact(const char *s, size_t len)
-{
-	char *p = malloc(len ? len : 1);
-
-	ck_assert_ptr_nonnull(p);
-	memcpy(p, s, len);
-	return p;
-}
+#include "json_helpers.h"
 
 static const struct {
 	const char *s;
@@ -802,279 +795,6 @@ START_TEST(test_members_cut_after_number)
 }
 END_TEST
 
-
-/* Duplicate keys: refused by the walker and the tree alike, at any
- * depth, with the key and where it is. */
-static int count_cb(void *arg, const struct json_member *m)
-{
-	(void)m;
-	(*(int *)arg)++;
-	return 0;
-}
-
-static const struct {
-	const char *in;
-	const char *err; /* NULL: accepted */
-} dups[] = {
-	{ "{\"a\":1,\"a\":2}", "duplicate key 'a' in $" },
-	{ "{\"a\":1,\"b\":{\"c\":1,\"c\":2}}", "duplicate key 'c' in $.b" },
-	{ "{\"block\":{\"timestamp\":\"0x1\",\"miner\":\"0x2\","
-	  "\"timestamp\":\"0x3\"}}", "duplicate key 'timestamp' in $.block" },
-	{ "{\"r\":[{\"x\":1},{\"logs\":[{},{\"t\":1,\"t\":1}]}]}",
-	  "duplicate key 't' in $.r[1].logs[1]" },
-	{ "[{\"a\":1},{\"a\":1,\"a\":1}]", "duplicate key 'a' in $[1]" },
-	{ "[1,2,[3,{\"k\":1,\"k\":2}]]", "duplicate key 'k' in $[2][1]" },
-	/* equal after unescaping */
-	{ "{\"a\":1,\"\\u0061\":2}", "duplicate key 'a' in $" },
-	{ "{\"x\":{\"\\u00e9\":1,\"\xc3\xa9\":2}}", "duplicate key '\xc3\xa9' in $.x" },
-	{ "{\"a\\\"b\":1,\"a\\u0022b\":2}", "duplicate key 'a?b' in $" },
-	/* the tree keeps keys as C strings: "a\u0000b" is "a" there */
-	{ "{\"a\\u0000b\":1,\"a\":2}", "duplicate key 'a' in $" },
-	/* not duplicates */
-	{ "{\"a\":1,\"A\":2}", NULL },
-	{ "{\"hash\":1,\"Hash\":2,\"HASH\":3}", NULL },
-	{ "{\"a\":{\"a\":{\"a\":1}}}", NULL },
-	{ "[{\"a\":1},{\"a\":1}]", NULL },
-	{ "{\"a\":{\"x\":1},\"b\":{\"x\":1}}", NULL },
-	{ "{\"\":1,\" \":2}", NULL },
-	{ "{}", NULL },
-	{ "[]", NULL },
-};
-
-START_TEST(test_dup_keys)
-{
-	size_t len = strlen(dups[_i].in);
-	char *in = exact(dups[_i].in, len);
-	char err[160] = "", terr[160] = "";
-	int n = 0;
-	int rc = json_members(in, len, count_cb, &n, err, sizeof(err));
-	enum json_status st = JSON_INVALID;
-	yajl_val v = json_parse_st(dups[_i].in, terr, sizeof(terr), &st);
-
-	if (!dups[_i].err) {
-		ck_assert_msg(rc == 0, "walker refused %s: %s", dups[_i].in, err);
-		ck_assert_msg(v != NULL, "tree refused %s: %s", dups[_i].in, terr);
-		ck_assert_int_eq(st, JSON_OK);
-		yajl_tree_free(v);
-	} else {
-		ck_assert_int_eq(rc, JSON_DUPLICATE);
-		ck_assert_str_eq(err, dups[_i].err);
-		ck_assert_ptr_null(v);
-		ck_assert_int_eq(st, JSON_DUPLICATE);
-		ck_assert_str_eq(terr, dups[_i].err);
-		ck_assert_int_eq(json_parse(dups[_i].in, NULL, 0) == NULL, 1);
-		{
-			const char *sv;
-			size_t sl;
-
-			ck_assert_int_eq(json_span(in, len, "zz", &sv, &sl),
-					 JSON_DUPLICATE);
-		}
-	}
-	free(in);
-}
-END_TEST
-
-/* Objects with many keys (the indexed path): a duplicate far apart is
- * found, distinct keys are not confused; also once the index grows. */
-START_TEST(test_dup_keys_large)
-{
-	size_t sizes[] = { 15, 16, 17, 40, 64, 65, 1000, 20000 };
-
-	for (size_t si = 0; si < sizeof(sizes) / sizeof(*sizes); si++) {
-		size_t nk = sizes[si];
-
-		for (int dup = 0; dup < 2; dup++) {
-			struct buf b = BUF_INIT;
-			char err[160] = "", want[64];
-			int n = 0, rc;
-			yajl_val v;
-
-			buf_adds(&b, "{\"outer\":[1,{");
-			for (size_t i = 0; i < nk; i++)
-				buf_addf(&b, "%s\"k%zu\":%zu", i ? "," : "", i, i);
-			if (dup)
-				buf_addf(&b, ",\"k%zu\":0", nk / 2);
-			buf_adds(&b, "}]}");
-			rc = json_members(b.data, b.len, count_cb, &n, err,
-					  sizeof(err));
-			snprintf(want, sizeof(want),
-				 "duplicate key 'k%zu' in $.outer[1]", nk / 2);
-			if (dup) {
-				ck_assert_int_eq(rc, JSON_DUPLICATE);
-				ck_assert_str_eq(err, want);
-			} else {
-				ck_assert_msg(rc == 0, "%zu keys: %s", nk, err);
-			}
-			err[0] = '\0';
-			v = json_parse(b.data, err, sizeof(err));
-			if (dup) {
-				ck_assert_ptr_null(v);
-				ck_assert_str_eq(err, want);
-			} else {
-				ck_assert_ptr_nonnull(v);
-				yajl_tree_free(v);
-			}
-			buf_release(&b);
-		}
-	}
-}
-END_TEST
-
-/* Keys that collide in the hash index but differ are all accepted: the
- * same long prefix, one byte apart. */
-START_TEST(test_dup_keys_similar)
-{
-	struct buf b = BUF_INIT;
-	char err[160] = "";
-	int n = 0;
-	yajl_val v;
-
-	buf_addch(&b, '{');
-	for (int i = 0; i < 256; i++)
-		buf_addf(&b, "%s\"0x%064x\":null", i ? "," : "", i);
-	buf_addch(&b, '}');
-	ck_assert_int_eq(json_members(b.data, b.len, count_cb, &n, err,
-				      sizeof(err)), 0);
-	ck_assert_int_eq(n, 256);
-	v = json_parse(b.data, err, sizeof(err));
-	ck_assert_ptr_nonnull(v);
-	yajl_tree_free(v);
-	buf_release(&b);
-}
-END_TEST
-
-/* A deeply nested document is walked without recursion. */
-START_TEST(test_dup_keys_deep)
-{
-	struct buf b = BUF_INIT;
-	char err[256] = "";
-	int n = 0;
-	yajl_val v;
-	const int depth = 20000;
-
-	for (int i = 0; i < depth; i++)
-		buf_adds(&b, "{\"a\":[");
-	buf_adds(&b, "{\"z\":1,\"z\":2}");
-	for (int i = 0; i < depth; i++)
-		buf_adds(&b, "]}");
-	ck_assert_int_eq(json_members(b.data, b.len, count_cb, &n, err,
-				      sizeof(err)), JSON_DUPLICATE);
-	ck_assert_msg(!strncmp(err, "duplicate key 'z' in $.a[0].a[0]", 32), "%s", err);
-	v = json_parse(b.data, err, sizeof(err));
-	ck_assert_ptr_null(v);
-	ck_assert_msg(!strncmp(err, "duplicate key 'z' in $.a[0]", 27), "%s", err);
-	buf_release(&b);
-}
-END_TEST
-
-/* json_members_tree() builds the tree json_parse() gives: same types,
- * keys in order, strings, numbers (text, flags, values). */
-static void tree_same(yajl_val a, yajl_val b)
-{
-	ck_assert_ptr_nonnull(a);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_int_eq(a->type, b->type);
-	if (YAJL_IS_STRING(a))
-		ck_assert_str_eq(a->u.string, b->u.string);
-	if (YAJL_IS_NUMBER(a)) {
-		ck_assert_str_eq(a->u.number.r, b->u.number.r);
-		ck_assert_uint_eq(a->u.number.flags, b->u.number.flags);
-		ck_assert(a->u.number.i == b->u.number.i);
-		ck_assert(a->u.number.d == b->u.number.d ||
-			  (a->u.number.d != a->u.number.d &&
-			   b->u.number.d != b->u.number.d));
-	}
-	if (YAJL_IS_OBJECT(a)) {
-		ck_assert_uint_eq(a->u.object.len, b->u.object.len);
-		for (size_t i = 0; i < a->u.object.len; i++) {
-			ck_assert_str_eq(a->u.object.keys[i], b->u.object.keys[i]);
-			tree_same(a->u.object.values[i], b->u.object.values[i]);
-		}
-	}
-	if (YAJL_IS_ARRAY(a)) {
-		ck_assert_uint_eq(a->u.array.len, b->u.array.len);
-		for (size_t i = 0; i < a->u.array.len; i++)
-			tree_same(a->u.array.values[i], b->u.array.values[i]);
-	}
-}
-
-static int no_member(void *arg, const struct json_member *m)
-{
-	(void)arg;
-	(void)m;
-	return 0;
-}
-
-static const char *const trees[] = {
-	"{}", "[]", "[{}]", "{\"a\":[]}",
-	"{\"a\":1,\"b\":-2,\"c\":1.5,\"d\":1e400,\"e\":-0,\"f\":1e-400,"
-	"\"g\":99999999999999999999,\"h\":-99999999999999999999,"
-	"\"i\":9223372036854775807,\"j\":-9223372036854775808,\"k\":2E3}",
-	"{\"s\":\"x\\\"y\\u0041\\n\",\"t\":true,\"u\":false,\"v\":null}",
-	"{\"k\\u0041\":{\"z\":[1,[2,[3,{\"q\":[]}]]]},\"\":\"\"}",
-	"[1,{\"a\":1},\"x\",[2,{\"k\":0}],{\"b\":{\"c\":3}},null]",
-	"{\"a\":1,\"a\":2}", "{\"a\":1,}", "[1,2", "{\"x\":{\"y\":1,\"y\":2}}",
-	"5", "\"s\"", "",
-};
-
-static void tree_check_doc(const char *in, size_t len)
-{
-	char *text = exact(in, len), *z = strndup(in, len);
-	char err[160] = "", terr[160] = "";
-	yajl_val t = (yajl_val)1, p;
-	int rc = json_members_tree(text, len, no_member, NULL, &t, err,
-				   sizeof(err));
-
-	p = json_parse(z, terr, sizeof(terr));
-	ck_assert_int_eq(rc, json_members(text, len, no_member, NULL, NULL, 0));
-	if (rc != 0) {
-		ck_assert_ptr_null(t);
-	} else if (p) {
-		tree_same(t, p);
-	}
-	if (t)
-		yajl_tree_free(t);
-	if (p)
-		yajl_tree_free(p);
-	free(text);
-	free(z);
-}
-
-START_TEST(test_members_tree)
-{
-	tree_check_doc(trees[_i], strlen(trees[_i]));
-}
-END_TEST
-
-/* The real blocks of tests/fixtures/blocks/. */
-START_TEST(test_members_tree_blocks)
-{
-	static const char *const files[] = {
-		"mainnet-17000000.json", "mainnet-483920.json",
-		"testchain-033ca6e-54.json",
-	};
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char path[512];
-		struct buf b = BUF_INIT;
-		FILE *f;
-		size_t n;
-		char chunk[65536];
-
-		snprintf(path, sizeof(path), "%s/tests/fixtures/blocks/%s",
-			 BLOCKPIPE_SRCDIR, files[i]);
-		f = fopen(path, "r");
-		ck_assert_msg(f != NULL, "cannot open %s", path);
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			ck_assert_int_eq(buf_add(&b, chunk, n), 0);
-		fclose(f);
-		tree_check_doc(b.data, b.len);
-		buf_release(&b);
-	}
-}
-END_TEST
-
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -1082,7 +802,6 @@ static Suite *json_suite(void)
 	TCase *tt = tcase_create("tree");
 	TCase *tm = tcase_create("members");
 	TCase *tg = tcase_create("gen");
-	TCase *td = tcase_create("duplicate keys");
 
 	tcase_add_loop_test(th, test_hex_u64, 0, sizeof(hex_u64) / sizeof(*hex_u64));
 	tcase_add_loop_test(th, test_hex_bytes, 0,
@@ -1108,22 +827,12 @@ static Suite *json_suite(void)
 	tcase_add_loop_test(tm, test_members_invalid, 0,
 			    sizeof(invalid) / sizeof(*invalid));
 	tcase_add_test(tm, test_members_scalar_message);
-	tcase_add_loop_test(tm, test_members_tree, 0,
-			    sizeof(trees) / sizeof(*trees));
-	tcase_add_test(tm, test_members_tree_blocks);
 	tcase_add_loop_test(tm, test_span, 0, sizeof(spans) / sizeof(*spans));
 	suite_add_tcase(s, tm);
 
 	tcase_add_test(tg, test_gen);
 	tcase_add_test(tg, test_gen_roundtrip);
 	suite_add_tcase(s, tg);
-
-	tcase_add_loop_test(td, test_dup_keys, 0, sizeof(dups) / sizeof(*dups));
-	tcase_add_test(td, test_dup_keys_large);
-	tcase_add_test(td, test_dup_keys_similar);
-	tcase_add_test(td, test_dup_keys_deep);
-	tcase_set_timeout(td, 30);
-	suite_add_tcase(s, td);
 	return s;
 }
 
