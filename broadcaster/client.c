@@ -16,6 +16,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
+#include "replay.h"
 #include "ring.h"
 #include "server.h"
 #include "banned.h"
@@ -76,6 +77,7 @@ void client_ws_close(struct client *c)
 
 	if (!srv)
 		return;
+	replay_cancel(c);
 	set_chans(c, 0);
 	for (size_t i = 0; i < c->nslots; i++) {
 		if (c->subs[i].active)
@@ -219,10 +221,9 @@ static int queue_gen(struct client *c, yajl_gen g)
 	return queue_ctl(c, (const char *)p, n);
 }
 
-static void chan_error(struct client *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+#define chan_error client_chan_error
 
-static void chan_error(struct client *c, const char *fmt, ...)
+void client_chan_error(struct client *c, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -259,7 +260,7 @@ static int chan_bit(const char *name)
 	return 0;
 }
 
-static void chan_ack(struct client *c, const char *type, int replay,
+static void chan_ack(struct client *c, const char *type, const char *key,
 		     uint64_t from)
 {
 	static const char *const names[] = { "newBlocks", "newTxs", "newLogs",
@@ -277,8 +278,8 @@ static void chan_ack(struct client *c, const char *type, int replay,
 		if (c->chans & (1 << i))
 			json_gen_cstr(g, names[i]);
 	yajl_gen_array_close(g);
-	if (replay) {
-		json_gen_key(g, "replay_from");
+	if (key) {
+		json_gen_key(g, key);
 		json_gen_u64(g, from);
 	}
 	yajl_gen_map_close(g);
@@ -291,6 +292,7 @@ static void chan_request(struct client *c, yajl_val req)
 	const char *action = json_get_str(req, "action");
 	yajl_val chans = json_get(req, "channels");
 	yajl_val since = json_get(req, "since");
+	yajl_val since_seq = json_get(req, "since_seq");
 	int bits = 0, sub;
 	struct ring *ring = c->srv->ring;
 
@@ -306,6 +308,11 @@ static void chan_request(struct client *c, yajl_val req)
 	if (!sub && strcmp(action, "unsubscribe")) {
 		chan_error(c, "unknown action '%.64s' (use subscribe, unsubscribe "
 			   "or ping)", action);
+		return;
+	}
+	if (sub && c->replay) {
+		chan_error(c, "a replay from the database is in progress: "
+			   "subscribe when it is done");
 		return;
 	}
 	if (!chans || !YAJL_IS_ARRAY(chans) || !chans->u.array.len) {
@@ -327,7 +334,7 @@ static void chan_request(struct client *c, yajl_val req)
 	}
 	if (!sub) {
 		set_chans(c, c->chans & ~bits);
-		chan_ack(c, "unsubscribed", 0, 0);
+		chan_ack(c, "unsubscribed", NULL, 0);
 		return;
 	}
 	if (json_get(req, "filter")) {
@@ -342,34 +349,9 @@ static void chan_request(struct client *c, yajl_val req)
 		filter_release(&c->chan_filter);
 		c->chan_filter = f;
 	}
-	if (since && !YAJL_IS_NULL(since)) {
-		uint64_t pos, oldest;
-		long long h;
-
-		if (!YAJL_IS_INTEGER(since) || (h = YAJL_GET_INTEGER(since)) < 0) {
-			chan_error(c, "'since' must be a block height");
-			return;
-		}
-		switch (ring_find_since(ring, (uint64_t)h, &pos, &oldest)) {
-		case RING_SINCE_TOO_OLD:
-			if (oldest == UINT64_MAX)
-				chan_error(c, "cannot replay since %lld: no block "
-					   "kept yet", h);
-			else
-				chan_error(c, "cannot replay since %lld: the "
-					   "oldest height kept is %" PRIu64, h,
-					   oldest);
-			return;
-		case RING_SINCE_OK:
-		case RING_SINCE_LIVE:
-			break;
-		}
-		set_chans(c, c->chans | bits);
-		c->pos = pos;
-		c->step = 0;
-		c->replay_end = ring_head(ring);
-		chan_ack(c, "subscribed", 1, (uint64_t)h);
-		lws_callback_on_writable(c->wsi);
+	if ((since && !YAJL_IS_NULL(since)) ||
+	    (since_seq && !YAJL_IS_NULL(since_seq))) {
+		replay_since(c, bits, since, since_seq);
 		return;
 	}
 	if (!c->chans) {
@@ -377,7 +359,15 @@ static void chan_request(struct client *c, yajl_val req)
 		c->step = 0;
 	}
 	set_chans(c, c->chans | bits);
-	chan_ack(c, "subscribed", 0, 0);
+	chan_ack(c, "subscribed", NULL, 0);
+}
+
+void client_chan_subscribed(struct client *c, int bits, const char *key,
+			    uint64_t since)
+{
+	set_chans(c, c->chans | bits);
+	chan_ack(c, "subscribed", key, since);
+	lws_callback_on_writable(c->wsi);
 }
 
 /* ---- JSON-RPC ----------------------------------------------------------- */
@@ -826,7 +816,7 @@ static int eth_next(struct client *c, const struct bc_event *ev, uint64_t pos,
 static int next_frame(struct client *c, struct frame_out *o,
 		      const struct bc_event **evp, int consume)
 {
-	struct ring *ring = c->srv->ring;
+	struct ring *ring = replay_ring(c);
 
 	if (!client_subscribed(c)) {
 		c->pos = ring_head(ring);
@@ -848,6 +838,8 @@ static int next_frame(struct client *c, struct frame_out *o,
 		c->step = 0;
 		c->phase = c->li = c->si = 0;
 	}
+	if (c->replay && replay_drained(c))
+		return next_frame(c, o, evp, consume);
 	return 0;
 }
 
@@ -870,7 +862,7 @@ void client_notify(struct client *c)
 	uint64_t from = c->pos > c->replay_end ? c->pos : c->replay_end;
 	uint64_t lag = ring_lag(srv->ring, from);
 
-	if (c->closing || !client_subscribed(c))
+	if (c->closing || !client_subscribed(c) || c->replay)
 		return;
 	if (lag > (uint64_t)srv->cfg->queue_depth ||
 	    c->pos < ring_tail(srv->ring)) {

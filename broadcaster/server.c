@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "notify.h"
+#include "replay.h"
 #include "ring.h"
 #include "server.h"
 #include "sig.h"
@@ -319,7 +320,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 		begin_shutdown(srv);
 	for (struct client *c = srv->clients; c; c = c->next) {
 		int pending = c->ctl_head ||
-			      (client_subscribed(c) &&
+			      (client_subscribed(c) && !c->replay &&
 			       c->pos < ring_head(srv->ring));
 
 		client_check_alive(c, now);
@@ -436,6 +437,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		take_events(srv);
+		replay_take(srv);
 		return 0;
 	default:
 		break;
@@ -568,7 +570,7 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 			      LF_I("port", srv.vh ?
 				   lws_get_vhost_listen_port(srv.vh) : la.port)),
 	       "listening");
-	if (input_start(&srv) < 0)
+	if (replay_setup(&srv) < 0 || input_start(&srv) < 0)
 		goto out;
 	lws_sul_schedule(srv.ctx, 0, &srv.tick, on_tick, TICK_US);
 
@@ -591,6 +593,7 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	rc = 0;
 out:
 	input_stop(&srv);
+	replay_teardown(&srv);
 	node_stop(&srv.node);
 	if (srv.ctx) {
 		lws_sul_cancel(&srv.tick);

@@ -51,6 +51,9 @@ struct bc_metrics {
 	struct metric *bad_requests;
 	struct metric *dup_input;    /* also counted in bad_input */
 	struct metric *dup_requests; /* also counted in bad_requests */
+	/* replay.c: replays from the database */
+	struct metric *replays, *replays_total, *replay_refused;
+	struct metric *replay_blocks, *db_errors, *db_seconds;
 };
 
 struct bc_qitem {
@@ -74,6 +77,9 @@ struct bc_server {
 	int have_tip;
 	struct bc_node *node; /* --rpc; NULL without */
 	struct bc_status *status; /* GET /v1/status; its own lock */
+	struct history *history;  /* --db: the replay workers; NULL without */
+	struct replay *replays;   /* clients replaying from the database */
+	lws_sorted_usec_list_t replay_tick;
 	char **origins;
 	size_t norigins;
 	int stopping;
@@ -138,6 +144,8 @@ struct client {
 	uint32_t step;     /* channel: frame index in the event */
 	uint32_t phase, li, si; /* eth: heads/logs, log index, sub index */
 	uint64_t replay_end; /* positions below it were replayed: no lag */
+	struct replay *replay; /* replaying from the database: pos is in
+				  its page (replay.h); NULL when live */
 	uint64_t observed;   /* pos + 1 of the last event timed */
 
 	int chans;
@@ -179,6 +187,12 @@ void client_check_alive(struct client *c, int64_t now);
 void client_check_reading(struct client *c, int64_t now);
 /* A pong: what was written before the ping is read. */
 void client_on_pong(struct client *c);
+/* Channel protocol answers for replay.c: an error, and the channels
+ * `bits` subscribed with key: since (the replay's start). */
+void client_chan_error(struct client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void client_chan_subscribed(struct client *c, int bits, const char *key,
+			    uint64_t since);
 /* Close with a code and reason (sent when the socket takes it). */
 void client_close(struct client *c, int code, const char *reason,
 		  enum disc_reason why);

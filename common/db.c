@@ -325,9 +325,8 @@ enum db_status db_next_epoch(PGconn *conn, uint64_t chain_id,
 	return s;
 }
 
-/* Run a query with text parameters and check it returned rows. */
-static PGresult *query_rows(PGconn *conn, const char *sql, int nparams,
-			    const char *const *params, enum db_status *s)
+PGresult *db_query_rows(PGconn *conn, const char *sql, int nparams,
+			const char *const *params, enum db_status *s)
 {
 	PGresult *r = PQexecParams(conn, sql, nparams, NULL, params, NULL,
 				   NULL, 0);
@@ -376,7 +375,7 @@ enum db_status db_canonical_range(PGconn *conn, uint64_t chain_id,
 	u64s(a, sizeof(a), chain_id);
 	u64s(b, sizeof(b), from);
 	u64s(c, sizeof(c), to);
-	r = query_rows(conn, "SELECT c.number, COALESCE('0x' || encode(c.hash,"
+	r = db_query_rows(conn, "SELECT c.number, COALESCE('0x' || encode(c.hash,"
 		       " 'hex'), ''), COALESCE('0x' || encode(b.parent_hash,"
 		       " 'hex'), ''), c.seq FROM canonical c LEFT JOIN blocks b"
 		       " ON b.chain_id = c.chain_id AND b.hash = c.hash"
@@ -417,7 +416,7 @@ enum db_status db_audit(PGconn *conn, uint64_t chain_id, uint64_t start,
 	u64s(c, sizeof(c), from);
 	u64s(d, sizeof(d), to);
 	u64s(e, sizeof(e), max);
-	r = query_rows(conn, "SELECT number, COALESCE('0x' || encode(hash,"
+	r = db_query_rows(conn, "SELECT number, COALESCE('0x' || encode(hash,"
 		       " 'hex'), ''), problem FROM blockpipe_audit($1, $2, $3,"
 		       " $4) LIMIT $5", 5, p, &s);
 	if (!r)
@@ -469,7 +468,7 @@ enum db_status db_record_reorg(PGconn *conn, uint64_t chain_id,
 	p[13] = r->below_finalized ? "t" : "f";
 	p[14] = r->repair ? "t" : "f";
 	p[15] = v[8];
-	res = query_rows(conn, "SELECT blockpipe_record_reorg($1, $2, $3, $4,"
+	res = db_query_rows(conn, "SELECT blockpipe_record_reorg($1, $2, $3, $4,"
 			 " $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
 			 " $16)", 16, p, &s);
 	PQclear(res);

@@ -1,0 +1,454 @@
+/* Clients' replays from the database, on the service thread (replay.h):
+ * where each one stands, its page of events, the seam with the live
+ * ring, the rate limit. The queries run on the history pool. */
+#include "replay.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "events.h"
+#include "history.h"
+#include "log.h"
+#include "metrics.h"
+#include "ring.h"
+#include "server.h"
+#include "banned.h"
+
+/* How often waiting replays are looked at (rate, seam, database). */
+#define REPLAY_TICK_US (100 * LWS_US_PER_MS)
+/* How long a replay waits before it asks the database again after it
+ * found nothing new, the block below the seam missing (writers behind
+ * the stream) or a failure. */
+#define REPLAY_RETRY_MS 500
+
+struct replay {
+	struct client *c;
+	struct replay *prev, *next; /* the server's replays */
+	struct ring *page;          /* the events the client reads now */
+	struct history_job *job;    /* in flight; NULL none */
+	int bits;                   /* channels, subscribed once started */
+	enum replay_from kind;
+	uint64_t since;
+	int started;
+	uint64_t cursor;  /* the client has (or is being sent) every
+			     event up to this seq */
+	uint64_t had;     /* the seq it had when it came: orphans held */
+	int64_t not_before_ms;
+	int at_seam;      /* the page ends at the seam: */
+	uint64_t seam_pos, seam_seq; /* the live event to go on from */
+};
+
+/* ---- setup -------------------------------------------------------------- */
+
+static void metrics_setup(struct bc_server *srv)
+{
+	struct metrics *m = srv->metrics;
+
+	srv->m.replays = metrics_gauge(m, "broadcaster_replays",
+		"clients replaying from the database now", NULL);
+	srv->m.replays_total = metrics_counter(m, "broadcaster_replays_total",
+		"replays from the database begun", NULL);
+	srv->m.replay_refused = metrics_counter(m,
+		"broadcaster_replay_refused_total",
+		"replays refused: outside --replay-max-blocks, or no database",
+		NULL);
+	srv->m.replay_blocks = metrics_counter(m,
+		"broadcaster_replay_blocks_total",
+		"blocks sent to clients from the database", NULL);
+	srv->m.db_errors = metrics_counter(m, "broadcaster_db_errors_total",
+		"failed connections and queries of the database", NULL);
+	srv->m.db_seconds = metrics_histogram(m, "broadcaster_db_query_seconds",
+		"time a history worker took for a job (a page or a start)",
+		NULL, metrics_latency_bounds, metrics_latency_nbounds);
+}
+
+static void on_tick(lws_sorted_usec_list_t *sul);
+
+int replay_setup(struct bc_server *srv)
+{
+	const struct broadcaster_cfg *cfg = srv->cfg;
+	struct history_opts o = { 0 };
+
+	metrics_setup(srv);
+	if (!cfg->db)
+		return 0;
+	o.dsn = cfg->db;
+	o.pool = (int)cfg->db_pool;
+	o.ctx = srv->ctx;
+	o.m = &srv->m;
+	if (history_start(&srv->history, &o) < 0)
+		return -1;
+	lws_sul_schedule(srv->ctx, 0, &srv->replay_tick, on_tick, REPLAY_TICK_US);
+	return 0;
+}
+
+static void replay_free(struct replay *rp);
+
+void replay_teardown(struct bc_server *srv)
+{
+	while (srv->replays)
+		replay_cancel(srv->replays->c);
+	if (srv->ctx && srv->history)
+		lws_sul_cancel(&srv->replay_tick);
+	history_stop(&srv->history);
+}
+
+/* ---- the seam ----------------------------------------------------------- */
+
+/* The oldest live event newer than seq: a block or reorg (gaps carry no
+ * seq). 0 when the ring has none. */
+static int seam_find(const struct ring *r, uint64_t seq, uint64_t *pos)
+{
+	for (uint64_t p = ring_tail(r); p < ring_head(r); p++) {
+		const struct bc_event *ev = ring_get(r, p);
+
+		if ((ev->kind == EV_BLOCK || ev->kind == EV_REORG) &&
+		    ev->seq > seq) {
+			*pos = p;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int seam_holds(const struct replay *rp)
+{
+	const struct bc_event *ev = ring_get(rp->c->srv->ring, rp->seam_pos);
+
+	return ev && ev->seq == rp->seam_seq;
+}
+
+static void go_live(struct replay *rp)
+{
+	struct client *c = rp->c;
+
+	log_at(LOG_DEBUG, LOGF(LF_S("client", c->ip), LF_U("seq", rp->cursor)),
+	       "replay from the database caught up: live");
+	c->pos = rp->seam_pos;
+	c->step = 0;
+	c->phase = c->li = c->si = 0;
+	c->replay_end = ring_head(c->srv->ring);
+	replay_free(rp);
+	lws_callback_on_writable(c->wsi);
+}
+
+/* ---- pages -------------------------------------------------------------- */
+
+static struct history_job *job_new(struct replay *rp,
+				   enum history_job_kind kind)
+{
+	struct history_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->owner = rp;
+	job->kind = kind;
+	job->chain_id = rp->c->srv->chain_id;
+	return job;
+}
+
+/* Ask for the next page, go live, or wait. 1 when the client went live. */
+static int schedule(struct replay *rp)
+{
+	struct bc_server *srv = rp->c->srv;
+	const struct bc_event *ev = NULL;
+	struct history_job *job;
+	uint64_t pos;
+
+	if (rp->job || !rp->started)
+		return 0;
+	if (rp->at_seam) {
+		if (seam_holds(rp)) {
+			go_live(rp);
+			return 1;
+		}
+		rp->at_seam = 0; /* it left the ring: read on to the next */
+	}
+	if (clock_mono_ms() < rp->not_before_ms)
+		return 0;
+	job = job_new(rp, HJ_PAGE);
+	if (!job)
+		return 0;
+	job->after = rp->cursor;
+	job->had = rp->had;
+	job->limit = (size_t)srv->cfg->replay_page;
+	if (seam_find(srv->ring, rp->cursor, &pos)) {
+		ev = ring_get(srv->ring, pos);
+		job->before = ev->seq;
+		job->check_height = ev->height > 0;
+		job->check = ev->height - 1;
+		rp->seam_pos = pos;
+		rp->seam_seq = ev->seq;
+	}
+	rp->job = job;
+	history_submit(srv->history, job);
+	return 0;
+}
+
+static void page_done(struct replay *rp, struct history_job *job)
+{
+	const struct broadcaster_cfg *cfg = rp->c->srv->cfg;
+	uint64_t top = rp->cursor;
+	int64_t now = clock_mono_ms();
+
+	for (size_t i = 0; i < job->nevs; i++) {
+		if (job->evs[i]->seq > top)
+			top = job->evs[i]->seq;
+		ring_push(rp->page, job->evs[i]);
+	}
+	job->nevs = 0;
+	metric_add(rp->c->srv->m.replay_blocks, (double)job->nblocks);
+	rp->not_before_ms = now;
+	if (cfg->replay_rate > 0)
+		rp->not_before_ms += (int64_t)job->nblocks * 1000 /
+				     cfg->replay_rate;
+	if (!job->exhausted) {
+		rp->cursor = job->last_seq;
+	} else if (job->before && job->check_ok) {
+		rp->cursor = job->before - 1;
+		rp->at_seam = 1;
+	} else {
+		/* Nothing newer yet, or the writers are behind the stream. */
+		rp->cursor = top;
+		if (rp->not_before_ms < now + REPLAY_RETRY_MS)
+			rp->not_before_ms = now + REPLAY_RETRY_MS;
+	}
+	lws_callback_on_writable(rp->c->wsi);
+}
+
+static void start_done(struct replay *rp, struct history_job *job)
+{
+	struct client *c = rp->c;
+
+	if (job->status != HS_OK) {
+		metric_inc(c->srv->m.replay_refused);
+		client_chan_error(c, "%s", job->err);
+		c->pos = ring_head(c->srv->ring);
+		replay_free(rp);
+		return;
+	}
+	rp->started = 1;
+	rp->cursor = rp->had = job->resume_seq;
+	metric_inc(c->srv->m.replays_total);
+	client_chan_subscribed(c, rp->bits, rp->kind == REPLAY_SINCE_HEIGHT ?
+			       "replay_from" : "replay_from_seq", rp->since);
+	schedule(rp);
+}
+
+static void job_done(struct replay *rp, struct history_job *job)
+{
+	rp->job = NULL;
+	if (job->kind == HJ_START) {
+		start_done(rp, job);
+		return;
+	}
+	if (job->status != HS_OK) {
+		log_at(LOG_WARN, LOGF(LF_S("client", rp->c->ip),
+				      LF_S("error", job->err)),
+		       "replay page failed: trying again");
+		rp->at_seam = 0;
+		rp->not_before_ms = clock_mono_ms() + REPLAY_RETRY_MS;
+		return;
+	}
+	page_done(rp, job);
+}
+
+void replay_take(struct bc_server *srv)
+{
+	struct history_job *job;
+
+	if (!srv->history)
+		return;
+	job = history_take(srv->history);
+	while (job) {
+		struct history_job *nx = job->next;
+
+		if (job->owner)
+			job_done(job->owner, job);
+		history_job_free(job);
+		job = nx;
+	}
+}
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+	struct bc_server *srv = lws_container_of(sul, struct bc_server,
+						 replay_tick);
+
+	for (struct replay *rp = srv->replays, *nx; rp; rp = nx) {
+		nx = rp->next;
+		/* Only one whose page is written out waits for the next. */
+		if (rp->c->pos >= ring_head(rp->page))
+			schedule(rp);
+	}
+	lws_sul_schedule(srv->ctx, 0, &srv->replay_tick, on_tick,
+			 REPLAY_TICK_US);
+}
+
+/* ---- the client's side -------------------------------------------------- */
+
+int replay_begin(struct client *c, int bits, enum replay_from kind,
+		 uint64_t since, char *why, size_t whylen)
+{
+	struct bc_server *srv = c->srv;
+	struct replay *rp;
+	struct history_job *job;
+
+	if (!srv->history) {
+		snprintf(why, whylen, "no database to replay from (--db)");
+		return -1;
+	}
+	if (c->replay) {
+		snprintf(why, whylen, "a replay is in progress");
+		return -1;
+	}
+	if (!srv->chain_id) {
+		snprintf(why, whylen, "the chain is not known yet (no message "
+			 "from the verifier, no --chain-id)");
+		return -1;
+	}
+	rp = calloc(1, sizeof(*rp));
+	if (rp)
+		rp->page = ring_new((size_t)srv->cfg->replay_page +
+				    HISTORY_PAGE_REORGS + 1);
+	job = rp && rp->page ? job_new(rp, HJ_START) : NULL;
+	if (!job) {
+		if (rp)
+			ring_destroy(&rp->page);
+		free(rp);
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	rp->c = c;
+	rp->bits = bits;
+	rp->kind = kind;
+	rp->since = since;
+	job->by_height = kind == REPLAY_SINCE_HEIGHT;
+	job->since = since;
+	job->max_blocks = srv->cfg->replay_max_blocks;
+	rp->next = srv->replays;
+	if (srv->replays)
+		srv->replays->prev = rp;
+	srv->replays = rp;
+	c->replay = rp;
+	c->pos = 0;
+	c->step = 0;
+	metric_add(srv->m.replays, 1);
+	rp->job = job;
+	history_submit(srv->history, job);
+	return 0;
+}
+
+static void replay_free(struct replay *rp)
+{
+	struct bc_server *srv = rp->c->srv;
+
+	if (rp->job)
+		rp->job->owner = NULL; /* freed when it comes back */
+	if (rp->prev)
+		rp->prev->next = rp->next;
+	else
+		srv->replays = rp->next;
+	if (rp->next)
+		rp->next->prev = rp->prev;
+	metric_add(srv->m.replays, -1);
+	rp->c->replay = NULL;
+	ring_destroy(&rp->page);
+	free(rp);
+}
+
+void replay_cancel(struct client *c)
+{
+	if (c->replay)
+		replay_free(c->replay);
+}
+
+/* Where in the ring a client that had every event up to seq resumes:
+ * 1 when the ring holds an event at or below seq (nothing after it was
+ * lost), *pos then the first one after. */
+static int ring_covers_seq(const struct ring *r, uint64_t seq,
+			   uint64_t *pos)
+{
+	int covered = 0;
+
+	*pos = ring_head(r);
+	for (uint64_t p = ring_tail(r); p < ring_head(r); p++) {
+		const struct bc_event *ev = ring_get(r, p);
+
+		if ((ev->kind != EV_BLOCK && ev->kind != EV_REORG) || !ev->seq)
+			continue;
+		if (ev->seq > seq) {
+			*pos = p;
+			break;
+		}
+		covered = 1;
+	}
+	return covered;
+}
+
+/* A height not in the ring, and no database: the error of old. */
+static void too_old(struct client *c, long long h, uint64_t oldest)
+{
+	if (oldest == UINT64_MAX)
+		client_chan_error(c, "cannot replay since %lld: no block kept "
+				  "yet", h);
+	else
+		client_chan_error(c, "cannot replay since %lld: the oldest "
+				  "height kept is %" PRIu64, h, oldest);
+}
+
+void replay_since(struct client *c, int bits, yajl_val since,
+		  yajl_val since_seq)
+{
+	struct ring *ring = c->srv->ring;
+	int by_seq = since_seq && !YAJL_IS_NULL(since_seq);
+	yajl_val v = by_seq ? since_seq : since;
+	uint64_t pos = 0, oldest = UINT64_MAX;
+	long long n;
+	int in_ring;
+	char why[160];
+
+	if (!YAJL_IS_INTEGER(v) || (n = YAJL_GET_INTEGER(v)) < 0) {
+		client_chan_error(c, by_seq ? "'since_seq' must be a seq" :
+				  "'since' must be a block height");
+		return;
+	}
+	if (by_seq)
+		in_ring = ring_covers_seq(ring, (uint64_t)n, &pos);
+	else
+		in_ring = ring_find_since(ring, (uint64_t)n, &pos, &oldest) !=
+			  RING_SINCE_TOO_OLD;
+	if (!in_ring) {
+		snprintf(why, sizeof(why), "older than the events kept");
+		if (c->srv->history &&
+		    replay_begin(c, bits, by_seq ? REPLAY_SINCE_SEQ :
+				 REPLAY_SINCE_HEIGHT, (uint64_t)n, why,
+				 sizeof(why)) == 0)
+			return;
+		metric_inc(c->srv->m.replay_refused);
+		if (c->srv->history || by_seq)
+			client_chan_error(c, "cannot replay since %s%lld: %s",
+					  by_seq ? "seq " : "", n, why);
+		else
+			too_old(c, n, oldest);
+		return;
+	}
+	c->pos = pos;
+	c->step = 0;
+	c->replay_end = ring_head(ring);
+	client_chan_subscribed(c, bits, by_seq ? "replay_from_seq" :
+			       "replay_from", (uint64_t)n);
+}
+
+struct ring *replay_ring(const struct client *c)
+{
+	return c->replay ? c->replay->page : c->srv->ring;
+}
+
+int replay_drained(struct client *c)
+{
+	return c->replay ? schedule(c->replay) : 0;
+}
