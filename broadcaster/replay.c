@@ -311,9 +311,11 @@ int replay_begin(struct client *c, int bits, enum replay_from kind,
 		return -1;
 	}
 	rp = calloc(1, sizeof(*rp));
-	if (rp)
+	if (rp) {
+		rp->c = c;
 		rp->page = ring_new((size_t)srv->cfg->replay_page +
 				    HISTORY_PAGE_REORGS + 1);
+	}
 	job = rp && rp->page ? job_new(rp, HJ_START) : NULL;
 	if (!job) {
 		if (rp)
@@ -322,7 +324,6 @@ int replay_begin(struct client *c, int bits, enum replay_from kind,
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	rp->c = c;
 	rp->bits = bits;
 	rp->kind = kind;
 	rp->since = since;
