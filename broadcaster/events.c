@@ -1,3 +1,7 @@
+/* The event builder (events.h): verifier messages into events. A block's
+ * header and transaction frames are blockframes.c's; here are its logs,
+ * remembered for the reorg that may orphan them, and the reorg, tip and
+ * gap events. */
 #include "events.h"
 
 #include <inttypes.h>
@@ -6,10 +10,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "blockframes.h"
 #include "buf.h"
+#include "frame.h"
 #include "hex.h"
 #include "json.h"
 #include "message.h"
+#include "span.h"
 #include "banned.h"
 
 /* A block whose logs are remembered, for the reorg that may orphan it. */
@@ -34,39 +41,6 @@ struct events {
 	struct ev_seen seen;
 };
 
-/* ---- frames ---------------------------------------------------------- */
-
-static int frame_set(struct ev_frame *f, const char *p, size_t n)
-{
-	char *m = malloc(EV_PRE + n + 1);
-
-	if (!m)
-		return -1;
-	memcpy(m + EV_PRE, p, n);
-	m[EV_PRE + n] = '\0';
-	f->data = m + EV_PRE;
-	f->len = n;
-	return 0;
-}
-
-static void frame_release(struct ev_frame *f)
-{
-	if (f->data)
-		free(f->data - EV_PRE);
-	f->data = NULL;
-	f->len = 0;
-}
-
-static int frame_from_gen(struct ev_frame *f, yajl_gen g)
-{
-	const unsigned char *p;
-	size_t n;
-
-	if (yajl_gen_get_buf(g, &p, &n) != yajl_gen_status_ok)
-		return -1;
-	return frame_set(f, (const char *)p, n);
-}
-
 void ev_free(struct bc_event *ev)
 {
 	if (!ev)
@@ -84,34 +58,6 @@ void ev_free(struct bc_event *ev)
 }
 
 /* ---- small parsers over raw JSON spans -------------------------------- */
-
-struct span {
-	const char *p;
-	size_t n;
-};
-
-static int span_is(const struct span *s)
-{
-	return s->p != NULL;
-}
-
-/* A raw JSON string value without its quotes; hex needs no escapes, so
- * a backslash is refused. */
-static int span_str(const struct span *s, char *out, size_t outlen)
-{
-	if (!s->p || s->n < 2 || s->p[0] != '"' || s->p[s->n - 1] != '"')
-		return -1;
-	if (s->n - 2 >= outlen || memchr(s->p, '\\', s->n))
-		return -1;
-	memcpy(out, s->p + 1, s->n - 2);
-	out[s->n - 2] = '\0';
-	return 0;
-}
-
-static int key_is(const struct json_member *m, const char *k)
-{
-	return m->key && m->keylen == strlen(k) && !memcmp(m->key, k, m->keylen);
-}
 
 /* Append key as a JSON string (keys come from the node: escape them). */
 static int add_key(struct buf *b, const char *k, size_t n)
@@ -236,106 +182,7 @@ void events_destroy(struct events **ep)
 	*ep = NULL;
 }
 
-/* ---- block messages --------------------------------------------------- */
-
-/* The header: every member of the block but transactions, plus hash. */
-struct head_walk {
-	yajl_gen g;
-	int have_hash;
-	struct span transactions, timestamp, miner, gas_used;
-};
-
-static int head_cb(void *arg, const struct json_member *m)
-{
-	struct head_walk *h = arg;
-
-	if (!m->key)
-		return 0;
-	if (key_is(m, "transactions")) {
-		h->transactions = (struct span){ m->val, m->vallen };
-		return 0;
-	}
-	if (key_is(m, "hash"))
-		h->have_hash = 1;
-	else if (key_is(m, "timestamp"))
-		h->timestamp = (struct span){ m->val, m->vallen };
-	else if (key_is(m, "miner"))
-		h->miner = (struct span){ m->val, m->vallen };
-	else if (key_is(m, "gasUsed"))
-		h->gas_used = (struct span){ m->val, m->vallen };
-	yajl_gen_string(h->g, (const unsigned char *)m->key, m->keylen);
-	json_gen_raw(h->g, m->val, m->vallen);
-	return 0;
-}
-
-/* Transactions, one element at a time. */
-struct tx_walk {
-	yajl_gen g;
-	uint64_t height;
-	size_t count;   /* elements seen */
-	size_t cur;     /* index of the element being gathered */
-	int open;
-	struct span hash, from, to, value;
-	struct buf hashes; /* "0x..","0x..", for eth_getBlockByNumber */
-};
-
-static void tx_flush(struct tx_walk *t)
-{
-	char dec[100];
-	char hex[80];
-
-	if (!t->open)
-		return;
-	t->open = 0;
-	if (t->hash.p) {
-		if (t->hashes.len)
-			buf_addch(&t->hashes, ',');
-		buf_add(&t->hashes, t->hash.p, t->hash.n);
-	}
-	yajl_gen_map_open(t->g);
-	json_gen_key(t->g, "hash");
-	json_gen_raw(t->g, t->hash.p ? t->hash.p : "null",
-		     t->hash.p ? t->hash.n : 4);
-	json_gen_key(t->g, "from_addr");
-	json_gen_raw(t->g, t->from.p ? t->from.p : "null",
-		     t->from.p ? t->from.n : 4);
-	json_gen_key(t->g, "to_addr");
-	json_gen_raw(t->g, t->to.p ? t->to.p : "null", t->to.p ? t->to.n : 4);
-	json_gen_key(t->g, "value_wei");
-	if (span_str(&t->value, hex, sizeof(hex)) == 0 &&
-	    hex_u256_to_dec(hex, strlen(hex), dec, sizeof(dec)) == 0)
-		json_gen_cstr(t->g, dec);
-	else
-		yajl_gen_null(t->g);
-	json_gen_key(t->g, "block_height");
-	json_gen_u64(t->g, t->height);
-	yajl_gen_map_close(t->g);
-	t->hash = t->from = t->to = t->value = (struct span){ NULL, 0 };
-}
-
-static int tx_cb(void *arg, const struct json_member *m)
-{
-	struct tx_walk *t = arg;
-
-	if (m->index + 1 > t->count)
-		t->count = m->index + 1;
-	if (!m->key)
-		return 0; /* a hash, not a transaction object */
-	if (!t->open || m->index != t->cur) {
-		tx_flush(t);
-		t->open = 1;
-		t->cur = m->index;
-	}
-	if (key_is(m, "hash"))
-		t->hash = (struct span){ m->val, m->vallen };
-	else if (key_is(m, "from"))
-		t->from = (struct span){ m->val, m->vallen };
-	else if (key_is(m, "to"))
-		t->to = (struct span){ m->val, m->vallen };
-	else if (key_is(m, "value"))
-		t->value = (struct span){ m->val, m->vallen };
-	return 0;
-}
+/* ---- block messages: their logs (the other frames: blockframes.c) ---- */
 
 /* Logs of all receipts, one log at a time, into rb_logs. */
 struct log_walk {
@@ -389,15 +236,15 @@ static int log_cb(void *arg, const struct json_member *m)
 		w->open = 1;
 		w->cur = m->index;
 	}
-	if (key_is(m, "removed"))
+	if (span_key_is(m, "removed"))
 		return 0;
-	if (key_is(m, "address")) {
+	if (span_key_is(m, "address")) {
 		char a[64];
 
 		if (span_str(&s, a, sizeof(a)) < 0 ||
 		    json_hex_bytes(a, w->key.address, 20) != 20)
 			w->bad = 1;
-	} else if (key_is(m, "topics")) {
+	} else if (span_key_is(m, "topics")) {
 		if (parse_topics(&s, &w->key) < 0)
 			w->bad = 1;
 	}
@@ -413,7 +260,7 @@ static int receipt_cb(void *arg, const struct json_member *m)
 	struct log_walk *w = arg;
 	int rc;
 
-	if (!key_is(m, "logs"))
+	if (!span_key_is(m, "logs"))
 		return 0;
 	w->open = 0;
 	rc = json_members(m->val, m->vallen, log_cb, w, NULL, 0);
@@ -457,19 +304,47 @@ static enum ev_result fail_why(char *why, size_t whylen, const char *msg)
 	return EV_RES_BAD;
 }
 
+/* The block's logs: remembered in lw for a reorg that may orphan them,
+ * their frames in ev. 0, or -1 with why. */
+static int block_logs(struct bc_event *ev, const struct message_block *t,
+		      struct log_walk *lw, char *why, size_t whylen)
+{
+	char err[128];
+
+	if (t->receipts.n > 2) {
+		if (json_members(t->receipts.p, t->receipts.n, receipt_cb, lw,
+				 err, sizeof(err)) != 0) {
+			snprintf(why, whylen, "invalid 'receipts': %s", err);
+			return -1;
+		}
+	}
+	if (lw->bad) {
+		fail_why(why, whylen, "receipts hold a malformed log");
+		return -1;
+	}
+	if (!lw->n)
+		return 0;
+	ev->logs = calloc(lw->n, sizeof(*ev->logs));
+	if (!ev->logs)
+		goto oom;
+	ev->nlogs = lw->n;
+	for (size_t i = 0; i < lw->n; i++)
+		if (log_frames(&lw->logs[i], 0, ev->seq, &ev->logs[i]) < 0)
+			goto oom;
+	return 0;
+oom:
+	fail_why(why, whylen, "out of memory");
+	return -1;
+}
+
 static enum ev_result build_block(struct events *e,
 				  const struct message_block *t,
 				  struct bc_event **out, char *why,
 				  size_t whylen)
 {
 	struct bc_event *ev = NULL;
-	struct head_walk hw = { 0 };
-	struct tx_walk tw = { 0 };
 	struct log_walk lw = { 0 };
 	struct rb rb = { 0 };
-	char hex[80], miner[64], err[128];
-	uint64_t ts = 0, gas = 0;
-	int idx;
 	enum ev_result res = EV_RES_BAD;
 
 	ev = calloc(1, sizeof(*ev));
@@ -487,8 +362,7 @@ static enum ev_result build_block(struct events *e,
 		res = EV_RES_SKIP;
 		goto out;
 	}
-	idx = rb_find(e, ev->hash);
-	if (idx >= 0) {
+	if (rb_find(e, ev->hash) >= 0) {
 		snprintf(why, whylen, "block already broadcast");
 		res = EV_RES_SKIP;
 		goto out;
@@ -499,138 +373,11 @@ static enum ev_result build_block(struct events *e,
 		if (rb_at(e, i)->number >= ev->height)
 			rb_remove(e, i);
 
-	/* newHeads result. */
-	hw.g = json_gen_new();
-	if (!hw.g)
-		goto oom;
-	yajl_gen_map_open(hw.g);
-	if (json_members(t->block.p, t->block.n, head_cb, &hw, err,
-			 sizeof(err)) != 0) {
-		snprintf(why, whylen, "invalid 'block' object: %s", err);
+	if (blockframes_build(ev, t, why, whylen) < 0)
 		goto out;
-	}
-	if (!hw.have_hash) {
-		json_gen_key(hw.g, "hash");
-		json_gen_cstr(hw.g, ev->hash);
-	}
-	yajl_gen_map_close(hw.g);
-	if (frame_from_gen(&ev->eth_head, hw.g) < 0)
-		goto oom;
-
-	/* newTxs batch. */
-	tw.g = json_gen_new();
-	if (!tw.g)
-		goto oom;
-	tw.height = ev->height;
-	yajl_gen_map_open(tw.g);
-	json_gen_key(tw.g, "type");
-	json_gen_cstr(tw.g, "newTxs");
-	json_gen_key(tw.g, "seq");
-	json_gen_u64(tw.g, ev->seq);
-	json_gen_key(tw.g, "height");
-	json_gen_u64(tw.g, ev->height);
-	json_gen_key(tw.g, "hash");
-	json_gen_cstr(tw.g, ev->hash);
-	json_gen_key(tw.g, "data");
-	yajl_gen_array_open(tw.g);
-	if (span_is(&hw.transactions) && hw.transactions.n > 2) {
-		if (json_members(hw.transactions.p, hw.transactions.n, tx_cb,
-				 &tw, err, sizeof(err)) != 0) {
-			snprintf(why, whylen, "invalid 'transactions': %s", err);
-			goto out;
-		}
-		tx_flush(&tw);
-	}
-	yajl_gen_array_close(tw.g);
-	yajl_gen_map_close(tw.g);
-	if (tw.count && frame_from_gen(&ev->chan_txs, tw.g) < 0)
-		goto oom;
-	{
-		struct buf full = BUF_INIT;
-		int rc;
-
-		/* The header, its closing brace replaced by the hashes. */
-		rc = buf_add(&full, ev->eth_head.data, ev->eth_head.len - 1);
-		if (rc == 0)
-			rc = buf_addf(&full, "%s\"transactions\":[",
-				      ev->eth_head.len > 2 ? "," : "");
-		if (rc == 0 && tw.hashes.len)
-			rc = buf_add(&full, tw.hashes.data, tw.hashes.len);
-		if (rc == 0)
-			rc = buf_adds(&full, "]}");
-		if (rc == 0)
-			rc = frame_set(&ev->eth_block, full.data, full.len);
-		buf_release(&full);
-		if (rc < 0)
-			goto oom;
-	}
-
-	/* newBlock. */
-	{
-		yajl_gen g = json_gen_new();
-		char ph[80];
-
-		if (!g)
-			goto oom;
-		if (span_str(&hw.timestamp, hex, sizeof(hex)) == 0)
-			json_hex_u64(hex, &ts);
-		if (span_str(&hw.gas_used, hex, sizeof(hex)) == 0)
-			json_hex_u64(hex, &gas);
-		if (span_str(&hw.miner, miner, sizeof(miner)) < 0)
-			miner[0] = '\0';
-		snprintf(ph, sizeof(ph), "%s", t->parent_hash);
-		yajl_gen_map_open(g);
-		json_gen_key(g, "type");
-		json_gen_cstr(g, "newBlock");
-		json_gen_key(g, "seq");
-		json_gen_u64(g, ev->seq);
-		json_gen_key(g, "data");
-		yajl_gen_map_open(g);
-		json_gen_key(g, "height");
-		json_gen_u64(g, ev->height);
-		json_gen_key(g, "hash");
-		json_gen_cstr(g, ev->hash);
-		json_gen_key(g, "parent_hash");
-		json_gen_cstr(g, ph[0] ? ph : NULL);
-		json_gen_key(g, "tx_count");
-		json_gen_u64(g, tw.count);
-		json_gen_key(g, "timestamp");
-		json_gen_u64(g, ts);
-		json_gen_key(g, "miner");
-		json_gen_cstr(g, miner[0] ? miner : NULL);
-		json_gen_key(g, "gas_used");
-		json_gen_u64(g, gas);
-		yajl_gen_map_close(g);
-		yajl_gen_map_close(g);
-		if (frame_from_gen(&ev->chan_main, g) < 0) {
-			yajl_gen_free(g);
-			goto oom;
-		}
-		yajl_gen_free(g);
-	}
-
-	/* Logs. */
 	buf_init(&lw.body, 0);
-	if (t->receipts.n > 2) {
-		if (json_members(t->receipts.p, t->receipts.n, receipt_cb, &lw,
-				 err, sizeof(err)) != 0) {
-			snprintf(why, whylen, "invalid 'receipts': %s", err);
-			goto out;
-		}
-	}
-	if (lw.bad) {
-		fail_why(why, whylen, "receipts hold a malformed log");
+	if (block_logs(ev, t, &lw, why, whylen) < 0)
 		goto out;
-	}
-	if (lw.n) {
-		ev->logs = calloc(lw.n, sizeof(*ev->logs));
-		if (!ev->logs)
-			goto oom;
-		ev->nlogs = lw.n;
-		for (size_t i = 0; i < lw.n; i++)
-			if (log_frames(&lw.logs[i], 0, ev->seq, &ev->logs[i]) < 0)
-				goto oom;
-	}
 	rb.number = ev->height;
 	memcpy(rb.hash, ev->hash, sizeof(rb.hash));
 	rb.logs = lw.logs;
@@ -641,16 +388,7 @@ static enum ev_result build_block(struct events *e,
 	*out = ev;
 	ev = NULL;
 	res = EV_RES_OK;
-	goto out;
-
-oom:
-	fail_why(why, whylen, "out of memory");
 out:
-	if (hw.g)
-		yajl_gen_free(hw.g);
-	if (tw.g)
-		yajl_gen_free(tw.g);
-	buf_release(&tw.hashes);
 	for (size_t i = 0; i < lw.n; i++)
 		free(lw.logs[i].body);
 	free(lw.logs);
@@ -665,7 +403,7 @@ static int reorg_data_cb(void *arg, const struct json_member *m)
 {
 	yajl_gen g = arg;
 
-	if (!m->key || key_is(m, "type"))
+	if (!m->key || span_key_is(m, "type"))
 		return 0;
 	yajl_gen_string(g, (const unsigned char *)m->key, m->keylen);
 	json_gen_raw(g, m->val, m->vallen);

@@ -128,13 +128,73 @@ static void handle(struct bc_server *srv, struct events *evs,
 	}
 }
 
+/* Open the n inputs named in addr (stdin, or SUB sockets subscribed to
+ * what the broadcaster reads). 0, or -1 when one cannot be opened; those
+ * opened stay in in[] for the caller to close. */
+static int inputs_open(struct bc_server *srv, struct input *in, char **addr,
+		       int n, int stdio)
+{
+	/* committed: the writers' watermarks, when --sub names their --pub */
+	static const char *const topics[] = { "block", "reorg", "heartbeat",
+					      "committed", NULL };
+
+	for (int i = 0; i < n; i++) {
+		struct msg_opts o = MSG_OPTS_INIT;
+
+		in[i].endpoint = addr[i];
+		o.kind = stdio ? MSG_IN : MSG_SUB;
+		o.endpoint = addr[i];
+		o.topics = topics;
+		o.stop = &srv->input_stop;
+		in[i].io = msg_open(&o);
+		if (!in[i].io)
+			return -1;
+	}
+	return 0;
+}
+
+/* Read the n inputs until told to stop, stdin ends or an input fails
+ * (input_failed set). */
+static void inputs_read(struct bc_server *srv, struct events *evs,
+			struct input *in, int n, int stdio)
+{
+	while (!srv->input_stop) {
+		struct pollfd pfd[MAX_INPUTS];
+		struct msg m;
+		int r;
+
+		if (n == 1) {
+			r = msg_recv(in[0].io, &m, 250);
+			if (r > 0) {
+				handle(srv, evs, &in[0], &m);
+			} else if (r < 0 && stdio) {
+				log_info("end of input: still serving clients");
+				break;
+			} else if (r < 0) {
+				srv->input_failed = 1;
+				break;
+			}
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			pfd[i].fd = msg_fd(in[i].io);
+			pfd[i].events = POLLIN;
+		}
+		/* ZMQ_FD is edge-triggered: drain each socket fully; the
+		 * timeout covers an edge missed between drains. */
+		poll(pfd, (nfds_t)n, 100);
+		for (int i = 0; i < n && !srv->input_stop; i++) {
+			while (!srv->input_stop &&
+			       (r = msg_recv(in[i].io, &m, 0)) > 0)
+				handle(srv, evs, &in[i], &m);
+		}
+	}
+}
+
 static void *input_main(void *arg)
 {
 	struct bc_server *srv = arg;
 	const struct broadcaster_cfg *cfg = srv->cfg;
-	/* committed: the writers' watermarks, when --sub names their --pub */
-	static const char *const topics[] = { "block", "reorg", "heartbeat",
-					      "committed", NULL };
 	struct input in[MAX_INPUTS];
 	struct events_opts eo = {
 		.backfill = cfg->broadcast_backfill,
@@ -170,53 +230,13 @@ static void *input_main(void *arg)
 		events_destroy(&evs);
 		return NULL;
 	}
-	for (int i = 0; i < n; i++) {
-		struct msg_opts o = MSG_OPTS_INIT;
-
-		in[i].endpoint = addr[i];
-		o.kind = stdio ? MSG_IN : MSG_SUB;
-		o.endpoint = addr[i];
-		o.topics = topics;
-		o.stop = &srv->input_stop;
-		in[i].io = msg_open(&o);
-		if (!in[i].io) {
-			srv->input_failed = 1;
-			goto out;
-		}
+	if (inputs_open(srv, in, addr, n, stdio) < 0) {
+		srv->input_failed = 1;
+	} else {
+		log_at(LOG_INFO, LOGF(LF_S("sub", cfg->sub)),
+		       "reading verifier messages");
+		inputs_read(srv, evs, in, n, stdio);
 	}
-	log_at(LOG_INFO, LOGF(LF_S("sub", cfg->sub)), "reading verifier messages");
-	while (!srv->input_stop) {
-		struct pollfd pfd[MAX_INPUTS];
-		struct msg m;
-		int r;
-
-		if (n == 1) {
-			r = msg_recv(in[0].io, &m, 250);
-			if (r > 0) {
-				handle(srv, evs, &in[0], &m);
-			} else if (r < 0 && stdio) {
-				log_info("end of input: still serving clients");
-				break;
-			} else if (r < 0) {
-				srv->input_failed = 1;
-				break;
-			}
-			continue;
-		}
-		for (int i = 0; i < n; i++) {
-			pfd[i].fd = msg_fd(in[i].io);
-			pfd[i].events = POLLIN;
-		}
-		/* ZMQ_FD is edge-triggered: drain each socket fully; the
-		 * timeout covers an edge missed between drains. */
-		poll(pfd, (nfds_t)n, 100);
-		for (int i = 0; i < n && !srv->input_stop; i++) {
-			while (!srv->input_stop &&
-			       (r = msg_recv(in[i].io, &m, 0)) > 0)
-				handle(srv, evs, &in[i], &m);
-		}
-	}
-out:
 	for (int i = 0; i < n; i++) {
 		if (in[i].io)
 			msg_close(&in[i].io);

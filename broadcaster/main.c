@@ -3,7 +3,6 @@
  * struct broadcaster_cfg; server.c does the work. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "addr.h"
 #include "broadcaster.h"
@@ -13,21 +12,44 @@
 #include "sig.h"
 #include "banned.h"
 
+static const struct cfg_prog prog = {
+	"broadcaster",
+	"--sub ENDPOINT|- [--listen HOST:PORT] [--replay N] "
+	"[--queue-depth N] [--drop-on-overflow] [--broadcast-backfill] "
+	"[--max-connections N] [--conn-rate N] [--max-message BYTES] "
+	"[--max-subscriptions N] [--allowed-origins LIST] [--db DSN] "
+	"[--db-pool N] [--replay-max-blocks N] [--replay-rate N] ...",
+	"Serve the verifier's blocks, logs and reorgs to WebSocket "
+	"clients: a channel protocol at /v1/stream, eth_subscribe at / "
+	"and /v1/eth, a live page at /, /metrics /health /ready.",
+	"broadcaster --sub tcp://127.0.0.1:5556 --listen 127.0.0.1:8080",
+};
+
+/* What the options cannot say alone: an input, a valid --listen, pongs
+ * awaited longer than the pings are apart. 0, or cfg_fail()'s status. */
+static int check_cfg(const struct broadcaster_cfg *cfg)
+{
+	struct addr_hostport la;
+	char why[128];
+
+	if (!cfg->sub || !*cfg->sub)
+		return cfg_fail(&prog, "no input: give --sub ENDPOINT "
+				"(BROADCASTER_SUB), or --sub - for stdin");
+	if (addr_parse(cfg->listen, &la, why, sizeof(why)) < 0)
+		return cfg_fail(&prog, "invalid value '%s' for --listen: %s",
+				cfg->listen, why);
+	if (cfg->db && db_check_dsn(cfg->db, why, sizeof(why)) < 0)
+		return cfg_fail(&prog, "invalid value for --db: %s", why);
+	if (cfg->pong_timeout_ms <= cfg->ping_interval_ms)
+		return cfg_fail(&prog, "--pong-timeout (%lld ms) must be longer "
+				"than --ping-interval (%lld ms)",
+				cfg->pong_timeout_ms, cfg->ping_interval_ms);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct cfg_prog prog = {
-		"broadcaster",
-		"--sub ENDPOINT|- [--listen HOST:PORT] [--replay N] "
-		"[--queue-depth N] [--drop-on-overflow] [--broadcast-backfill] "
-		"[--max-connections N] [--conn-rate N] [--max-message BYTES] "
-		"[--max-subscriptions N] [--allowed-origins LIST] [--db DSN] "
-		"[--db-pool N] [--replay-max-blocks N] [--replay-rate N] ...",
-		"Serve the verifier's blocks, logs and reorgs to WebSocket "
-		"clients: a channel protocol at /v1/stream, eth_subscribe at / "
-		"and /v1/eth, a live page at /, /metrics /health /ready.",
-		"broadcaster --sub tcp://127.0.0.1:5556 --listen 127.0.0.1:8080",
-	};
-	struct broadcaster_cfg cfg;
+	struct broadcaster_cfg cfg = { 0 };
 	struct cfg_common common;
 	struct cfg_opt opts[] = {
 		{ "allowed-origins", 0, "BROADCASTER_ALLOWED_ORIGINS", CFG_STR,
@@ -106,26 +128,14 @@ int main(int argc, char **argv)
 		  "close a client that has not read for this long", false },
 		CFG_END,
 	};
-	struct addr_hostport la;
-	char why[128];
 	int rc;
 
-	memset(&cfg, 0, sizeof(cfg));
 	rc = cfg_parse(&prog, opts, &common, argc, argv);
 	if (rc >= 0)
 		return rc;
-	if (!cfg.sub || !*cfg.sub)
-		return cfg_fail(&prog, "no input: give --sub ENDPOINT "
-				"(BROADCASTER_SUB), or --sub - for stdin");
-	if (addr_parse(cfg.listen, &la, why, sizeof(why)) < 0)
-		return cfg_fail(&prog, "invalid value '%s' for --listen: %s",
-				cfg.listen, why);
-	if (cfg.db && db_check_dsn(cfg.db, why, sizeof(why)) < 0)
-		return cfg_fail(&prog, "invalid value for --db: %s", why);
-	if (cfg.pong_timeout_ms <= cfg.ping_interval_ms)
-		return cfg_fail(&prog, "--pong-timeout (%lld ms) must be longer "
-				"than --ping-interval (%lld ms)",
-				cfg.pong_timeout_ms, cfg.ping_interval_ms);
+	rc = check_cfg(&cfg);
+	if (rc != 0)
+		return rc;
 	if (common.check_config) {
 		printf("configuration OK\n");
 		return 0;

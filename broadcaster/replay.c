@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel.h"
 #include "clock.h"
 #include "events.h"
 #include "history.h"
@@ -98,22 +99,6 @@ void replay_teardown(struct bc_server *srv)
 
 /* ---- the seam ----------------------------------------------------------- */
 
-/* The oldest live event newer than seq: a block or reorg (gaps carry no
- * seq). 0 when the ring has none. */
-static int seam_find(const struct ring *r, uint64_t seq, uint64_t *pos)
-{
-	for (uint64_t p = ring_tail(r); p < ring_head(r); p++) {
-		const struct bc_event *ev = ring_get(r, p);
-
-		if ((ev->kind == EV_BLOCK || ev->kind == EV_REORG) &&
-		    ev->seq > seq) {
-			*pos = p;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 static int seam_holds(const struct replay *rp)
 {
 	const struct bc_event *ev = ring_get(rp->c->srv->ring, rp->seam_pos);
@@ -175,7 +160,10 @@ static int schedule(struct replay *rp)
 	job->after = rp->cursor;
 	job->had = rp->had;
 	job->limit = (size_t)srv->cfg->replay_page;
-	if (seam_find(srv->ring, rp->cursor, &pos)) {
+	/* The seam: the oldest live block or reorg newer than the cursor
+	 * (gaps carry no seq). */
+	ring_find_seq(srv->ring, rp->cursor, &pos);
+	if (pos < ring_head(srv->ring)) {
 		ev = ring_get(srv->ring, pos);
 		job->before = ev->seq;
 		job->check_height = ev->height > 0;
@@ -225,7 +213,7 @@ static void start_done(struct replay *rp, struct history_job *job)
 
 	if (job->status != HS_OK) {
 		metric_inc(c->srv->m.replay_refused);
-		client_chan_error(c, "%s", job->err);
+		chan_error(c, "%s", job->err);
 		c->pos = ring_head(c->srv->ring);
 		replay_free(rp);
 		return;
@@ -233,7 +221,7 @@ static void start_done(struct replay *rp, struct history_job *job)
 	rp->started = 1;
 	rp->cursor = rp->had = job->resume_seq;
 	metric_inc(c->srv->m.replays_total);
-	client_chan_subscribed(c, rp->bits, rp->kind == REPLAY_SINCE_HEIGHT ?
+	chan_subscribed(c, rp->bits, rp->kind == REPLAY_SINCE_HEIGHT ?
 			       "replay_from" : "replay_from_seq", rp->since);
 	schedule(rp);
 }
@@ -365,83 +353,6 @@ void replay_cancel(struct client *c)
 {
 	if (c->replay)
 		replay_free(c->replay);
-}
-
-/* Where in the ring a client that had every event up to seq resumes:
- * 1 when the ring holds an event at or below seq (nothing after it was
- * lost), *pos then the first one after. */
-static int ring_covers_seq(const struct ring *r, uint64_t seq,
-			   uint64_t *pos)
-{
-	int covered = 0;
-
-	*pos = ring_head(r);
-	for (uint64_t p = ring_tail(r); p < ring_head(r); p++) {
-		const struct bc_event *ev = ring_get(r, p);
-
-		if ((ev->kind != EV_BLOCK && ev->kind != EV_REORG) || !ev->seq)
-			continue;
-		if (ev->seq > seq) {
-			*pos = p;
-			break;
-		}
-		covered = 1;
-	}
-	return covered;
-}
-
-/* A height not in the ring, and no database: the error of old. */
-static void too_old(struct client *c, long long h, uint64_t oldest)
-{
-	if (oldest == UINT64_MAX)
-		client_chan_error(c, "cannot replay since %lld: no block kept "
-				  "yet", h);
-	else
-		client_chan_error(c, "cannot replay since %lld: the oldest "
-				  "height kept is %" PRIu64, h, oldest);
-}
-
-void replay_since(struct client *c, int bits, yajl_val since,
-		  yajl_val since_seq)
-{
-	struct ring *ring = c->srv->ring;
-	int by_seq = since_seq && !YAJL_IS_NULL(since_seq);
-	yajl_val v = by_seq ? since_seq : since;
-	uint64_t pos = 0, oldest = UINT64_MAX;
-	long long n;
-	int in_ring;
-	char why[160];
-
-	if (!YAJL_IS_INTEGER(v) || (n = YAJL_GET_INTEGER(v)) < 0) {
-		client_chan_error(c, by_seq ? "'since_seq' must be a seq" :
-				  "'since' must be a block height");
-		return;
-	}
-	if (by_seq)
-		in_ring = ring_covers_seq(ring, (uint64_t)n, &pos);
-	else
-		in_ring = ring_find_since(ring, (uint64_t)n, &pos, &oldest) !=
-			  RING_SINCE_TOO_OLD;
-	if (!in_ring) {
-		snprintf(why, sizeof(why), "older than the events kept");
-		if (c->srv->history &&
-		    replay_begin(c, bits, by_seq ? REPLAY_SINCE_SEQ :
-				 REPLAY_SINCE_HEIGHT, (uint64_t)n, why,
-				 sizeof(why)) == 0)
-			return;
-		metric_inc(c->srv->m.replay_refused);
-		if (c->srv->history || by_seq)
-			client_chan_error(c, "cannot replay since %s%lld: %s",
-					  by_seq ? "seq " : "", n, why);
-		else
-			too_old(c, n, oldest);
-		return;
-	}
-	c->pos = pos;
-	c->step = 0;
-	c->replay_end = ring_head(ring);
-	client_chan_subscribed(c, bits, by_seq ? "replay_from_seq" :
-			       "replay_from", (uint64_t)n);
 }
 
 struct ring *replay_ring(const struct client *c)

@@ -18,8 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <yajl/yajl_tree.h>
-
 struct bc_server;
 struct client;
 struct ring;
@@ -40,13 +38,6 @@ enum replay_from { REPLAY_SINCE_HEIGHT, REPLAY_SINCE_SEQ };
  * database (--db) or the client cannot replay now: why says so. */
 int replay_begin(struct client *c, int bits, enum replay_from kind,
 		 uint64_t since, char *why, size_t whylen);
-
-/* The channel protocol's "since" (a height) or "since_seq": subscribe
- * `bits` from the ring when it holds that point, else begin a replay
- * from the database, else answer an error naming the oldest height kept.
- * since and since_seq are the request's members (NULL: absent). */
-void replay_since(struct client *c, int bits, yajl_val since,
-		  yajl_val since_seq);
 
 /* The client leaves: its replay ends, work in flight is dropped. */
 void replay_cancel(struct client *c);

@@ -75,6 +75,25 @@ uint64_t ring_lag(const struct ring *r, uint64_t pos)
 	return pos >= r->head ? 0 : r->head - pos;
 }
 
+int ring_find_seq(const struct ring *r, uint64_t seq, uint64_t *pos)
+{
+	int covered = 0;
+
+	*pos = r->head;
+	for (uint64_t p = r->tail; p < r->head; p++) {
+		const struct bc_event *ev = r->slots[p % r->cap];
+
+		if ((ev->kind != EV_BLOCK && ev->kind != EV_REORG) || !ev->seq)
+			continue;
+		if (ev->seq > seq) {
+			*pos = p;
+			break;
+		}
+		covered = 1;
+	}
+	return covered;
+}
+
 enum ring_since ring_find_since(const struct ring *r, uint64_t height,
 				uint64_t *pos, uint64_t *oldest)
 {

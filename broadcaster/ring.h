@@ -45,4 +45,10 @@ enum ring_since { RING_SINCE_OK, RING_SINCE_LIVE, RING_SINCE_TOO_OLD };
 enum ring_since ring_find_since(const struct ring *r, uint64_t height,
 				uint64_t *pos, uint64_t *oldest);
 
+/* Where a client that had every event up to seq resumes: 1 when the ring
+ * holds a block or reorg at or below seq (nothing after it was dropped),
+ * *pos then the first block or reorg above it (head when none); 0 when
+ * the ring does not reach back that far. */
+int ring_find_seq(const struct ring *r, uint64_t seq, uint64_t *pos);
+
 #endif

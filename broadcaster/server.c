@@ -340,6 +340,77 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 
 /* ---- the protocol callback ---------------------------------------------- */
 
+/* A new TCP connection: 1 refuses it (stopping, or too many new ones
+ * from its address). */
+static int admit_connection(struct bc_server *srv, int fd)
+{
+	char ip[64];
+
+	if (srv->stopping)
+		return 1;
+	if (lws_get_peer_simple_fd(fd, ip, sizeof(ip)) && !rate_ok(srv, ip)) {
+		metric_inc(srv->m.rejected[RJ_RATE]);
+		log_at(LOG_INFO, LOGF(LF_S("client", ip)),
+		       "connection refused: too many new connections "
+		       "from this address");
+		return 1;
+	}
+	return 0;
+}
+
+/* A WebSocket upgrade: 1 refuses it (stopping, a path without a
+ * protocol, an origin not allowed, --max-connections reached). */
+static int admit_upgrade(struct bc_server *srv, struct lws *wsi)
+{
+	if (srv->stopping)
+		return 1;
+	if (path_mode(wsi) == CM_HTTP) {
+		metric_inc(srv->m.rejected[RJ_PATH]);
+		return 1;
+	}
+	if (!origin_ok(srv, wsi)) {
+		metric_inc(srv->m.rejected[RJ_ORIGIN]);
+		log_info("WebSocket upgrade refused: origin not allowed");
+		return 1;
+	}
+	if (srv->nclients >= (size_t)srv->cfg->max_connections) {
+		metric_inc(srv->m.rejected[RJ_MAX_CONNECTIONS]);
+		log_at(LOG_WARN, LOGF(LF_U("clients", srv->nclients)),
+		       "WebSocket upgrade refused: --max-connections "
+		       "reached");
+		return 1;
+	}
+	return 0;
+}
+
+/* A fragment of a client's message: gathered in c->rx up to
+ * --max-message (beyond: close 1009), handed over when complete. 0, or
+ * -1 to close. */
+static int receive(struct client *c, struct lws *wsi, const void *in,
+		   size_t len)
+{
+	c->last_rx_ms = clock_mono_ms();
+	c->ping_sent = 0;
+	if (lws_is_first_fragment(wsi)) {
+		buf_reset(&c->rx);
+		c->rx_binary = lws_frame_is_binary(wsi);
+	}
+	if (buf_add(&c->rx, in, len) < 0) {
+		static const char r[] = "message too large";
+
+		metric_inc(c->srv->m.disconnects[DR_TOO_LARGE]);
+		c->closing = 1;
+		c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+		c->close_reason = r;
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+				 (unsigned char *)r, sizeof(r) - 1);
+		return -1;
+	}
+	if (!lws_is_final_fragment(wsi))
+		return 0;
+	return client_on_message(c) < 0 ? -1 : 0;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		    void *user, void *in, size_t len)
 {
@@ -350,42 +421,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	if (!srv)
 		return 0;
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
-		char ip[64];
-		int fd = (int)(lws_intptr_t)in;
-
-		if (srv->stopping)
-			return 1;
-		if (lws_get_peer_simple_fd(fd, ip, sizeof(ip)) &&
-		    !rate_ok(srv, ip)) {
-			metric_inc(srv->m.rejected[RJ_RATE]);
-			log_at(LOG_INFO, LOGF(LF_S("client", ip)),
-			       "connection refused: too many new connections "
-			       "from this address");
-			return 1;
-		}
-		return 0;
-	}
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return admit_connection(srv, (int)(lws_intptr_t)in);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		if (srv->stopping)
-			return 1;
-		if (path_mode(wsi) == CM_HTTP) {
-			metric_inc(srv->m.rejected[RJ_PATH]);
-			return 1;
-		}
-		if (!origin_ok(srv, wsi)) {
-			metric_inc(srv->m.rejected[RJ_ORIGIN]);
-			log_info("WebSocket upgrade refused: origin not allowed");
-			return 1;
-		}
-		if (srv->nclients >= (size_t)srv->cfg->max_connections) {
-			metric_inc(srv->m.rejected[RJ_MAX_CONNECTIONS]);
-			log_at(LOG_WARN, LOGF(LF_U("clients", srv->nclients)),
-			       "WebSocket upgrade refused: --max-connections "
-			       "reached");
-			return 1;
-		}
-		return 0;
+		return admit_upgrade(srv, wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		client_ws_open(c, srv, wsi, path_mode(wsi));
 		return 0;
@@ -399,26 +438,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_RECEIVE:
 		if (!c->srv || c->closing)
 			return 0;
-		c->last_rx_ms = clock_mono_ms();
-		c->ping_sent = 0;
-		if (lws_is_first_fragment(wsi)) {
-			buf_reset(&c->rx);
-			c->rx_binary = lws_frame_is_binary(wsi);
-		}
-		if (buf_add(&c->rx, in, len) < 0) {
-			static const char r[] = "message too large";
-
-			metric_inc(srv->m.disconnects[DR_TOO_LARGE]);
-			c->closing = 1;
-			c->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
-			c->close_reason = r;
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-					 (unsigned char *)r, sizeof(r) - 1);
-			return -1;
-		}
-		if (!lws_is_final_fragment(wsi))
-			return 0;
-		return client_on_message(c) < 0 ? -1 : 0;
+		return receive(c, wsi, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (!c->srv)
 			return 0;
@@ -493,63 +513,59 @@ static int split_origins(struct bc_server *srv, const char *list)
 	return 0;
 }
 
-int broadcaster_run(const struct broadcaster_cfg *cfg)
+/* What serving needs besides the lws context: the origins, the rate
+ * slots, metrics, status, the ring and the --rpc node. 0, 1 on failure,
+ * 2 when the node serves another chain than --chain-id. */
+static int server_init(struct bc_server *srv)
+{
+	const struct broadcaster_cfg *cfg = srv->cfg;
+	int rc;
+
+	if (split_origins(srv, cfg->allowed_origins) < 0)
+		return 1;
+	srv->rate = calloc(RATE_SLOTS, sizeof(*srv->rate));
+	srv->metrics = metrics_new("broadcaster");
+	srv->status = status_new();
+	/* Room for the replay window and for every client's allowed lag
+	 * (the two overlap: a client lags behind the newest events), plus a
+	 * few for the reorg and gap events among them. */
+	srv->ring = ring_new((size_t)(cfg->replay > cfg->queue_depth ?
+				      cfg->replay : cfg->queue_depth) + 16);
+	if (!srv->rate || !srv->metrics || !srv->ring || !srv->status) {
+		log_error("out of memory");
+		return 1;
+	}
+	metrics_setup(srv);
+	rc = node_start(&srv->node, cfg->rpc, srv->chain_id, srv->metrics);
+	if (rc != 0)
+		return rc == 1 ? 2 : 1; /* 2: the node serves another chain */
+	return 0;
+}
+
+/* The lws context, listening on la. 0, or -1. */
+static int server_listen(struct bc_server *srv, const struct addr_hostport *la)
 {
 	static const struct lws_protocols protocols[] = {
 		{ "blockpipe", callback, sizeof(struct client), 4096, 0, NULL, 0 },
 		{ NULL, NULL, 0, 0, 0, NULL, 0 },
 	};
-	struct bc_server srv;
+	const struct broadcaster_cfg *cfg = srv->cfg;
 	struct lws_context_creation_info info;
-	struct addr_hostport la;
-	char why[128];
-	int rc = 1, logs = LLL_ERR;
-	int64_t deadline = 0;
-
-	memset(&srv, 0, sizeof(srv));
-	memset(&info, 0, sizeof(info));
-	srv.cfg = cfg;
-	srv.chain_id = (uint64_t)cfg->chain_id;
-	pthread_mutex_init(&srv.qlock, NULL);
-	pthread_cond_init(&srv.qcond, NULL);
-	if (addr_parse(cfg->listen, &la, why, sizeof(why)) < 0) {
-		log_error("invalid --listen address '%s': %s", cfg->listen, why);
-		goto out;
-	}
-	if (split_origins(&srv, cfg->allowed_origins) < 0)
-		goto out;
-	srv.rate = calloc(RATE_SLOTS, sizeof(*srv.rate));
-	srv.metrics = metrics_new("broadcaster");
-	srv.status = status_new();
-	/* Room for the replay window and for every client's allowed lag
-	 * (the two overlap: a client lags behind the newest events), plus a
-	 * few for the reorg and gap events among them. */
-	srv.ring = ring_new((size_t)(cfg->replay > cfg->queue_depth ?
-				     cfg->replay : cfg->queue_depth) + 16);
-	if (!srv.rate || !srv.metrics || !srv.ring || !srv.status) {
-		log_error("out of memory");
-		goto out;
-	}
-	metrics_setup(&srv);
-	rc = node_start(&srv.node, cfg->rpc, srv.chain_id, srv.metrics);
-	if (rc != 0) {
-		rc = rc == 1 ? 2 : 1; /* 2: the node serves another chain */
-		goto out;
-	}
-	rc = 1;
+	int logs = LLL_ERR;
 
 	if (log_enabled(LOG_DEBUG))
 		logs |= LLL_WARN | LLL_NOTICE;
 	lws_set_log_level(logs, lws_log_emit);
 
-	info.port = la.port;
-	info.iface = !la.any && strcmp(la.host, "0.0.0.0") ?
-		     la.host : NULL;
+	memset(&info, 0, sizeof(info));
+	info.port = la->port;
+	info.iface = !la->any && strcmp(la->host, "0.0.0.0") ?
+		     la->host : NULL;
 	info.protocols = protocols;
-	info.user = &srv;
+	info.user = srv;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
 		       LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
-	if (!la.ipv6)
+	if (!la->ipv6)
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	/* No retry_and_idle_policy: lws would keep a timer per connection
 	 * in a sorted list (O(n) inserts), which cost half the delivery
@@ -560,53 +576,89 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	 * limit lws falls back to a linear fd-to-connection lookup, which
 	 * dominated the profile at a few thousand clients. */
 	info.pt_serv_buf_size = 32768;
-	srv.ctx = lws_create_context(&info);
-	if (!srv.ctx) {
-		log_error("cannot start the WebSocket server on '%s'", cfg->listen);
-		goto out;
-	}
-	srv.vh = lws_get_vhost_by_name(srv.ctx, "default");
+	srv->ctx = lws_create_context(&info);
+	if (!srv->ctx)
+		return log_error("cannot start the WebSocket server on '%s'",
+				 cfg->listen);
+	srv->vh = lws_get_vhost_by_name(srv->ctx, "default");
 	log_at(LOG_INFO, LOGF(LF_S("listen", cfg->listen),
-			      LF_I("port", srv.vh ?
-				   lws_get_vhost_listen_port(srv.vh) : la.port)),
+			      LF_I("port", srv->vh ?
+				   lws_get_vhost_listen_port(srv->vh) : la->port)),
 	       "listening");
-	if (replay_setup(&srv) < 0 || input_start(&srv) < 0)
-		goto out;
-	lws_sul_schedule(srv.ctx, 0, &srv.tick, on_tick, TICK_US);
+	return 0;
+}
+
+/* Serve until a signal, then until every client has gone or the grace
+ * period is over. 0, or -1 when the service failed. */
+static int serve(struct bc_server *srv)
+{
+	int64_t deadline = 0;
 
 	for (;;) {
-		notify_loop(ready(&srv));
-		if (lws_service(srv.ctx, 0) < 0) {
-			log_error("WebSocket service failed");
-			goto out;
-		}
-		if (sig_stopping() && !srv.stopping)
-			begin_shutdown(&srv);
-		if (srv.stopping) {
+		notify_loop(ready(srv));
+		if (lws_service(srv->ctx, 0) < 0)
+			return log_error("WebSocket service failed");
+		if (sig_stopping() && !srv->stopping)
+			begin_shutdown(srv);
+		if (srv->stopping) {
 			if (!deadline)
 				deadline = clock_mono_ms() + SHUTDOWN_GRACE_MS;
-			if (!srv.nclients || clock_mono_ms() > deadline)
+			if (!srv->nclients || clock_mono_ms() > deadline)
 				break;
 		}
 	}
-	log_at(LOG_INFO, LOGF(LF_U("clients_left", srv.nclients)), "stopped");
-	rc = 0;
-out:
-	input_stop(&srv);
-	replay_teardown(&srv);
-	node_stop(&srv.node);
-	if (srv.ctx) {
-		lws_sul_cancel(&srv.tick);
-		lws_context_destroy(srv.ctx);
+	log_at(LOG_INFO, LOGF(LF_U("clients_left", srv->nclients)), "stopped");
+	return 0;
+}
+
+/* Stop the input thread and the node, free what srv holds. */
+static void server_release(struct bc_server *srv)
+{
+	input_stop(srv);
+	replay_teardown(srv);
+	node_stop(&srv->node);
+	if (srv->ctx) {
+		lws_sul_cancel(&srv->tick);
+		lws_context_destroy(srv->ctx);
 	}
-	ring_destroy(&srv.ring);
-	status_destroy(&srv.status);
-	metrics_destroy(&srv.metrics);
-	for (size_t i = 0; i < srv.norigins; i++)
-		free(srv.origins[i]);
-	free(srv.origins);
-	free(srv.rate);
-	pthread_mutex_destroy(&srv.qlock);
-	pthread_cond_destroy(&srv.qcond);
+	ring_destroy(&srv->ring);
+	status_destroy(&srv->status);
+	metrics_destroy(&srv->metrics);
+	for (size_t i = 0; i < srv->norigins; i++)
+		free(srv->origins[i]);
+	free(srv->origins);
+	free(srv->rate);
+	pthread_mutex_destroy(&srv->qlock);
+	pthread_cond_destroy(&srv->qcond);
+}
+
+int broadcaster_run(const struct broadcaster_cfg *cfg)
+{
+	struct bc_server srv;
+	struct addr_hostport la;
+	char why[128];
+	int rc = 1;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = cfg;
+	srv.chain_id = (uint64_t)cfg->chain_id;
+	pthread_mutex_init(&srv.qlock, NULL);
+	pthread_cond_init(&srv.qcond, NULL);
+	if (addr_parse(cfg->listen, &la, why, sizeof(why)) < 0) {
+		log_error("invalid --listen address '%s': %s", cfg->listen, why);
+		goto out;
+	}
+	rc = server_init(&srv);
+	if (rc != 0)
+		goto out;
+	rc = 1;
+	if (server_listen(&srv, &la) < 0 || replay_setup(&srv) < 0 ||
+	    input_start(&srv) < 0)
+		goto out;
+	lws_sul_schedule(srv.ctx, 0, &srv.tick, on_tick, TICK_US);
+	if (serve(&srv) == 0)
+		rc = 0;
+out:
+	server_release(&srv);
 	return rc;
 }

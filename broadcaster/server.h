@@ -1,4 +1,5 @@
-/* Internals shared by the broadcaster's modules (server, client, input).
+/* Internals shared by the broadcaster's modules (server, client with
+ * its two protocols channel and ethsub, input, status).
  * Everything here but the input queue belongs to the service thread. */
 #ifndef BC_SERVER_H
 #define BC_SERVER_H
@@ -13,6 +14,7 @@
 #include "broadcaster.h"
 #include "buf.h"
 #include "filter.h"
+#include "json.h"
 
 struct bc_event;
 struct metric;
@@ -107,10 +109,13 @@ struct ctl_msg {
 	char data[]; /* EV_PRE headroom, then len bytes */
 };
 
+/* A subscription id: 32 hex digits with 0x. */
+#define SUB_ID_LEN 34
+
 struct sub {
 	int active;
 	enum sub_kind kind;
-	char id[35];
+	char id[SUB_ID_LEN + 1];
 	uint64_t from_pos; /* events before it are not for this one */
 	struct log_filter filter;
 };
@@ -168,7 +173,18 @@ struct client {
 	int probe_out;
 };
 
-/* client.c */
+/* A frame a client is owed: channel.c and ethsub.c find them in an
+ * event, client.c writes them. */
+struct frame_out {
+	const struct ev_frame *f;
+	const char *sub_id; /* eth: splice into eth_subscription */
+	enum frame_type type;
+};
+
+/* Why a client's message is no request. */
+enum bad_message { BM_BINARY, BM_PARSE, BM_DUPLICATE };
+
+/* client.c: the connection, its send queue and its writable path. */
 void client_ws_open(struct client *c, struct bc_server *srv, struct lws *wsi,
 		    enum client_mode mode);
 void client_ws_close(struct client *c);
@@ -187,15 +203,16 @@ void client_check_alive(struct client *c, int64_t now);
 void client_check_reading(struct client *c, int64_t now);
 /* A pong: what was written before the ping is read. */
 void client_on_pong(struct client *c);
-/* Channel protocol answers for replay.c: an error, and the channels
- * `bits` subscribed with key: since (the replay's start). */
-void client_chan_error(struct client *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void client_chan_subscribed(struct client *c, int bits, const char *key,
-			    uint64_t since);
 /* Close with a code and reason (sent when the socket takes it). */
 void client_close(struct client *c, int code, const char *reason,
 		  enum disc_reason why);
+/* Queue a reply of n bytes (copied) for the client; reading from it
+ * pauses while many are queued. -1 when out of memory, or when too many
+ * are queued: the client is then closed as a flooder. */
+int client_queue_reply(struct client *c, const char *p, size_t n);
+/* Queue what g holds as a reply; g stays the caller's. -1 as
+ * client_queue_reply(), or when g holds no complete document. */
+int client_queue_gen(struct client *c, yajl_gen g);
 const char *bc_sub_kind_name(enum sub_kind k);
 
 /* input.c */

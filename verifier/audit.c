@@ -58,8 +58,7 @@ static int db_failed(struct verifier *v, enum db_status st)
 {
 	if (st != DB_CONN)
 		return 0;
-	v->lock_lost = 1;
-	return -1;
+	return verifier_lock_lost(v, "database connection lost");
 }
 
 /* The node's block at h again: through the reorg rules when the window

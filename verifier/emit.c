@@ -150,7 +150,7 @@ static int record_reorg(struct verifier *v, const struct reorg_info *r,
 	if (st == DB_OK)
 		return 0;
 	if (st == DB_CONN)
-		v->lock_lost = 1;
+		verifier_lock_lost(v, "database connection lost");
 	return log_error("cannot record the reorg at %" PRIu64 " in the "
 			 "database; not emitting it", r->invalidate_from);
 }

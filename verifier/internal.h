@@ -161,6 +161,11 @@ int emit_heartbeat(struct verifier *v);
  * 0, or -1 with v->lock_lost set: nothing may be emitted. */
 int verifier_lock_check(struct verifier *v, long long max_age_ms);
 
+/* The lock is lost (why: "database connection lost", "lock not held"):
+ * set v->lock_lost, count it and log it once; nothing is emitted until
+ * the lock is taken again. Always -1. */
+int verifier_lock_lost(struct verifier *v, const char *why);
+
 /* audit.c: check the database's canonical chain (docs/verifier.md) and
  * repair what is missing or wrong. 0, or -1 when the verifier must stop
  * or lost its lock. */

@@ -172,13 +172,20 @@ int verifier_lock_check(struct verifier *v, long long max_age_ms)
 		v->lock_ok_at = asked; /* held since at least then */
 		return 0;
 	}
+	return verifier_lock_lost(v, st == DB_OK ? "lock not held"
+						 : "database connection lost");
+}
+
+int verifier_lock_lost(struct verifier *v, const char *why)
+{
+	if (v->lock_lost)
+		return -1;
 	v->lock_lost = 1;
 	metric_inc(v->m.lock_lost);
 	log_at(LOG_ERROR, LOGF(LF_U("chain_id", v->chain_id)),
 	       "%s: the verifier no longer holds the advisory lock for chain %"
 	       PRIu64 "; it emits nothing until it takes the lock again",
-	       st == DB_OK ? "lock not held" : "database connection lost",
-	       v->chain_id);
+	       why, v->chain_id);
 	return -1;
 }
 
@@ -340,14 +347,8 @@ static int is_ready(void *arg)
 static int recover(struct verifier *v)
 {
 	/* a query that failed on a lost connection lost the lock with it */
-	if (v->db && !v->lock_lost && PQstatus(v->db) != CONNECTION_OK) {
-		v->lock_lost = 1;
-		metric_inc(v->m.lock_lost);
-		log_error("database connection lost: the verifier no longer "
-			  "holds the advisory lock for chain %" PRIu64 "; it "
-			  "emits nothing until it takes the lock again",
-			  v->chain_id);
-	}
+	if (v->db && PQstatus(v->db) != CONNECTION_OK)
+		verifier_lock_lost(v, "database connection lost");
 	if (sig_stopping() || !v->lock_lost)
 		return -1;
 	return relock(v);

@@ -1,8 +1,8 @@
 /* libFuzzer target: the broadcaster's handler of a client's message,
  * client_on_message() (broadcaster/client.c), which parses a WebSocket text
- * frame as the channel protocol (subscribe, unsubscribe, ping, filters,
- * since) or JSON-RPC (eth_subscribe, eth_unsubscribe, eth_getBlockByNumber,
- * batches), on a client that has no live connection: the few libwebsockets
+ * frame as the channel protocol (broadcaster/channel.c: subscribe,
+ * unsubscribe, ping, filters, since) or JSON-RPC (broadcaster/ethsub.c:
+ * eth_subscribe, eth_unsubscribe, eth_getBlockByNumber, batches), on a client that has no live connection: the few libwebsockets
  * calls the handler makes on its wsi are stubbed below (the executable's
  * definitions take precedence over libwebsockets.so's).
  *

@@ -95,9 +95,12 @@ firing() { curl -sf "$API/alerts" | jq -r '.data.alerts[] | select(.state == "fi
 wait_until 60 "[ \"\$(query 'count(up == 1)')\" = 4 ]" "Prometheus to scrape the four programs"
 wait_until 30 "[ \"\$(query 'blockpipe:writer_watermark:max')\" -ge $head ] 2>/dev/null" \
 	"the recording rule blockpipe:writer_watermark:max"
+# each rule is evaluated from its own scrapes: wait for the fetcher's too
+wait_until 30 "[ \"\$(query 'blockpipe:fetcher_node_head:max')\" -ge $head ] 2>/dev/null" \
+	"the recording rule blockpipe:fetcher_node_head:max"
 assert_eq "$(query 'blockpipe:fetcher_node_head:max')" "$(query 'blockpipe:writer_watermark:max')" \
 	"the node's head (fetcher) against the watermark (writer)"
-assert_eq 0 "$(query 'blockpipe:behind_blocks')" "blockpipe:behind_blocks once caught up"
+wait_until 30 "[ \"\$(query 'blockpipe:behind_blocks')\" = 0 ]" "blockpipe:behind_blocks to be 0 once caught up"
 sleep 4 # several evaluations at for: 2s
 assert_eq "" "$(firing)" "alerts firing while the pipeline runs"
 
