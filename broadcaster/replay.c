@@ -213,16 +213,27 @@ static void start_done(struct replay *rp, struct history_job *job)
 
 	if (job->status != HS_OK) {
 		metric_inc(c->srv->m.replay_refused);
-		chan_error(c, "%s", job->err);
 		c->pos = ring_head(c->srv->ring);
 		replay_free(rp);
+		if (c->mode == CM_CHAN) {
+			chan_error(c, "%s", job->err);
+			return;
+		}
+		/* eth: the subscription id is out already; closing is
+		 * what the client can see (and it reconnects). */
+		log_at(LOG_WARN, LOGF(LF_S("client", c->ip),
+				      LF_S("error", job->err)),
+		       "replay from the database refused: closing");
+		client_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+			     "replay from the database failed", DR_REPLAY);
 		return;
 	}
 	rp->started = 1;
 	rp->cursor = rp->had = job->resume_seq;
 	metric_inc(c->srv->m.replays_total);
-	chan_subscribed(c, rp->bits, rp->kind == REPLAY_SINCE_HEIGHT ?
-			       "replay_from" : "replay_from_seq", rp->since);
+	if (c->mode == CM_CHAN)
+		chan_subscribed(c, rp->bits, rp->kind == REPLAY_SINCE_HEIGHT ?
+				"replay_from" : "replay_from_seq", rp->since);
 	schedule(rp);
 }
 
@@ -296,6 +307,12 @@ int replay_begin(struct client *c, int bits, enum replay_from kind,
 	if (!srv->chain_id) {
 		snprintf(why, whylen, "the chain is not known yet (no message "
 			 "from the verifier, no --chain-id)");
+		return -1;
+	}
+	if (kind == REPLAY_SINCE_HEIGHT && srv->have_tip && since <= srv->tip &&
+	    srv->tip + 1 - since > (uint64_t)srv->cfg->replay_max_blocks) {
+		snprintf(why, whylen, "more than %lld blocks below the tip (%"
+			 PRIu64 ")", srv->cfg->replay_max_blocks, srv->tip);
 		return -1;
 	}
 	rp = calloc(1, sizeof(*rp));

@@ -42,7 +42,7 @@ static const char *const ft_names[FT__COUNT] = {
 };
 static const char *const dr_names[DR__COUNT] = {
 	"overflow", "write_timeout", "pong_timeout", "too_large", "flood",
-	"shutdown", "closed_by_peer_or_lws",
+	"shutdown", "closed_by_peer_or_lws", "replay_failed",
 };
 static const char *const rj_names[RJ__COUNT] = {
 	"max_connections", "rate", "origin", "path",

@@ -28,7 +28,7 @@ enum frame_type {
 
 enum disc_reason {
 	DR_OVERFLOW, DR_WRITE_TIMEOUT, DR_PONG_TIMEOUT, DR_TOO_LARGE, DR_FLOOD,
-	DR_SHUTDOWN, DR_CLOSED, DR__COUNT
+	DR_SHUTDOWN, DR_CLOSED, DR_REPLAY, DR__COUNT
 };
 
 enum reject_reason {
@@ -151,6 +151,8 @@ struct client {
 	uint64_t replay_end; /* positions below it were replayed: no lag */
 	struct replay *replay; /* replaying from the database: pos is in
 				  its page (replay.h); NULL when live */
+	uint64_t eth_from; /* eth: fromBlock + 1 of the subscriptions; 0 none */
+	int eth_sent;      /* eth: a notification was written since */
 	uint64_t observed;   /* pos + 1 of the last event timed */
 
 	int chans;

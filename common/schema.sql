@@ -562,15 +562,24 @@ LANGUAGE sql STABLE AS $$
 	ORDER BY b.number
 $$;
 
+CREATE INDEX IF NOT EXISTS canonical_replaced_number_idx
+	ON canonical_replaced (chain_id, number);
+
 -- Where a client that has every height below p_height resumes, as a seq:
--- one less than the smallest seq of the canonical rows at p_height and
--- above; the highest seq when there are none (it has everything).
+-- one less than the smallest seq that ever made a block canonical at
+-- p_height or above (the canonical rows, and the replaced ones: a
+-- reorg that orphaned such a block and the blocks below it is news to
+-- the client); the highest seq when there are none (it has everything).
 CREATE OR REPLACE FUNCTION blockpipe_seq_since_height(p_chain bigint,
 	p_height bigint)
 RETURNS bigint LANGUAGE sql STABLE AS $$
 	SELECT coalesce(
-		(SELECT min(c.seq) - 1 FROM canonical c
-		 WHERE c.chain_id = p_chain AND c.number >= p_height),
+		(SELECT min(s) - 1 FROM (
+			SELECT min(c.seq) AS s FROM canonical c
+			WHERE c.chain_id = p_chain AND c.number >= p_height
+			UNION ALL
+			SELECT min(x.seq) FROM canonical_replaced x
+			WHERE x.chain_id = p_chain AND x.number >= p_height) m),
 		(SELECT max(c.seq) FROM canonical c WHERE c.chain_id = p_chain),
 		0)
 $$;

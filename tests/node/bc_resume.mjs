@@ -88,6 +88,55 @@ class ChanView {
 	close() { this.ws.close(); }
 }
 
+// A viem client's view: eth_subscribe newHeads and logs through viem's
+// WebSocket transport (a fromBlock, the extension, when resuming).
+class ViemView {
+	constructor() {
+		this.blocks = new Map();
+		this.logs = new Map();
+		this.removed = [];
+		this.tip = -1;
+	}
+
+	async connect(url, emitter, fromBlock) {
+		this.client = createPublicClient({ transport: webSocket(`${url}/v1/eth`, { reconnect: false }) });
+		this.closed = false;
+		const opt = fromBlock === undefined ? {} : { fromBlock: hex(fromBlock) };
+		const onError = (e) => { if (!this.closed) fail(`viem: ${e.message}`); };
+		const heads = fromBlock === undefined ? ['newHeads'] : ['newHeads', opt];
+		// Both at once: a second fromBlock subscription joins the first
+		// before any notification.
+		await Promise.all([
+			this.client.transport.subscribe({ params: heads, onError,
+				onData: (d) => this.head(d.result) }),
+			this.client.transport.subscribe({ params: ['logs', { address: emitter, ...opt }], onError,
+				onData: (d) => this.log(d.result) }),
+		]);
+	}
+
+	head(h) {
+		const n = Number(h.number);
+		this.blocks.set(n, h.hash);
+		for (const k of [...this.blocks.keys()]) if (k > n) this.blocks.delete(k);
+		this.tip = n;
+	}
+
+	log(l) {
+		const k = `${l.blockHash}:${Number(l.logIndex)}`;
+		if (l.removed) {
+			this.removed.push(l);
+			this.logs.delete(k);
+		} else {
+			this.logs.set(k, l);
+		}
+	}
+
+	async close() {
+		this.closed = true;
+		(await this.client.transport.getRpcClient()).close();
+	}
+}
+
 // The node's canonical chain over [lo, hi]: hashes and the emitter's logs.
 async function nodeChain(lo, hi, emitter) {
 	const blocks = new Map();
@@ -123,13 +172,19 @@ assert(emitter, 'the emitter was not deployed');
 await waitFor(async () => (await fetch(`${b.http}/ready`)).status === 200, 'the broadcaster to be ready', 30000);
 var chan = new ChanView();
 await chan.connect(b.url, { action: 'subscribe', channels: ['newBlocks', 'newTxs', 'newLogs', 'reorgs'] });
+const viem = new ViemView();
+await viem.connect(b.url, emitter);
 await waitFor(() => chan.msgs.some((m) => m.type === 'subscribed'), 'subscribed');
 const start = await head() + 1;
 for (let i = 0; i < 6; i++) await ping(emitter);
 const tip1 = await head();
 await waitFor(() => chan.blocks.get(tip1) && chan.logs.size >= 6, `the channel client to reach ${tip1}`);
+await waitFor(() => viem.blocks.get(tip1) && viem.logs.size >= 6, `the viem client to reach ${tip1}`);
 chan.close();
+await viem.close();
 const heldLogs = [...chan.logs.values()];
+const viemHeld = [...viem.logs.values()];
+const viemFrom = viem.tip + 1;
 note(`phase 1: blocks ${start}..${tip1}, ${heldLogs.length} logs, seq ${chan.seq}`);
 
 // ---- away: restart, blocks, a reorg over held blocks, more blocks ----
@@ -170,6 +225,21 @@ assert(!again.some((h) => chan.hashes.slice(0, seen).includes(h) && want.blocks.
 	'channel: a block it had was sent again');
 note(`channel: resumed ${again.length} blocks, ${chan.removed.length} logs removed`);
 chan.close();
+
+// ---- viem resumes with fromBlock ----
+await viem.connect(b.url, emitter, viemFrom);
+await waitFor(() => viem.blocks.get(tip2), `the viem client to resume up to ${tip2}`, 30000);
+await sleep(500);
+sameChain('viem', viem, want, start, tip2);
+const viemOrphaned = viemHeld.filter((l) => want.blocks.get(Number(l.blockNumber)) !== l.blockHash);
+assert(viemOrphaned.length >= 1, 'viem: the reorg orphaned no log it held');
+const viemRemoved = new Set(viem.removed.map((l) => `${l.blockHash}:${Number(l.logIndex)}`));
+for (const l of viemOrphaned)
+	assert(viemRemoved.has(`${l.blockHash}:${Number(l.logIndex)}`), `viem: no removed: true for held log ${l.blockHash}`);
+assert(viem.removed.length === viemOrphaned.length,
+	`viem: ${viem.removed.length} logs removed, it held ${viemOrphaned.length} from orphaned blocks`);
+note(`viem: resumed from block ${viemFrom}, ${viem.removed.length} logs removed`);
+await viem.close();
 
 // ---- a since height older than the ring, from the database ----
 const late = new ChanView();
