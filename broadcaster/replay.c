@@ -54,7 +54,7 @@ static void metrics_setup(struct bc_server *srv)
 		"replays from the database begun", NULL);
 	srv->m.replay_refused = metrics_counter(m,
 		"broadcaster_replay_refused_total",
-		"replays refused: outside --replay-max-blocks, or no database",
+		"replays from the database refused (limits, state, database)",
 		NULL);
 	srv->m.replay_blocks = metrics_counter(m,
 		"broadcaster_replay_blocks_total",
@@ -298,22 +298,22 @@ int replay_begin(struct client *c, int bits, enum replay_from kind,
 
 	if (!srv->history) {
 		snprintf(why, whylen, "no database to replay from (--db)");
-		return -1;
+		goto refused;
 	}
 	if (c->replay) {
 		snprintf(why, whylen, "a replay is in progress");
-		return -1;
+		goto refused;
 	}
 	if (!srv->chain_id) {
 		snprintf(why, whylen, "the chain is not known yet (no message "
 			 "from the verifier, no --chain-id)");
-		return -1;
+		goto refused;
 	}
 	if (kind == REPLAY_SINCE_HEIGHT && srv->have_tip && since <= srv->tip &&
 	    srv->tip + 1 - since > (uint64_t)srv->cfg->replay_max_blocks) {
 		snprintf(why, whylen, "more than %lld blocks below the tip (%"
 			 PRIu64 ")", srv->cfg->replay_max_blocks, srv->tip);
-		return -1;
+		goto refused;
 	}
 	rp = calloc(1, sizeof(*rp));
 	if (rp) {
@@ -346,6 +346,9 @@ int replay_begin(struct client *c, int bits, enum replay_from kind,
 	rp->job = job;
 	history_submit(srv->history, job);
 	return 0;
+refused:
+	metric_inc(srv->m.replay_refused);
+	return -1;
 }
 
 static void replay_free(struct replay *rp)
