@@ -130,14 +130,50 @@ static int start_from_block(struct client *c, uint64_t h, char *why,
 	return 0;
 }
 
+/* A subscription slot not in use, or a new one; NULL when out of memory. */
+static struct sub *free_slot(struct client *c)
+{
+	struct sub *ns;
+
+	for (size_t i = 0; i < c->nslots; i++)
+		if (!c->subs[i].active)
+			return &c->subs[i];
+	ns = realloc(c->subs, (c->nslots + 1) * sizeof(*ns));
+	if (!ns)
+		return NULL;
+	c->subs = ns;
+	return &c->subs[c->nslots++];
+}
+
+/* A new subscription's start: 1 from its fromBlock (the connection set
+ * to replay from there), 0 live, -1 after answering an error. */
+static int subscribe_from(struct client *c, yajl_gen g, yajl_val id,
+			  yajl_val params)
+{
+	int from;
+	uint64_t h = 0;
+	char why[160], msg[240];
+
+	from = parse_from_block(params, &h);
+	if (from < 0 || (from == 0 && c->replay) ||
+	    (from > 0 && start_from_block(c, h, why, sizeof(why)) < 0)) {
+		snprintf(msg, sizeof(msg), "invalid params: %s", from < 0 ?
+			 "fromBlock must be a block number" : from == 0 ?
+			 "a replay (fromBlock) is in progress on this "
+			 "connection" : why);
+		rpc_error(c, g, id, -32602, msg);
+		return -1;
+	}
+	return from;
+}
+
 static void rpc_subscribe(struct client *c, yajl_gen g, yajl_val id,
 			  yajl_val params)
 {
 	const char *kind;
-	struct sub *s = NULL;
+	struct sub *s;
 	struct log_filter f = LOG_FILTER_INIT;
 	enum sub_kind k;
-	uint64_t h = 0;
 	int from;
 	char why[160];
 
@@ -178,34 +214,16 @@ static void rpc_subscribe(struct client *c, yajl_gen g, yajl_val id,
 		rpc_error(c, g, id, -32005, msg);
 		return;
 	}
-	from = parse_from_block(params, &h);
-	if (from < 0 || (from == 0 && c->replay) ||
-	    (from > 0 && start_from_block(c, h, why, sizeof(why)) < 0)) {
-		char msg[240];
-
+	from = subscribe_from(c, g, id, params);
+	if (from < 0) {
 		filter_release(&f);
-		snprintf(msg, sizeof(msg), "invalid params: %s", from < 0 ?
-			 "fromBlock must be a block number" : from == 0 ?
-			 "a replay (fromBlock) is in progress on this "
-			 "connection" : why);
-		rpc_error(c, g, id, -32602, msg);
 		return;
 	}
-	for (size_t i = 0; i < c->nslots; i++)
-		if (!c->subs[i].active) {
-			s = &c->subs[i];
-			break;
-		}
+	s = free_slot(c);
 	if (!s) {
-		struct sub *ns = realloc(c->subs, (c->nslots + 1) * sizeof(*ns));
-
-		if (!ns) {
-			filter_release(&f);
-			rpc_error(c, g, id, -32603, "out of memory");
-			return;
-		}
-		c->subs = ns;
-		s = &c->subs[c->nslots++];
+		filter_release(&f);
+		rpc_error(c, g, id, -32603, "out of memory");
+		return;
 	}
 	memset(s, 0, sizeof(*s));
 	if (!c->nactive && !from) {

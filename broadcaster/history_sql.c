@@ -5,7 +5,6 @@
 #include "history.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +19,10 @@
 #define HISTORY_SCHEMA_VERSION 3
 
 static void set_err(struct history_job *job, enum history_status st,
-		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_err(struct history_job *job, enum history_status st,
-		    const char *fmt, ...)
+		    const char *msg)
 {
-	va_list ap;
-
 	job->status = st;
-	va_start(ap, fmt);
-	vsnprintf(job->err, sizeof(job->err), fmt, ap);
-	va_end(ap);
+	snprintf(job->err, sizeof(job->err), "%s", msg);
 }
 
 static int query_i64(PGconn *conn, struct history_job *job, const char *sql,
@@ -78,9 +70,11 @@ static void run_start(PGconn *conn, struct history_job *job)
 			return;
 		if (!isnull && (uint64_t)v + 1 > job->since &&
 		    (uint64_t)v + 1 - job->since > (uint64_t)job->max_blocks) {
-			set_err(job, HS_REFUSED, "cannot replay since %" PRIu64
-				": more than %lld blocks below the tip (%" PRId64
-				")", job->since, job->max_blocks, v);
+			job->status = HS_REFUSED;
+			snprintf(job->err, sizeof(job->err), "cannot replay "
+				 "since %" PRIu64 ": more than %lld blocks below "
+				 "the tip (%" PRId64 ")", job->since,
+				 job->max_blocks, v);
 			return;
 		}
 		if (query_i64(conn, job, "SELECT blockpipe_seq_since_height($1, "
@@ -94,9 +88,10 @@ static void run_start(PGconn *conn, struct history_job *job)
 		      &isnull) < 0)
 		return;
 	if (v > job->max_blocks) {
-		set_err(job, HS_REFUSED, "cannot replay since seq %" PRIu64
-			": more than %lld blocks came after it", job->since,
-			job->max_blocks);
+		job->status = HS_REFUSED;
+		snprintf(job->err, sizeof(job->err), "cannot replay since seq %"
+			 PRIu64 ": more than %lld blocks came after it",
+			 job->since, job->max_blocks);
 		return;
 	}
 	job->resume_seq = job->since;

@@ -4,6 +4,7 @@
 #include "replay.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@
 
 struct replay {
 	struct client *c;
-	struct replay *prev, *next; /* the server's replays */
+	lws_dll2_t list;            /* in the server's replays */
 	struct ring *page;          /* the events the client reads now */
 	struct history_job *job;    /* in flight; NULL none */
 	int bits;                   /* channels, subscribed once started */
@@ -46,22 +47,40 @@ struct replay {
 
 static void metrics_setup(struct bc_server *srv)
 {
-	struct metrics *m = srv->metrics;
+	static const struct {
+		char kind; /* c counter, g gauge */
+		const char *name, *help;
+		size_t at; /* offsetof(struct bc_metrics, ...) */
+	} table[] = {
+		{ 'g', "broadcaster_replays",
+		  "clients replaying from the database now",
+		  offsetof(struct bc_metrics, replays) },
+		{ 'c', "broadcaster_replays_total",
+		  "replays from the database begun",
+		  offsetof(struct bc_metrics, replays_total) },
+		{ 'c', "broadcaster_replay_refused_total",
+		  "replays from the database refused (limits, state, database)",
+		  offsetof(struct bc_metrics, replay_refused) },
+		{ 'c', "broadcaster_replay_blocks_total",
+		  "blocks sent to clients from the database",
+		  offsetof(struct bc_metrics, replay_blocks) },
+		{ 'c', "broadcaster_db_errors_total",
+		  "failed connections and queries of the database",
+		  offsetof(struct bc_metrics, db_errors) },
+	};
 
-	srv->m.replays = metrics_gauge(m, "broadcaster_replays",
-		"clients replaying from the database now", NULL);
-	srv->m.replays_total = metrics_counter(m, "broadcaster_replays_total",
-		"replays from the database begun", NULL);
-	srv->m.replay_refused = metrics_counter(m,
-		"broadcaster_replay_refused_total",
-		"replays from the database refused (limits, state, database)",
-		NULL);
-	srv->m.replay_blocks = metrics_counter(m,
-		"broadcaster_replay_blocks_total",
-		"blocks sent to clients from the database", NULL);
-	srv->m.db_errors = metrics_counter(m, "broadcaster_db_errors_total",
-		"failed connections and queries of the database", NULL);
-	srv->m.db_seconds = metrics_histogram(m, "broadcaster_db_query_seconds",
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct metric **slot = (struct metric **)((char *)&srv->m +
+							  table[i].at);
+
+		*slot = table[i].kind == 'g' ?
+			metrics_gauge(srv->metrics, table[i].name, table[i].help,
+				      NULL) :
+			metrics_counter(srv->metrics, table[i].name,
+					table[i].help, NULL);
+	}
+	srv->m.db_seconds = metrics_histogram(srv->metrics,
+		"broadcaster_db_query_seconds",
 		"time a history worker took for a job (a page or a start)",
 		NULL, metrics_latency_bounds, metrics_latency_nbounds);
 }
@@ -90,8 +109,9 @@ static void replay_free(struct replay *rp);
 
 void replay_teardown(struct bc_server *srv)
 {
-	while (srv->replays)
-		replay_cancel(srv->replays->c);
+	while (srv->replays.head)
+		replay_cancel(lws_container_of(srv->replays.head, struct replay,
+					       list)->c);
 	if (srv->ctx && srv->history)
 		lws_sul_cancel(&srv->replay_tick);
 	history_stop(&srv->history);
@@ -277,12 +297,14 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 	struct bc_server *srv = lws_container_of(sul, struct bc_server,
 						 replay_tick);
 
-	for (struct replay *rp = srv->replays, *nx; rp; rp = nx) {
-		nx = rp->next;
+	lws_start_foreach_dll_safe(struct lws_dll2 *, d, nx,
+				   lws_dll2_get_head(&srv->replays)) {
+		struct replay *rp = lws_container_of(d, struct replay, list);
+
 		/* Only one whose page is written out waits for the next. */
 		if (rp->c->pos >= ring_head(rp->page))
 			schedule(rp);
-	}
+	} lws_end_foreach_dll_safe(d, nx);
 	lws_sul_schedule(srv->ctx, 0, &srv->replay_tick, on_tick,
 			 REPLAY_TICK_US);
 }
@@ -335,10 +357,7 @@ int replay_begin(struct client *c, int bits, enum replay_from kind,
 	job->by_height = kind == REPLAY_SINCE_HEIGHT;
 	job->since = since;
 	job->max_blocks = srv->cfg->replay_max_blocks;
-	rp->next = srv->replays;
-	if (srv->replays)
-		srv->replays->prev = rp;
-	srv->replays = rp;
+	lws_dll2_add_tail(&rp->list, &srv->replays);
 	c->replay = rp;
 	c->pos = 0;
 	c->step = 0;
@@ -357,12 +376,7 @@ static void replay_free(struct replay *rp)
 
 	if (rp->job)
 		rp->job->owner = NULL; /* freed when it comes back */
-	if (rp->prev)
-		rp->prev->next = rp->next;
-	else
-		srv->replays = rp->next;
-	if (rp->next)
-		rp->next->prev = rp->prev;
+	lws_dll2_remove(&rp->list);
 	metric_add(srv->m.replays, -1);
 	rp->c->replay = NULL;
 	ring_destroy(&rp->page);

@@ -80,7 +80,8 @@ struct bc_server {
 	struct bc_node *node; /* --rpc; NULL without */
 	struct bc_status *status; /* GET /v1/status; its own lock */
 	struct history *history;  /* --db: the replay workers; NULL without */
-	struct replay *replays;   /* clients replaying from the database */
+	lws_dll2_owner_t replays; /* struct replay: clients replaying from
+				     the database */
 	lws_sorted_usec_list_t replay_tick;
 	char **origins;
 	size_t norigins;

@@ -7,11 +7,11 @@
 # they held from an orphaned block (tests/node/bc_resume.mjs).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/pipeline_lib.sh"
+[ -d "$ROOT/tests/node/node_modules/viem" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
+	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
 for p in fetcher verifier writer broadcaster; do
 	[ -x "$BIN/$p" ] || fail "$BIN/$p is not built"
 done
-[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
-	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
 anvil_start
 new_db >/dev/null
 pl_init
