@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "db.h"
 #include "events.h"
+#include "history_cache.h"
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
@@ -25,6 +26,7 @@
 
 struct history {
 	struct history_opts o;
+	struct history_cache *cache; /* pages shared by the workers */
 	pthread_t threads[HISTORY_POOL_MAX];
 	int nthreads;
 	pthread_mutex_t lock;
@@ -127,7 +129,7 @@ static void *worker_main(void *arg)
 			snprintf(job->err, sizeof(job->err),
 				 "the database is not reachable");
 		} else {
-			history_run(conn, job);
+			history_run(conn, h->cache, job);
 			if (job->status == HS_FAILED)
 				metric_inc(h->o.m->db_errors);
 		}
@@ -148,6 +150,11 @@ int history_start(struct history **out, const struct history_opts *o)
 	if (!h)
 		return log_error("out of memory");
 	h->o = *o;
+	h->cache = history_cache_new();
+	if (!h->cache) {
+		free(h);
+		return log_error("out of memory");
+	}
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	for (int i = 0; i < o->pool && i < HISTORY_POOL_MAX; i++) {
@@ -185,6 +192,7 @@ void history_stop(struct history **hp)
 		pthread_join(h->threads[i], NULL);
 	free_list(h->todo);
 	free_list(h->done);
+	history_cache_free(&h->cache);
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->cond);
 	free(h);

@@ -94,9 +94,11 @@ struct history_job *history_take(struct history *h);
 /* Free a job and the events it still holds. */
 void history_job_free(struct history_job *job);
 
-/* history_sql.c: run a job on a connection (what a worker does; the
- * unit tests call it too). HS_FAILED leaves the connection to be
- * checked (PQstatus) by the caller. */
-void history_run(PGconn *conn, struct history_job *job);
+/* history_sql.c: run a job on a connection (what a worker does), with
+ * the pages recently asked for (cache; NULL none). HS_FAILED leaves the
+ * connection to be checked (PQstatus) by the caller. */
+struct history_cache;
+void history_run(PGconn *conn, struct history_cache *cache,
+		 struct history_job *job);
 
 #endif

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "db.h"
 #include "events.h"
+#include "history_cache.h"
 #include "log.h"
 #include "banned.h"
 
@@ -259,30 +260,79 @@ static void check_height(PGconn *conn, struct history_job *job)
 		job->check_ok = v > 0;
 }
 
-static void run_page(PGconn *conn, struct history_job *job)
+/* The page's rows from the database: blocks, then the reorgs up to the
+ * last block of a full page. NULL on failure (job says why). */
+static int query_page(PGconn *conn, struct history_job *job,
+		      struct history_page_rows *rows)
 {
-	PGresult *blocks = NULL, *reorgs = NULL;
+	uint64_t upto = UINT64_MAX;
+	int nb;
+
+	rows->blocks = page_rows(conn, job, "blockpipe_replay_blocks",
+				 job->before, job->limit);
+	if (!rows->blocks)
+		return -1;
+	nb = PQntuples(rows->blocks);
+	if ((size_t)nb == job->limit)
+		upto = row_seq(rows->blocks, nb - 1);
+	else if (job->before)
+		upto = job->before - 1;
+	rows->reorgs = page_rows(conn, job, "blockpipe_replay_reorgs",
+				 upto == UINT64_MAX ? 0 : upto + 1,
+				 HISTORY_PAGE_REORGS);
+	if (!rows->reorgs) {
+		PQclear(rows->blocks);
+		return -1;
+	}
+	return 0;
+}
+
+/* The rows of a page bounded by a seam come from the cache when another
+ * client asked for them lately. Only full pages are kept: the last one
+ * before the seam is where writers behind the stream may still be
+ * filling rows in. */
+static const struct history_page_rows *page(PGconn *conn,
+					    struct history_cache *cache,
+					    struct history_job *job,
+					    struct history_page_rows *own)
+{
+	struct history_page_key k = { job->chain_id, job->after, job->before,
+				      job->limit };
+	const struct history_page_rows *rows;
+
+	if (cache && job->before && (rows = history_cache_get(cache, &k)))
+		return rows;
+	if (query_page(conn, job, own) < 0)
+		return NULL;
+	if (cache && job->before &&
+	    (size_t)PQntuples(own->blocks) == job->limit &&
+	    (rows = history_cache_put(cache, &k, own->blocks, own->reorgs))) {
+		own->blocks = own->reorgs = NULL;
+		return rows;
+	}
+	return own;
+}
+
+static void run_page(PGconn *conn, struct history_cache *cache,
+		     struct history_job *job)
+{
+	struct history_page_rows own = { NULL, NULL };
+	const struct history_page_rows *rows = page(conn, cache, job, &own);
 	uint64_t upto = job->before ? job->before - 1 : UINT64_MAX;
 	int nb, nr;
 
-	blocks = page_rows(conn, job, "blockpipe_replay_blocks", job->before,
-			   job->limit);
-	if (!blocks)
+	if (!rows)
 		return;
-	nb = PQntuples(blocks);
+	nb = PQntuples(rows->blocks);
 	job->exhausted = (size_t)nb < job->limit;
 	if (!job->exhausted)
-		upto = row_seq(blocks, nb - 1);
-	reorgs = page_rows(conn, job, "blockpipe_replay_reorgs",
-			   upto == UINT64_MAX ? 0 : upto + 1, HISTORY_PAGE_REORGS);
-	if (!reorgs)
-		goto out;
-	nr = PQntuples(reorgs);
-	if (nr == HISTORY_PAGE_REORGS && row_seq(reorgs, nr - 1) < upto) {
-		upto = row_seq(reorgs, nr - 1);
+		upto = row_seq(rows->blocks, nb - 1);
+	nr = PQntuples(rows->reorgs);
+	if (nr == HISTORY_PAGE_REORGS && row_seq(rows->reorgs, nr - 1) < upto) {
+		upto = row_seq(rows->reorgs, nr - 1);
 		job->exhausted = 0;
 	}
-	if (merge(conn, job, blocks, reorgs, upto) < 0)
+	if (merge(conn, job, rows->blocks, rows->reorgs, upto) < 0)
 		goto out;
 	if (upto == UINT64_MAX) {
 		upto = job->after;
@@ -295,11 +345,14 @@ static void run_page(PGconn *conn, struct history_job *job)
 	if (job->exhausted && job->check_height)
 		check_height(conn, job);
 out:
-	PQclear(blocks);
-	PQclear(reorgs);
+	if (rows != &own)
+		history_cache_release(cache, rows);
+	PQclear(own.blocks);
+	PQclear(own.reorgs);
 }
 
-void history_run(PGconn *conn, struct history_job *job)
+void history_run(PGconn *conn, struct history_cache *cache,
+		 struct history_job *job)
 {
 	job->status = HS_OK;
 	job->err[0] = '\0';
@@ -307,6 +360,6 @@ void history_run(PGconn *conn, struct history_job *job)
 		if (check_schema(conn, job) == 0)
 			run_start(conn, job);
 	} else {
-		run_page(conn, job);
+		run_page(conn, cache, job);
 	}
 }

@@ -172,6 +172,9 @@ static int schedule(struct replay *rp)
 		}
 		rp->at_seam = 0; /* it left the ring: read on to the next */
 	}
+	/* The page is written out: its events are not kept while the next
+	 * one is fetched (memory is the pages being written only). */
+	ring_clear(rp->page);
 	if (clock_mono_ms() < rp->not_before_ms)
 		return 0;
 	job = job_new(rp, HJ_PAGE);

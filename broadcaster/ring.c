@@ -53,6 +53,14 @@ uint64_t ring_push(struct ring *r, struct bc_event *ev)
 	return pos;
 }
 
+void ring_clear(struct ring *r)
+{
+	for (; r->tail < r->head; r->tail++) {
+		ev_free(r->slots[r->tail % r->cap]);
+		r->slots[r->tail % r->cap] = NULL;
+	}
+}
+
 uint64_t ring_head(const struct ring *r)
 {
 	return r->head;

@@ -24,6 +24,8 @@ void ring_destroy(struct ring **r);
 
 /* Append ev (the ring takes it); returns its position. */
 uint64_t ring_push(struct ring *r, struct bc_event *ev);
+/* Free every event held: the ring is empty, positions go on from head. */
+void ring_clear(struct ring *r);
 /* One past the newest position (the position of the next push). */
 uint64_t ring_head(const struct ring *r);
 /* The oldest position held (== head when empty). */
