@@ -15,6 +15,7 @@
 #include "frame.h"
 #include "hex.h"
 #include "json.h"
+#include "json_escape.h"
 #include "message.h"
 #include "span.h"
 #include "banned.h"
@@ -62,22 +63,7 @@ void ev_free(struct bc_event *ev)
 /* Append key as a JSON string (keys come from the node: escape them). */
 static int add_key(struct buf *b, const char *k, size_t n)
 {
-	if (buf_addch(b, '"') < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)k[i];
-
-		if (c == '"' || c == '\\') {
-			if (buf_addch(b, '\\') < 0 || buf_addch(b, (char)c) < 0)
-				return -1;
-		} else if (c < 0x20) {
-			if (buf_addf(b, "\\u%04x", c) < 0)
-				return -1;
-		} else if (buf_addch(b, (char)c) < 0) {
-			return -1;
-		}
-	}
-	return buf_adds(b, "\":");
+	return json_escape(b, k, n) < 0 ? -1 : buf_adds(b, ":");
 }
 
 static int parse_topics(const struct span *s, struct log_key *k)

@@ -13,6 +13,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "clock.h"
+#include "json_escape.h"
 #include "banned.h"
 
 /* The only process-wide state: who we are and how chatty. It is set once
@@ -53,35 +54,6 @@ int log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
-/* Bytes in the well-formed UTF-8 sequence (RFC 3629) at s[0..n), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		lo = s[0] == 0xe0 ? 0xa0 : 0x80; /* overlong */
-		hi = s[0] == 0xed ? 0x9f : 0xbf; /* surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		lo = s[0] == 0xf0 ? 0x90 : 0x80;
-		hi = s[0] == 0xf4 ? 0x8f : 0xbf; /* past U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 /* Strings come from anywhere (a node's bytes, a message cut short in the
  * middle of a character): each byte that is not UTF-8 is written as '?'
  * so that the line stays JSON that any reader accepts. */
@@ -92,7 +64,7 @@ static void gen_str(yajl_gen g, const char *s)
 	char *c;
 
 	for (i = 0; i < n; i += k)
-		if (!(k = utf8_seq(u + i, n - i)))
+		if (!(k = json_utf8_len(u + i, n - i)))
 			break;
 	if (i == n) {
 		yajl_gen_string(g, u, n);
@@ -105,7 +77,7 @@ static void gen_str(yajl_gen g, const char *s)
 	}
 	memcpy(c, s, n);
 	for (; i < n; i += k) {
-		if (!(k = utf8_seq(u + i, n - i))) {
+		if (!(k = json_utf8_len(u + i, n - i))) {
 			c[i] = '?';
 			k = 1;
 		}

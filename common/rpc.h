@@ -25,13 +25,22 @@
  *
  * Ownership: the client copies the calls' strings at submit time. Results
  * handed to callbacks are valid only during the callback (copy what you
- * keep). Not thread-safe: use one client per thread. */
+ * keep). Not thread-safe: use one client per thread.
+ *
+ * The module's files, one job each: rpc.c (the client: queues, the run
+ * loop, set-up), rpc_transfer.c (a request on libcurl and what its
+ * answer means), rpc_wire.h (the JSON-RPC format), rpc_retry.h (back-off
+ * and Retry-After), rpc_pool.h (the nodes), rpc_breaker.h (a node's
+ * circuit breaker); rpc_client.h is the inside they share. */
 #ifndef RPC_H
 #define RPC_H
 
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "rpc_retry.h" /* rpc_backoff_ms(), rpc_retry_after_ms() */
+#include "rpc_wire.h" /* calls, results, the answer parser */
 
 struct metrics;
 
@@ -52,30 +61,6 @@ struct rpc_opts {
 
 #define RPC_OPTS_INIT { NULL, 10000, 3000, 100, 10000, 0, 16, 5, 15000, \
 			(size_t)256 << 20, NULL, NULL }
-
-struct rpc_call {
-	const char *method;  /* "eth_getBlockByNumber" */
-	const char *params;  /* raw JSON array text: "[\"0x10\",true]" */
-	int64_t height;      /* for log lines and errors; -1 when none */
-};
-
-enum rpc_status {
-	RPC_OK = 0,       /* result holds the raw JSON result (maybe "null") */
-	RPC_ERROR = 1,    /* the node answered a JSON-RPC error object */
-	RPC_FAILED = 2,   /* gave up: max_attempts reached, stopping, or an
-			     answer larger than max_response (not retried:
-			     ask for less) */
-};
-
-struct rpc_result {
-	enum rpc_status status;
-	const char *result;   /* raw JSON of "result" (RPC_OK) */
-	size_t result_len;
-	long code;            /* JSON-RPC error code (RPC_ERROR) */
-	const char *message;  /* error text (RPC_ERROR, RPC_FAILED) */
-	const char *node;     /* redacted URL of the node that answered (or
-				 was tried last, for RPC_FAILED) */
-};
 
 /* Called once per request, when all its calls are answered or it failed.
  * res[i] answers calls[i], in the order submitted, whatever order the
@@ -126,33 +111,6 @@ int rpc_pending(const struct rpc_client *c);
 enum rpc_status rpc_call_sync(struct rpc_client *c, const char *method,
 			      const char *params, int64_t height, char **out,
 			      long *code);
-
-/* The next delay before retry `attempt` (1 = the first retry): full
- * jitter over min(max, base * 2^(attempt-1)), using r in [0,1). Pure, for
- * tests. */
-long long rpc_backoff_ms(int attempt, long long base, long long max,
-			 double r);
-
-/* Parse a Retry-After header value (delta-seconds or an HTTP date) into
- * milliseconds from now_epoch_s; -1 when it cannot be parsed. */
-long long rpc_retry_after_ms(const char *value, long long now_epoch_s);
-
-/* Parse an HTTP body as a JSON-RPC answer to n calls with ids first_id ..
- * first_id+n-1 (a single object when n == 1, an array otherwise, in any
- * order), filling res[] (pointers into body). Returns 0, or -1 with a
- * reason in err when the body is not a valid answer (then the request is
- * retried as a transport failure), -2 (JSON_DUPLICATE) when an object of
- * it repeats a key, at any depth (retried too, counted as kind
- * "duplicate_key"). Exposed for tests.
- * An error object with id null (a parse error, "batch too large")
- * answers every call not answered otherwise. The messages of RPC_ERROR
- * results are malloc'd: free them with rpc_results_release() (on -1
- * nothing is left to free). node is left NULL. */
-int rpc_parse_response(const char *body, size_t len, uint64_t first_id,
-		       size_t n, struct rpc_result *res, char *err,
-		       size_t errlen);
-/* Free what rpc_parse_response() allocated in res[0..n). */
-void rpc_results_release(struct rpc_result *res, size_t n);
 
 /* Send new requests to the next node of the list first (one whose
  * breaker is closed, as always), from now on: after a node sent data

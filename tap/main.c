@@ -8,16 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cfg.h"
 #include "json.h"
+#include "json_escape.h"
 #include "log.h"
-#include "message.h"
 #include "msg.h"
 #include "pubgap.h"
 #include "sig.h"
 #include "banned.h"
 
 #define MAX_TOPICS 32
+/* How long one msg_recv waits before looking at the flags again. */
+#define TAP_RECV_TIMEOUT_MS 500
 
 static const struct cfg_prog prog = {
 	"tap",
@@ -42,104 +45,59 @@ static void check_counter(struct pubgap *g, const char *endpoint,
 	pubgap_log(r, endpoint, m->topic, m->counter, lost);
 }
 
-/* A message whose objects repeat a key reads differently to different
- * tools (jq keeps the last, others the first): it is not printed but
- * logged and counted. Anything else is printed as it came. */
-static int refused_duplicate(const struct msg *m, uint64_t *refused)
-{
-	struct message msg;
-	char err[160];
-	enum message_status st = message_read(m->data, m->len, &msg, err,
-					      sizeof(err));
+/* The counts of messages not printed, for the summary at exit. */
+struct tap_counts {
+	uint64_t refused;  /* an object repeats a key */
+	long long bad;     /* not JSON */
+};
 
-	message_release(&msg);
-	if (st != MESSAGE_DUPLICATE)
-		return 0;
-	(*refused)++;
-	log_at(LOG_WARN, LOGF(LF_S("topic", m->topic ? m->topic : ""),
-			      LF_U("counter", m->counter),
-			      LF_S("error", err), LF_U("refused", *refused)),
-	       "message repeats a key; not printed");
-	return 1;
-}
-
-/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-/* Print s as a JSON string: the topic comes from the network, any bytes.
- * Quotes, backslashes and control characters are escaped; a byte that is
- * not part of valid UTF-8 becomes U+FFFD. */
-static void print_json_str(FILE *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), len;
-
-	fputc('"', out);
-	while (n) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(out, "\\%c", *p);
-			len = 1;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(out, "\\u%04x", *p);
-			len = 1;
-		} else if (*p < 0x80) {
-			fputc(*p, out);
-			len = 1;
-		} else if ((len = utf8_len(p, n)) > 0) {
-			fwrite(p, 1, len, out);
-		} else {
-			fputs("\\ufffd", out);
-			len = 1;
-		}
-		p += len;
-		n -= len;
-	}
-	fputc('"', out);
-}
-
-/* The message is printed as it came, so it must be one JSON document:
- * 0 when it is, -1 with a log line when it is not. */
-static int check_data(const struct msg *m)
+/* The message is printed as it came, so it must be one JSON document,
+ * read once here: 0 when it is, -1 with a log line and a count when it
+ * is not. A message whose objects repeat a key reads differently to
+ * different tools (jq keeps the last, others the first): it is not
+ * printed either, but refused. */
+static int check_message(const struct msg *m, struct tap_counts *n)
 {
 	char err[256] = "a NUL byte in the message";
+	enum json_status st = JSON_INVALID;
 	yajl_val v = NULL;
 
 	if (strlen(m->data) == m->len)
-		v = json_parse(m->data, err, sizeof(err));
-	if (!v) {
+		v = json_parse_st(m->data, err, sizeof(err), &st);
+	if (v) {
+		yajl_tree_free(v);
+		return 0;
+	}
+	if (st == JSON_DUPLICATE) {
+		n->refused++;
 		log_at(LOG_WARN, LOGF(LF_S("topic", m->topic ? m->topic : ""),
-				      LF_U("counter", m->counter), LF_S("error", err)),
-		       "skipping a message that is not JSON on topic '%s'",
-		       m->topic ? m->topic : "");
+				      LF_U("counter", m->counter),
+				      LF_S("error", err), LF_U("refused", n->refused)),
+		       "message repeats a key; not printed");
 		return -1;
 	}
-	yajl_tree_free(v);
-	return 0;
+	n->bad++;
+	log_at(LOG_WARN, LOGF(LF_S("topic", m->topic ? m->topic : ""),
+			      LF_U("counter", m->counter), LF_S("error", err)),
+	       "skipping a message that is not JSON on topic '%s'",
+	       m->topic ? m->topic : "");
+	return -1;
+}
+
+/* Print s as a JSON string: the topic comes from the network, any bytes
+ * (common/json_escape: a byte that is not part of valid UTF-8 becomes
+ * U+FFFD). */
+static int print_json_str(FILE *out, const char *s)
+{
+	struct buf b = BUF_INIT;
+	int rc = json_escape(&b, s, strlen(s));
+
+	if (rc == 0)
+		fwrite(b.data, 1, b.len, out);
+	else
+		log_error_errno("cannot print topic");
+	buf_release(&b);
+	return rc;
 }
 
 /* A valid JSON document holds line breaks only as whitespace: print them
@@ -167,92 +125,157 @@ static int takes_value(const char *w)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* One message a line: the message itself, or with --with-topic
+ * {"topic":...,"counter":N,"msg":...}. 0, or -1 when stdout fails. */
+static int print_message(FILE *out, const struct msg *m, bool with_topic)
 {
-	const char *sub = NULL, *topics = NULL;
-	long long count = 0, n = 0, bad = 0;
-	bool with_topic = false;
-	struct cfg_common common;
-	struct cfg_opt opts[] = {
-		{ "count", 'n', "TAP_COUNT", CFG_INT, &count, "0", 0, 1LL << 62, "N",
-		  "exit after N messages (0: run until SIGTERM)", false },
-		{ "sub", 's', "TAP_SUB", CFG_STR, &sub, NULL, 0, 0, "ENDPOINT",
-		  "PUB endpoint to subscribe to (connects; @ to bind)", false },
-		{ "topics", 't', "TAP_TOPICS", CFG_STR, &topics, NULL, 0, 0, "LIST",
-		  "topic prefixes, comma-separated (default: all)", false },
-		{ "with-topic", 'T', "TAP_WITH_TOPIC", CFG_BOOL, &with_topic, NULL, 0, 0,
-		  NULL, "print {\"topic\",\"counter\",\"msg\"} instead of the bare message", false },
-		CFG_END,
-	};
-	struct msg_opts mo = MSG_OPTS_INIT;
-	const char *tlist[MAX_TOPICS + 1] = { NULL };
-	char *tcopy = NULL;
-	struct pubgap gaps = PUBGAP_INIT;
-	struct msg_io *in;
-	struct msg m;
-	char **args = calloc((size_t)argc + 1, sizeof(*args));
-	char *pos_topics = NULL;
-	int nargs = 0, rc, status = 0;
-	uint64_t refused = 0;
+	if (with_topic) {
+		fputs("{\"topic\":", out);
+		if (print_json_str(out, m->topic ? m->topic : "") < 0)
+			return -1;
+		fprintf(out, ",\"counter\":%" PRIu32 ",\"msg\":", m->counter);
+		print_line(out, m->data, m->len);
+		fputs("}\n", out);
+	} else {
+		print_line(out, m->data, m->len);
+		fputc('\n', out);
+	}
+	return fflush(out) != 0 ? -1 : 0;
+}
 
-	/* `tap ENDPOINT [TOPIC...]`: positional words are --sub, then topics. */
-	if (!args)
-		return 1;
+/* What the command line asks for. tlist points into tcopy; topics may
+ * be pos_topics; tap_cfg_release() frees the copies. */
+struct tap_cfg {
+	const char *sub, *topics;
+	long long count;
+	bool with_topic;
+	bool check_config;
+	bool have_topics;                 /* tlist is the filter */
+	const char *tlist[MAX_TOPICS + 1];
+	char *tcopy;
+	char *pos_topics;
+};
+
+static void tap_cfg_release(struct tap_cfg *cfg)
+{
+	free(cfg->tcopy);
+	free(cfg->pos_topics);
+}
+
+/* `tap ENDPOINT [TOPIC...]`: the words that are neither options nor
+ * their values are --sub, then topics (joined with commas into
+ * cfg->pos_topics); the rest go to args. -1 when out of memory. */
+static int split_positional(struct tap_cfg *cfg, int argc, char **argv,
+			    char **args, int *nargs)
+{
 	for (int i = 0; i < argc; i++) {
 		if (i > 0 && argv[i][0] != '-' && !takes_value(argv[i - 1])) {
-			if (!sub) {
-				sub = argv[i];
+			if (!cfg->sub) {
+				cfg->sub = argv[i];
 			} else {
-				size_t l = pos_topics ? strlen(pos_topics) : 0;
-				char *p = realloc(pos_topics, l + strlen(argv[i]) + 2);
+				size_t l = cfg->pos_topics ? strlen(cfg->pos_topics) : 0;
+				char *p = realloc(cfg->pos_topics, l + strlen(argv[i]) + 2);
 
 				if (!p)
-					return 1;
+					return -1;
 				snprintf(p + l, strlen(argv[i]) + 2, "%s%s", l ? "," : "", argv[i]);
-				pos_topics = p;
+				cfg->pos_topics = p;
 			}
 			continue;
 		}
-		args[nargs++] = argv[i];
+		args[(*nargs)++] = argv[i];
+	}
+	return 0;
+}
+
+/* The topic prefixes of --topics (or the positional topics) into
+ * cfg->tlist, at most MAX_TOPICS. */
+static void split_topics(struct tap_cfg *cfg)
+{
+	size_t k = 0;
+	char *save = NULL, *t;
+
+	if (!cfg->topics || !*cfg->topics)
+		return;
+	cfg->tcopy = strdup(cfg->topics);
+	for (t = strtok_r(cfg->tcopy, ",", &save); t && k < MAX_TOPICS;
+	     t = strtok_r(NULL, ",", &save))
+		cfg->tlist[k++] = t;
+	cfg->have_topics = true;
+}
+
+/* Flags, environment and positional words into cfg: -1 to go on, or
+ * the exit status (--help, a usage error, out of memory). */
+static int parse_args(struct tap_cfg *cfg, int argc, char **argv)
+{
+	struct cfg_common common;
+	struct cfg_opt opts[] = {
+		{ "count", 'n', "TAP_COUNT", CFG_INT, &cfg->count, "0", 0, 1LL << 62, "N",
+		  "exit after N messages (0: run until SIGTERM)", false },
+		{ "sub", 's', "TAP_SUB", CFG_STR, &cfg->sub, NULL, 0, 0, "ENDPOINT",
+		  "PUB endpoint to subscribe to (connects; @ to bind)", false },
+		{ "topics", 't', "TAP_TOPICS", CFG_STR, &cfg->topics, NULL, 0, 0, "LIST",
+		  "topic prefixes, comma-separated (default: all)", false },
+		{ "with-topic", 'T', "TAP_WITH_TOPIC", CFG_BOOL, &cfg->with_topic, NULL, 0, 0,
+		  NULL, "print {\"topic\",\"counter\",\"msg\"} instead of the bare message", false },
+		CFG_END,
+	};
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	int nargs = 0, rc;
+
+	if (!args || split_positional(cfg, argc, argv, args, &nargs) < 0) {
+		free(args);
+		return 1;
 	}
 	rc = cfg_parse(&prog, opts, &common, nargs, args);
 	free(args);
-	if (rc >= 0) {
-		free(pos_topics);
+	if (rc >= 0)
 		return rc;
-	}
-	if (pos_topics && !topics)
-		topics = pos_topics;
-	if (!sub || !*sub)
+	if (cfg->pos_topics && !cfg->topics)
+		cfg->topics = cfg->pos_topics;
+	if (!cfg->sub || !*cfg->sub)
 		return cfg_fail(&prog, "no endpoint: give --sub ENDPOINT or set TAP_SUB");
-	if (topics && *topics) {
-		size_t k = 0;
-		char *save = NULL, *t;
+	split_topics(cfg);
+	cfg->check_config = common.check_config;
+	return -1;
+}
 
-		tcopy = strdup(topics);
-		for (t = strtok_r(tcopy, ",", &save); t && k < MAX_TOPICS;
-		     t = strtok_r(NULL, ",", &save))
-			tlist[k++] = t;
-		mo.topics = tlist;
-	}
-	if (common.check_config) {
-		free(tcopy);
-		free(pos_topics);
-		printf("configuration OK\n");
-		return 0;
-	}
+/* At exit: how many messages were not printed, and why. */
+static void log_summary(const struct tap_counts *n)
+{
+	if (n->refused)
+		log_at(LOG_WARN, LOGF(LF_U("refused", n->refused)),
+		       "%" PRIu64 " messages with a repeated key were not printed",
+		       n->refused);
+	if (n->bad)
+		log_at(LOG_WARN, LOGF(LF_I("skipped", n->bad)),
+		       "%lld message%s that were not JSON skipped", n->bad,
+		       n->bad == 1 ? "" : "s");
+}
+
+/* Subscribe and print until --count messages, SIGTERM or an error:
+ * the exit status. */
+static int run(const struct tap_cfg *cfg)
+{
+	struct msg_opts mo = MSG_OPTS_INIT;
+	struct pubgap gaps = PUBGAP_INIT;
+	struct tap_counts counts = { 0, 0 };
+	struct msg_io *in;
+	struct msg m;
+	long long n = 0;
+	int status = 0;
+
 	sig_init();
 	mo.kind = MSG_SUB;
-	mo.endpoint = sub;
+	mo.endpoint = cfg->sub;
 	mo.stop = sig_flag();
+	if (cfg->have_topics)
+		mo.topics = cfg->tlist;
 	in = msg_open(&mo);
-	if (!in) {
-		free(tcopy);
-		free(pos_topics);
+	if (!in)
 		return 2;
-	}
-	while (!sig_stopping() && (!count || n < count)) {
-		int r = msg_recv(in, &m, 500);
+	while (!sig_stopping() && (!cfg->count || n < cfg->count)) {
+		int r = msg_recv(in, &m, TAP_RECV_TIMEOUT_MS);
 
 		if (r < 0) {
 			status = 1;
@@ -260,40 +283,33 @@ int main(int argc, char **argv)
 		}
 		if (r == 0)
 			continue;
-		check_counter(&gaps, sub, &m);
-		if (refused_duplicate(&m, &refused))
+		check_counter(&gaps, cfg->sub, &m);
+		if (check_message(&m, &counts) < 0)
 			continue;
-		if (check_data(&m) < 0) {
-			bad++;
-			continue;
-		}
-		if (with_topic) {
-			fputs("{\"topic\":", stdout);
-			print_json_str(stdout, m.topic ? m.topic : "");
-			printf(",\"counter\":%" PRIu32 ",\"msg\":", m.counter);
-			print_line(stdout, m.data, m.len);
-			fputs("}\n", stdout);
-		} else {
-			print_line(stdout, m.data, m.len);
-			fputc('\n', stdout);
-		}
-		if (fflush(stdout) != 0) {
+		if (print_message(stdout, &m, cfg->with_topic) < 0) {
 			status = 1;
 			break;
 		}
 		n++;
 	}
 	msg_close(&in);
-	if (refused)
-		log_at(LOG_WARN, LOGF(LF_U("refused", refused)),
-		       "%" PRIu64 " messages with a repeated key were not printed",
-		       refused);
-	if (bad)
-		log_at(LOG_WARN, LOGF(LF_I("skipped", bad)),
-		       "%lld message%s that were not JSON skipped", bad, bad == 1 ? "" : "s");
-	free(tcopy);
-	free(pos_topics);
+	log_summary(&counts);
 	if (fclose(stdout) != 0)
 		status = 1;
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct tap_cfg cfg = { 0 };
+	int rc = parse_args(&cfg, argc, argv);
+
+	if (rc < 0 && cfg.check_config) {
+		printf("configuration OK\n");
+		rc = 0;
+	}
+	if (rc < 0)
+		rc = run(&cfg);
+	tap_cfg_release(&cfg);
+	return rc;
 }

@@ -86,9 +86,12 @@ await sleep(Number(process.env.DASH_WARMUP || 0) * 1000);
 process.kill(writer2, 'SIGKILL');
 const killedAt = Date.now();
 await waitFor(async () => await evaluate(stageState('writer writer2')) === 'stalled',
-	'writer2 to turn stalled on the page', 15000);
+	'writer2 to turn stalled on the page', 40000);
 const took = Date.now() - killedAt;
-assert(took < 10000, `writer2 stalled after ${took} ms`);
+// stalled after stall_after_ms (3 s) of silence, plus the page's poll:
+// generous, for a loaded machine (11.7 s was seen with the suite run
+// three times at once beside a CPU hog)
+assert(took < 30000, `writer2 stalled after ${took} ms`);
 assert(await evaluate(stageState('writer writer1')) === 'ok', 'writer1 stays ok');
 const colour = await evaluate(`getComputedStyle(document.querySelector('.stage[data-stage="writer writer2"]')).borderLeftColor`);
 assert(colour === 'rgb(240, 72, 62)', `the stalled card is red: ${colour}`);

@@ -1,4 +1,5 @@
-/* Unit tests for common/rpc.c: the pure helpers table-driven, then the
+/* Unit tests for common/rpc*.c: the pure helpers table-driven (the wire
+ * format, retry delays, a node's breaker, the pool), then the
  * client end to end against in-process HTTP servers (libmicrohttpd on
  * 127.0.0.1, ephemeral ports) that misbehave on cue. */
 #include <check.h>
@@ -17,6 +18,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "rpc.h"
+#include "rpc_breaker.h"
+#include "rpc_pool.h"
 
 #include "banned.h"
 
@@ -237,6 +240,144 @@ START_TEST(test_retry_after)
 	const struct retry_after_case *t = &retry_after_cases[_i];
 
 	ck_assert_int_eq(rpc_retry_after_ms(t->value, t->now), t->want);
+}
+END_TEST
+
+/* ---- rpc_wire_request, rpc_wire_rate_limited ---- */
+
+START_TEST(test_wire_request)
+{
+	const struct rpc_call one = { "eth_blockNumber", NULL, -1 };
+	const struct rpc_call two[] = {
+		{ "eth_getBlockByNumber", "[\"0x10\",true]", 16 },
+		{ "odd\"name\\", "", -1 },
+	};
+	struct buf b = BUF_INIT;
+	char err[128];
+	yajl_val v;
+
+	ck_assert_int_eq(rpc_wire_request(&b, 7, &one, 1), 0);
+	ck_assert_str_eq(b.data, "{\"jsonrpc\":\"2.0\",\"id\":7,"
+			 "\"method\":\"eth_blockNumber\",\"params\":[]}");
+	buf_reset(&b);
+	ck_assert_int_eq(rpc_wire_request(&b, 1, two, 2), 0);
+	ck_assert_str_eq(b.data,
+		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+		"\"eth_getBlockByNumber\",\"params\":[\"0x10\",true]},"
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+		"\"odd\\\"name\\\\\",\"params\":[]}]");
+	v = json_parse(b.data, err, sizeof(err));
+	ck_assert_msg(v != NULL, "%s", err);
+	ck_assert_str_eq(json_get_str(v->u.array.values[1], "method"),
+			 "odd\"name\\");
+	yajl_tree_free(v);
+	buf_release(&b);
+	/* A cap too small is an error, not a request cut short. */
+	buf_init(&b, 16);
+	ck_assert_int_eq(rpc_wire_request(&b, 1, &one, 1), -1);
+	buf_release(&b);
+}
+END_TEST
+
+static const struct {
+	enum rpc_status st;
+	long code;
+	const char *msg;
+	int want;
+} rate_cases[] = {
+	{ RPC_ERROR, -32005, "daily request count exceeded", 1 },
+	{ RPC_ERROR, -32005, "query returned more than 10000 results", 0 },
+	{ RPC_ERROR, 429, "whatever", 1 },
+	{ RPC_ERROR, -32000, "Rate limit reached", 1 },
+	{ RPC_ERROR, -32000, "Too Many Requests", 1 },
+	{ RPC_ERROR, -32000, "ratelimit", 1 },
+	{ RPC_ERROR, -32000, "header not found", 0 },
+	{ RPC_ERROR, -32005, NULL, 1 },
+	{ RPC_OK, 429, "rate limit", 0 },
+};
+
+START_TEST(test_wire_rate_limited)
+{
+	struct rpc_result r = { .status = rate_cases[_i].st,
+				.code = rate_cases[_i].code,
+				.message = rate_cases[_i].msg };
+
+	ck_assert_int_eq(rpc_wire_rate_limited(&r), rate_cases[_i].want);
+}
+END_TEST
+
+/* ---- rpc_breaker, rpc_pool ---- */
+
+START_TEST(test_breaker_states)
+{
+	struct rpc_breaker b;
+	int probe;
+
+	rpc_breaker_init(&b, 3, 1000);
+	ck_assert_int_eq(rpc_breaker_usable(&b, 0, &probe), 1);
+	ck_assert_int_eq(probe, 0);
+	rpc_breaker_failure(&b, "#1 n", 0, 10);
+	rpc_breaker_failure(&b, "#1 n", 0, 20);
+	ck_assert_int_eq(b.state, RPC_BREAKER_CLOSED);
+	rpc_breaker_success(&b, "#1 n"); /* failures are consecutive */
+	for (int i = 0; i < 3; i++)
+		rpc_breaker_failure(&b, "#1 n", 0, 100);
+	ck_assert_int_eq(b.state, RPC_BREAKER_OPEN);
+	ck_assert_int_eq(rpc_breaker_usable(&b, 1099, &probe), 0);
+	ck_assert_int_eq(rpc_breaker_usable(&b, 1100, &probe), 1);
+	ck_assert_int_eq(probe, 1);
+	ck_assert_int_eq(b.state, RPC_BREAKER_HALF_OPEN);
+	/* One probe at a time. */
+	ck_assert_int_eq(rpc_breaker_usable(&b, 1100, &probe), 0);
+	/* A failed probe doubles the cool-down, up to ten times the first. */
+	rpc_breaker_failure(&b, "#1 n", 1, 2000);
+	ck_assert_int_eq(b.state, RPC_BREAKER_OPEN);
+	ck_assert_int_eq(b.open_until, 4000);
+	for (int i = 0; i < 6; i++) {
+		ck_assert_int_eq(rpc_breaker_usable(&b, b.open_until, &probe), 1);
+		rpc_breaker_failure(&b, "#1 n", 1, 0);
+	}
+	ck_assert_int_eq(b.cooldown_ms, 10000);
+	/* A probe that could not be sent leaves it open for the next. */
+	ck_assert_int_eq(rpc_breaker_usable(&b, b.open_until, &probe), 1);
+	rpc_breaker_probe_dropped(&b);
+	ck_assert_int_eq(rpc_breaker_usable(&b, b.open_until, &probe), 1);
+	rpc_breaker_success(&b, "#1 n");
+	ck_assert_int_eq(b.state, RPC_BREAKER_CLOSED);
+	ck_assert_int_eq(b.cooldown_ms, 1000);
+}
+END_TEST
+
+START_TEST(test_pool)
+{
+	struct rpc_pool p;
+	int probe;
+
+	ck_assert_int_eq(rpc_pool_init(&p, "http://a:1, https://b:2\n"
+				       "http://c:3\n", 1, 500), 0);
+	ck_assert_uint_eq(p.n, 3);
+	ck_assert_str_eq(p.nodes[1].url, "https://b:2");
+	ck_assert_str_eq(p.nodes[2].name, "#3 http://c:3");
+	ck_assert_uint_eq(rpc_pool_pick(&p, p.first, 0, &probe), 0);
+	rpc_pool_prefer_next(&p);
+	ck_assert_uint_eq(rpc_pool_pick(&p, p.first, 0, &probe), 1);
+	/* Node 2 (b) open: the next one takes it. */
+	rpc_breaker_failure(&p.nodes[1].breaker, p.nodes[1].name, 0, 0);
+	ck_assert_uint_eq(rpc_pool_pick(&p, 1, 10, &probe), 2);
+	/* Every node open: the one whose cool-down ends first. */
+	rpc_breaker_failure(&p.nodes[2].breaker, p.nodes[2].name, 0, 100);
+	rpc_breaker_failure(&p.nodes[0].breaker, p.nodes[0].name, 0, 50);
+	ck_assert_uint_eq(rpc_pool_pick(&p, 2, 20, &probe), 1);
+	ck_assert_int_eq(probe, 0);
+	/* Its cool-down over: that one, as the breaker's probe. */
+	ck_assert_uint_eq(rpc_pool_pick(&p, 2, 550, &probe), 0);
+	ck_assert_int_eq(probe, 1);
+	rpc_pool_release(&p);
+	ck_assert_uint_eq(p.n, 0);
+	ck_assert_int_eq(rpc_pool_init(&p, " , \n", 1, 500), -1);
+	ck_assert_ptr_null(p.nodes);
+	ck_assert_int_eq(rpc_pool_init(&p, "http://a:1,ftp://b", 1, 500), -1);
+	ck_assert_ptr_null(p.nodes);
 }
 END_TEST
 
@@ -1072,6 +1213,11 @@ static Suite *rpc_suite(void)
 	tcase_add_loop_test(tc, test_retry_after, 0,
 			    sizeof(retry_after_cases) /
 				    sizeof(*retry_after_cases));
+	tcase_add_test(tc, test_wire_request);
+	tcase_add_loop_test(tc, test_wire_rate_limited, 0,
+			    sizeof(rate_cases) / sizeof(*rate_cases));
+	tcase_add_test(tc, test_breaker_states);
+	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_new_rejects);
 	tcase_add_test(tc, test_node_names_redacted);
 	suite_add_tcase(s, tc);
