@@ -25,6 +25,10 @@
  * found nothing new, the block below the seam missing (writers behind
  * the stream) or a failure. */
 #define REPLAY_RETRY_MS 500
+/* Pages held at once by all replays (being fetched or being written):
+ * what bounds their memory however many clients replay. A client gets
+ * its next page in turn. */
+#define REPLAY_PAGES_MAX 64
 
 struct replay {
 	struct client *c;
@@ -38,6 +42,9 @@ struct replay {
 	uint64_t cursor;  /* the client has (or is being sent) every
 			     event up to this seq */
 	uint64_t had;     /* the seq it had when it came: orphans held */
+	int holds_page;   /* counted in the server's replay_pages */
+	int waits_turn;   /* found every page taken: counted in the
+			     server's replay_waiting, served first */
 	int64_t not_before_ms;
 	int at_seam;      /* the page ends at the seam: */
 	uint64_t seam_pos, seam_seq; /* the live event to go on from */
@@ -155,6 +162,24 @@ static struct history_job *job_new(struct replay *rp,
 	return job;
 }
 
+static int schedule(struct replay *rp);
+
+/* The replays whose page is written out: each asks for its next, in
+ * turn (the tick; and when a page is freed while others wait for one). */
+static void serve(struct bc_server *srv, int only_waiting)
+{
+	lws_start_foreach_dll_safe(struct lws_dll2 *, d, nx,
+				   lws_dll2_get_head(&srv->replays)) {
+		struct replay *rp = lws_container_of(d, struct replay, list);
+
+		if ((!only_waiting || rp->waits_turn) &&
+		    rp->c->pos >= ring_head(rp->page))
+			schedule(rp);
+		if (only_waiting && srv->replay_pages >= REPLAY_PAGES_MAX)
+			break;
+	} lws_end_foreach_dll_safe(d, nx);
+}
+
 /* Ask for the next page, go live, or wait. 1 when the client went live. */
 static int schedule(struct replay *rp)
 {
@@ -173,10 +198,26 @@ static int schedule(struct replay *rp)
 		rp->at_seam = 0; /* it left the ring: read on to the next */
 	}
 	/* The page is written out: its events are not kept while the next
-	 * one is fetched (memory is the pages being written only). */
+	 * one is fetched, and its turn goes to another client. */
 	ring_clear(rp->page);
+	if (rp->holds_page) {
+		rp->holds_page = 0;
+		srv->replay_pages--;
+	}
 	if (clock_mono_ms() < rp->not_before_ms)
 		return 0;
+	if (srv->replay_pages >= REPLAY_PAGES_MAX ||
+	    (!rp->waits_turn && srv->replay_waiting)) {
+		if (!rp->waits_turn) {
+			rp->waits_turn = 1;
+			srv->replay_waiting++;
+		}
+		return 0;
+	}
+	if (rp->waits_turn) {
+		rp->waits_turn = 0;
+		srv->replay_waiting--;
+	}
 	job = job_new(rp, HJ_PAGE);
 	if (!job)
 		return 0;
@@ -195,6 +236,11 @@ static int schedule(struct replay *rp)
 		rp->seam_seq = ev->seq;
 	}
 	rp->job = job;
+	rp->holds_page = 1;
+	srv->replay_pages++;
+	/* The tick serves the others first next time. */
+	lws_dll2_remove(&rp->list);
+	lws_dll2_add_tail(&rp->list, &srv->replays);
 	history_submit(srv->history, job);
 	return 0;
 }
@@ -300,14 +346,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 	struct bc_server *srv = lws_container_of(sul, struct bc_server,
 						 replay_tick);
 
-	lws_start_foreach_dll_safe(struct lws_dll2 *, d, nx,
-				   lws_dll2_get_head(&srv->replays)) {
-		struct replay *rp = lws_container_of(d, struct replay, list);
-
-		/* Only one whose page is written out waits for the next. */
-		if (rp->c->pos >= ring_head(rp->page))
-			schedule(rp);
-	} lws_end_foreach_dll_safe(d, nx);
+	serve(srv, 0);
 	lws_sul_schedule(srv->ctx, 0, &srv->replay_tick, on_tick,
 			 REPLAY_TICK_US);
 }
@@ -380,6 +419,10 @@ static void replay_free(struct replay *rp)
 	if (rp->job)
 		rp->job->owner = NULL; /* freed when it comes back */
 	lws_dll2_remove(&rp->list);
+	if (rp->holds_page)
+		srv->replay_pages--;
+	if (rp->waits_turn)
+		srv->replay_waiting--;
 	metric_add(srv->m.replays, -1);
 	rp->c->replay = NULL;
 	ring_destroy(&rp->page);
@@ -399,5 +442,15 @@ struct ring *replay_ring(const struct client *c)
 
 int replay_drained(struct client *c)
 {
-	return c->replay ? schedule(c->replay) : 0;
+	struct bc_server *srv = c->srv;
+	int live;
+
+	if (!c->replay)
+		return 0;
+	live = schedule(c->replay);
+	/* A page freed while others wait for one: theirs now, not at the
+	 * next tick. */
+	if (srv->replay_waiting && srv->replay_pages < REPLAY_PAGES_MAX)
+		serve(srv, 1);
+	return live;
 }

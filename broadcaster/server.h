@@ -82,6 +82,8 @@ struct bc_server {
 	struct history *history;  /* --db: the replay workers; NULL without */
 	lws_dll2_owner_t replays; /* struct replay: clients replaying from
 				     the database */
+	size_t replay_pages;      /* their pages fetched or being written */
+	size_t replay_waiting;    /* replays waiting for a page's turn */
 	lws_sorted_usec_list_t replay_tick;
 	char **origins;
 	size_t norigins;
