@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The broadcaster's --db password never shows: given by --db (blanked in
+# what ps shows) or --db-file, a replay from the database working, and one
+# against a dead server (the connection error logged); not in any log
+# line, /metrics, /health, /ready, nor in a configuration error.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/secrets_lib.sh"
+[ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
+[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
+	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
+new_db >/dev/null
+"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" || fail "writer --init-schema: $(cat "$T/init.err")"
+# The test cluster trusts loopback: the password is carried, not checked.
+good=${DB/:\/\/blockpipe@/://blockpipe:SECRETPW@}
+[ "$good" != "$DB" ] || fail "cannot put a password into '$DB'"
+dead="postgresql://blockpipe:SECRETPW2@127.0.0.1:$(free_port)/x"
+
+# replay NAME PORT: a channel client asks for since_seq 0; prints the
+# first answer
+replay() {
+	node -e '
+		const WebSocket = require(process.argv[1]);
+		const ws = new WebSocket(`ws://127.0.0.1:${process.argv[2]}/v1/stream`);
+		ws.on("open", () => ws.send(JSON.stringify({ action: "subscribe", channels: ["newBlocks"], since_seq: 0 })));
+		ws.on("message", (d) => { console.log(d.toString()); process.exit(0); });
+		setTimeout(() => process.exit(0), 3000);
+	' "$ROOT/tests/node/node_modules/ws" "$2" >"$CHECK/$1.answer"
+}
+
+# run NAME ARGS...: the broadcaster on stdin kept open, a replay asked
+# for, its command line, endpoints and logs saved for the check
+run() {
+	local name=$1 port
+	shift
+	port=$(free_port)
+	bg_run "$name" bash -c 'exec "$0" "$@" < <(while :; do sleep 1; done)' \
+		"$BIN/broadcaster" --sub - --listen "127.0.0.1:$port" --chain-id 31337 "$@"
+	wait_until 10 "curl -s http://127.0.0.1:$port/health >/dev/null" "$name to listen"
+	cmdline_of "$(bg_pid "$name")" >"$CHECK/$name.cmdline"
+	replay "$name" "$port"
+	scrape "$name" "$port"
+	bg_term "$name" || true
+	cp "$T/$name.err" "$CHECK/"
+}
+
+run flag --db "$good"
+must_have "$CHECK/flag.answer" '"replay_from_seq":0' "a replay from the database"
+must_have "$CHECK/flag.cmdline" 'postgresql://' "the blanked --db"
+printf '%s\n' "$good" >"$T/db.secret"
+chmod 600 "$T/db.secret"
+run file --db-file "$T/db.secret"
+must_have "$CHECK/file.answer" '"replay_from_seq":0' "a replay from the database (--db-file)"
+BLOCKPIPE_DB=$dead run dead --log-level debug
+must_have "$CHECK/dead.err" 'connect|database' "the failed connection logged"
+"$BIN/broadcaster" --sub - --db "postgresql://blockpipe:SECRETPW3@[bad" --check-config \
+	>"$CHECK/bad.out" 2>"$CHECK/bad.err" && fail "a bad DSN passed --check-config"
+must_have "$CHECK/bad.err" 'invalid value for --db' "the bad DSN refused"
+no_secret
+pass
