@@ -2,7 +2,9 @@
 # The broadcaster's --db password never shows: given by --db (blanked in
 # what ps shows) or --db-file, a replay from the database working, and one
 # against a dead server (the connection error logged); not in any log
-# line, /metrics, /health, /ready, nor in a configuration error.
+# line, /metrics, /health, /ready, nor in a configuration error. And the
+# replay's queries pass with the grants docs/operations.md gives the
+# broadcaster's role.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/secrets_lib.sh"
 [ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
@@ -52,6 +54,19 @@ run file --db-file "$T/db.secret"
 must_have "$CHECK/file.answer" '"replay_from_seq":0' "a replay from the database (--db-file)"
 BLOCKPIPE_DB=$dead run dead --log-level debug
 must_have "$CHECK/dead.err" 'connect|database' "the failed connection logged"
+# As the role docs/operations.md grants the broadcaster (the replay's
+# queries run with its rights): answered, and no query refused.
+unset BLOCKPIPE_TEST_PG
+host=${PG_BASE#*@}
+sed -n '/<!-- roles.sql begin -->/,/<!-- roles.sql end -->/p' "$ROOT/docs/operations.md" |
+	sed -e '/^<!--/d' -e '/^```/d' >"$T/roles.sql"
+psql "postgresql://postgres@$host/${DB##*/}" -X -q -v ON_ERROR_STOP=1 -f "$T/roles.sql" \
+	>"$T/roles.out" 2>&1 || fail "roles.sql: $(cat "$T/roles.out")"
+run role --db "postgresql://blockpipe_broadcaster:SECRETPW4@$host/${DB##*/}"
+must_have "$CHECK/role.answer" '"replay_from_seq":0' "a replay as blockpipe_broadcaster"
+sleep 1
+! grep -E 'permission denied|query failed' "$CHECK/role.err" ||
+	fail "a replay query refused to blockpipe_broadcaster"
 "$BIN/broadcaster" --sub - --db "postgresql://blockpipe:SECRETPW3@[bad" --check-config \
 	>"$CHECK/bad.out" 2>"$CHECK/bad.err" && fail "a bad DSN passed --check-config"
 must_have "$CHECK/bad.err" 'invalid value for --db' "the bad DSN refused"
