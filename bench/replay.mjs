@@ -32,7 +32,7 @@ b.stderr.on('data', (d) => {
 	for (const l of d.toString().split('\n')) {
 		const m = /"msg":"listening".*"port":(\d+)/.exec(l);
 		if (m) port = Number(m[1]);
-		if (/"level":"(error|warn)"/.test(l)) console.error(l);
+		if (/"level":"(error|warn)"|Sanitizer|runtime error/.test(l)) console.error(l);
 	}
 });
 process.on('exit', () => b.kill('SIGKILL'));
