@@ -4,7 +4,7 @@
 # against a dead server (the connection error logged); not in any log
 # line, /metrics, /health, /ready, nor in a configuration error. And the
 # replay's queries pass with the grants docs/operations.md gives the
-# broadcaster's role.
+# broadcaster's role; a replay beyond --replay-max-blocks is refused.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/secrets_lib.sh"
 [ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
@@ -52,6 +52,12 @@ printf '%s\n' "$good" >"$T/db.secret"
 chmod 600 "$T/db.secret"
 run file --db-file "$T/db.secret"
 must_have "$CHECK/file.answer" '"replay_from_seq":0' "a replay from the database (--db-file)"
+# --replay-max-blocks: 10 canonical rows after seq 0 are too many for 5.
+psql_q "INSERT INTO canonical (chain_id, number, hash, seq)
+	SELECT 31337, g, sha256(g::text::bytea), g + 1 FROM generate_series(0, 9) g" >/dev/null
+run limit --db "$good" --replay-max-blocks 5
+must_have "$CHECK/limit.answer" 'cannot replay since seq 0: more than 5 blocks came after it' \
+	"a replay beyond --replay-max-blocks refused"
 BLOCKPIPE_DB=$dead run dead --log-level debug
 must_have "$CHECK/dead.err" 'connect|database' "the failed connection logged"
 # As the role docs/operations.md grants the broadcaster (the replay's
