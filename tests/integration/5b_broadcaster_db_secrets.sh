@@ -4,7 +4,8 @@
 # against a dead server (the connection error logged); not in any log
 # line, /metrics, /health, /ready, nor in a configuration error. And the
 # replay's queries pass with the grants docs/operations.md gives the
-# broadcaster's role; a replay beyond --replay-max-blocks is refused.
+# broadcaster's role; a replay beyond --replay-max-blocks is refused, and
+# --replay-rate holds a client back.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/secrets_lib.sh"
 [ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
@@ -58,6 +59,29 @@ psql_q "INSERT INTO canonical (chain_id, number, hash, seq)
 run limit --db "$good" --replay-max-blocks 5
 must_have "$CHECK/limit.answer" 'cannot replay since seq 0: more than 5 blocks came after it' \
 	"a replay beyond --replay-max-blocks refused"
+# --replay-rate: 20 stored blocks at 10 a second, in pages of 5, take
+# 1.5 s at least (4 pages, 0.5 s apart); the client counts them.
+psql_q "DELETE FROM canonical;
+INSERT INTO blocks (chain_id, hash, number, parent_hash, timestamp, gas_used, gas_limit, tx_count)
+	SELECT 31337, sha256(g::text::bytea), g, sha256((g - 1)::text::bytea),
+	       to_timestamp(1700000000 + g), 0, 30000000, 0 FROM generate_series(0, 19) g;
+INSERT INTO canonical (chain_id, number, hash, seq)
+	SELECT 31337, g, sha256(g::text::bytea), g + 1 FROM generate_series(0, 19) g" >/dev/null
+port=$(free_port)
+bg_run rate bash -c 'exec "$0" "$@" < <(while :; do sleep 1; done)' "$BIN/broadcaster" --sub - \
+	--listen "127.0.0.1:$port" --chain-id 31337 --db "$DB" --replay-rate 10 --replay-page 5
+wait_until 10 "curl -s http://127.0.0.1:$port/health >/dev/null" "the broadcaster to listen"
+ms=$(node -e '
+	const WebSocket = require(process.argv[1]);
+	const ws = new WebSocket(`ws://127.0.0.1:${process.argv[2]}/v1/stream`);
+	let n = 0, t0;
+	ws.on("open", () => { t0 = Date.now(); ws.send(JSON.stringify({ action: "subscribe", channels: ["newBlocks"], since_seq: 0 })); });
+	ws.on("message", (d) => { if (JSON.parse(d).type === "newBlock" && ++n === 20) { console.log(Date.now() - t0); process.exit(0); } });
+	setTimeout(() => { console.log(`only ${n}`); process.exit(0); }, 10000);
+' "$ROOT/tests/node/node_modules/ws" "$port")
+bg_term rate || true
+[[ $ms =~ ^[0-9]+$ ]] || fail "the rate-limited replay: $ms blocks of 20 in 10 s"
+[ "$ms" -ge 1400 ] || fail "20 blocks at --replay-rate 10 came in $ms ms"
 BLOCKPIPE_DB=$dead run dead --log-level debug
 must_have "$CHECK/dead.err" 'connect|database' "the failed connection logged"
 # As the role docs/operations.md grants the broadcaster (the replay's
