@@ -65,6 +65,8 @@ struct history_job {
 	size_t nblocks;        /* block events among them */
 	uint64_t last_seq;     /* the highest seq the page covers */
 	int exhausted;         /* nothing more below `before` */
+	int held_back;         /* `before` was lowered to a tombstone's seq:
+				  a reorg's new block not written yet */
 	int check_ok;          /* the height checked has its block */
 
 	enum history_status status;

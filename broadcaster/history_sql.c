@@ -313,14 +313,43 @@ static const struct history_page_rows *page(PGconn *conn,
 	return own;
 }
 
+/* A page never reads past a tombstone newer than the cursor: the reorg
+ * that wrote it recorded it before its new blocks reached the database,
+ * and with several writers a block above may be in before the one it
+ * replaces; passing it would skip that one. The page stops below the
+ * tombstone's seq (the reorg's), held back until the block is in. */
+static int hold_back(PGconn *conn, struct history_job *job)
+{
+	char a[24], b[24];
+	const char *p[2] = { a, b };
+	int64_t v = 0;
+	int isnull = 1;
+
+	snprintf(a, sizeof(a), "%" PRIu64, job->chain_id);
+	snprintf(b, sizeof(b), "%" PRIu64, job->after);
+	if (query_i64(conn, job, "SELECT min(seq) FROM canonical WHERE "
+		      "chain_id = $1 AND hash IS NULL AND seq > $2", 2, p, &v,
+		      &isnull) < 0)
+		return -1;
+	if (!isnull && (!job->before || (uint64_t)v < job->before)) {
+		job->before = (uint64_t)v;
+		job->held_back = 1;
+	}
+	return 0;
+}
+
 static void run_page(PGconn *conn, struct history_cache *cache,
 		     struct history_job *job)
 {
 	struct history_page_rows own = { NULL, NULL };
-	const struct history_page_rows *rows = page(conn, cache, job, &own);
-	uint64_t upto = job->before ? job->before - 1 : UINT64_MAX;
+	const struct history_page_rows *rows;
+	uint64_t upto;
 	int nb, nr;
 
+	if (hold_back(conn, job) < 0)
+		return;
+	rows = page(conn, cache, job, &own);
+	upto = job->before ? job->before - 1 : UINT64_MAX;
 	if (!rows)
 		return;
 	nb = PQntuples(rows->blocks);

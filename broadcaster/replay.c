@@ -264,11 +264,12 @@ static void page_done(struct replay *rp, struct history_job *job)
 				     cfg->replay_rate;
 	if (!job->exhausted) {
 		rp->cursor = job->last_seq;
-	} else if (job->before && job->check_ok) {
+	} else if (job->before && job->check_ok && !job->held_back) {
 		rp->cursor = job->before - 1;
 		rp->at_seam = 1;
 	} else {
-		/* Nothing newer yet, or the writers are behind the stream. */
+		/* Nothing newer yet, the writers are behind the stream, or a
+		 * reorg's new block is not in yet. */
 		rp->cursor = top;
 		if (rp->not_before_ms < now + REPLAY_RETRY_MS)
 			rp->not_before_ms = now + REPLAY_RETRY_MS;
