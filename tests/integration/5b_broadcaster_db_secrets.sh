@@ -5,7 +5,7 @@
 # line, /metrics, /health, /ready, nor in a configuration error. And the
 # replay's queries pass with the grants docs/operations.md gives the
 # broadcaster's role; a replay beyond --replay-max-blocks is refused, and
-# --replay-rate holds a client back.
+# --replay-rate holds a client back, and so does a reorg's tombstone.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/secrets_lib.sh"
 [ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
@@ -82,6 +82,31 @@ ms=$(node -e '
 bg_term rate || true
 [[ $ms =~ ^[0-9]+$ ]] || fail "the rate-limited replay: $ms blocks of 20 in 10 s"
 [ "$ms" -ge 1400 ] || fail "20 blocks at --replay-rate 10 came in $ms ms"
+# A reorg's tombstone holds a replay back: heights 18 and 19 tombstoned
+# by seq 25, the new 19 (seq 27) in before the new 18 (seq 26), as two
+# writers may commit them. The client must not get the new 19 before
+# the new 18, else it never gets that one (it is behind its cursor).
+psql_q "UPDATE canonical SET hash = NULL, seq = 25 WHERE number IN (18, 19);
+INSERT INTO blocks (chain_id, hash, number, parent_hash, timestamp, gas_used, gas_limit, tx_count)
+	SELECT 31337, sha256(('new' || g)::bytea), g, sha256((g - 1)::text::bytea),
+	       to_timestamp(1700000100 + g), 0, 30000000, 0 FROM generate_series(18, 19) g;
+UPDATE canonical SET hash = sha256('new19'::bytea), seq = 27 WHERE number = 19" >/dev/null
+port=$(free_port)
+bg_run hold bash -c 'exec "$0" "$@" < <(while :; do sleep 1; done)' "$BIN/broadcaster" --sub - \
+	--listen "127.0.0.1:$port" --chain-id 31337 --db "$DB"
+wait_until 10 "curl -s http://127.0.0.1:$port/health >/dev/null" "the broadcaster to listen"
+node -e '
+	const WebSocket = require(process.argv[1]);
+	const ws = new WebSocket(`ws://127.0.0.1:${process.argv[2]}/v1/stream`);
+	const got = [];
+	ws.on("open", () => ws.send(JSON.stringify({ action: "subscribe", channels: ["newBlocks"], since_seq: 0 })));
+	ws.on("message", (d) => { const m = JSON.parse(d); if (m.type === "newBlock") got.push(m.data.height); });
+	setTimeout(() => require("node:child_process").execFileSync("psql", [process.argv[3], "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+		"UPDATE canonical SET hash = sha256(\x27new18\x27::bytea), seq = 26 WHERE number = 18"]), 1500);
+	setTimeout(() => { console.log(got.join(",")); process.exit(0); }, 3500);
+' "$ROOT/tests/node/node_modules/ws" "$port" "$DB" >"$T/hold.out"
+bg_term hold || true
+assert_eq "$(seq -s, 0 19)" "$(cat "$T/hold.out")" "heights replayed around a tombstone"
 BLOCKPIPE_DB=$dead run dead --log-level debug
 must_have "$CHECK/dead.err" 'connect|database' "the failed connection logged"
 # As the role docs/operations.md grants the broadcaster (the replay's
