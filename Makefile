@@ -148,9 +148,16 @@ $(BUILD)/tests/tools/%.o: tests/tools/%.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
-# tests/tools/lib/: modules of a test tool, linked into it (not tools).
-$(BINDIR)/faultproxy: $(BUILD)/tests/tools/lib/bodyfault.o \
-	$(BUILD)/tests/tools/lib/bodyfault_test.o $(BUILD)/tests/tools/lib/bodylies.o
+# tests/tools/lib/: modules of the test tools, linked into those that use
+# them (not tools themselves).
+TOOL_LIB := $(BUILD)/tests/tools/lib
+$(BINDIR)/faultproxy: $(TOOL_LIB)/bodyfault.o $(TOOL_LIB)/bodyfault_test.o \
+	$(TOOL_LIB)/bodylies.o $(TOOL_LIB)/httpmini.o $(TOOL_LIB)/namebits.o \
+	$(TOOL_LIB)/proxy_control.o $(TOOL_LIB)/proxy_mangle.o $(TOOL_LIB)/rpcspans.o \
+	$(TOOL_LIB)/textedit.o
+$(BINDIR)/replaynode: $(TOOL_LIB)/httpmini.o
+# check_rpc's fake node is a test server too
+$(BUILD)/tests/check_rpc: $(TOOL_LIB)/httpmini.o
 
 deps:
 	@scripts/deps

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 	int ntx = argc > 1 ? atoi(argv[1]) : 400;
 	int iters = argc > 2 ? atoi(argv[2]) : 40;
 	double t0, dt[4];
-	struct batch_opts bo = BATCH_OPTS_INIT;
+	struct decode_opts bo = DECODE_OPTS_INIT;
 	char err[256];
 	long n = 0;
 
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 			char type[32], why[256];
 
 			if (wmsg_decode(b.data, b.len, &bo, &m, type, sizeof(type),
-					why, sizeof(why)) != BATCH_ADDED) {
+					why, sizeof(why)) != DECODE_ADDED) {
 				fprintf(stderr, "jsonbench: decode: %s\n", why);
 				return 1;
 			}

@@ -17,7 +17,7 @@
 #include "banned.h"
 
 /* The schema version that has the replay functions. */
-#define HISTORY_SCHEMA_VERSION 3
+#define HISTORY_SCHEMA_VERSION 5
 
 static void set_err(struct history_job *job, enum history_status st,
 		    const char *msg)

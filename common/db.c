@@ -360,32 +360,66 @@ static enum db_status alloc_rows(PGresult *r, size_t size, void **out)
 	return DB_FATAL;
 }
 
+/* Room for a uint64_t in decimal, with its NUL. */
+#define U64_TEXT_SIZE 24
+/* The most parameters query_u64_rows() takes. */
+#define U64_PARAMS_MAX 8
+
+/* Run sql with the nvals parameters vals (as decimal text) and
+ * allocate one zeroed record of size bytes a row into *rows (NULL when
+ * there is none). The result, or NULL with the status in *s (logged);
+ * the caller fills the records and PQclear()s the result. */
+static PGresult *query_u64_rows(PGconn *conn, const char *sql, int nvals,
+				const uint64_t *vals, size_t size,
+				void **rows, enum db_status *s)
+{
+	char text[U64_PARAMS_MAX][U64_TEXT_SIZE];
+	const char *p[U64_PARAMS_MAX];
+	PGresult *r;
+
+	*rows = NULL;
+	if (nvals > U64_PARAMS_MAX) {
+		*s = DB_FATAL;
+		log_error("internal: %d query parameters, at most %d", nvals,
+			  U64_PARAMS_MAX);
+		return NULL;
+	}
+	for (int i = 0; i < nvals; i++) {
+		u64s(text[i], sizeof(text[i]), vals[i]);
+		p[i] = text[i];
+	}
+	r = db_query_rows(conn, sql, nvals, p, s);
+	if (!r)
+		return NULL;
+	*s = alloc_rows(r, size, rows);
+	if (*s != DB_OK) {
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
 enum db_status db_canonical_range(PGconn *conn, uint64_t chain_id,
 				  uint64_t from, uint64_t to,
 				  struct db_canonical **out, size_t *n)
 {
-	char a[24], b[24], c[24];
-	const char *p[3] = { a, b, c };
+	const uint64_t v[] = { chain_id, from, to };
 	enum db_status s;
 	PGresult *r;
 	void *mem;
 
-	*out = NULL;
 	*n = 0;
-	u64s(a, sizeof(a), chain_id);
-	u64s(b, sizeof(b), from);
-	u64s(c, sizeof(c), to);
-	r = db_query_rows(conn, "SELECT c.number, COALESCE('0x' || encode(c.hash,"
-		       " 'hex'), ''), COALESCE('0x' || encode(b.parent_hash,"
-		       " 'hex'), ''), c.seq FROM canonical c LEFT JOIN blocks b"
-		       " ON b.chain_id = c.chain_id AND b.hash = c.hash"
-		       " WHERE c.chain_id = $1 AND c.number BETWEEN $2 AND $3"
-		       " ORDER BY c.number", 3, p, &s);
+	r = query_u64_rows(conn, "SELECT c.number, COALESCE('0x' ||"
+			   " encode(c.hash, 'hex'), ''), COALESCE('0x' ||"
+			   " encode(b.parent_hash, 'hex'), ''), c.seq FROM"
+			   " canonical c LEFT JOIN blocks b ON b.chain_id ="
+			   " c.chain_id AND b.hash = c.hash WHERE c.chain_id = $1"
+			   " AND c.number BETWEEN $2 AND $3 ORDER BY c.number",
+			   3, v, sizeof(**out), &mem, &s);
+	*out = mem;
 	if (!r)
 		return s;
-	s = alloc_rows(r, sizeof(**out), &mem);
-	*out = mem;
-	for (int i = 0; s == DB_OK && i < PQntuples(r); i++) {
+	for (int i = 0; i < PQntuples(r); i++) {
 		struct db_canonical *e = &(*out)[i];
 
 		e->number = strtoull(PQgetvalue(r, i, 0), NULL, 10);
@@ -396,34 +430,26 @@ enum db_status db_canonical_range(PGconn *conn, uint64_t chain_id,
 		*n = (size_t)i + 1;
 	}
 	PQclear(r);
-	return s;
+	return DB_OK;
 }
 
 enum db_status db_audit(PGconn *conn, uint64_t chain_id, uint64_t start,
 			uint64_t from, uint64_t to, size_t max,
 			struct db_audit_row **out, size_t *n)
 {
-	char a[24], b[24], c[24], d[24], e[24];
-	const char *p[5] = { a, b, c, d, e };
+	const uint64_t v[] = { chain_id, start, from, to, max };
 	enum db_status s;
 	PGresult *r;
 	void *mem;
 
-	*out = NULL;
 	*n = 0;
-	u64s(a, sizeof(a), chain_id);
-	u64s(b, sizeof(b), start);
-	u64s(c, sizeof(c), from);
-	u64s(d, sizeof(d), to);
-	u64s(e, sizeof(e), max);
-	r = db_query_rows(conn, "SELECT number, COALESCE('0x' || encode(hash,"
-		       " 'hex'), ''), problem FROM blockpipe_audit($1, $2, $3,"
-		       " $4) LIMIT $5", 5, p, &s);
+	r = query_u64_rows(conn, "SELECT number, COALESCE('0x' || encode(hash,"
+			   " 'hex'), ''), problem FROM blockpipe_audit($1, $2,"
+			   " $3, $4) LIMIT $5", 5, v, sizeof(**out), &mem, &s);
+	*out = mem;
 	if (!r)
 		return s;
-	s = alloc_rows(r, sizeof(**out), &mem);
-	*out = mem;
-	for (int i = 0; s == DB_OK && i < PQntuples(r); i++) {
+	for (int i = 0; i < PQntuples(r); i++) {
 		struct db_audit_row *w = &(*out)[i];
 
 		w->number = strtoull(PQgetvalue(r, i, 0), NULL, 10);
@@ -432,7 +458,7 @@ enum db_status db_audit(PGconn *conn, uint64_t chain_id, uint64_t start,
 		*n = (size_t)i + 1;
 	}
 	PQclear(r);
-	return s;
+	return DB_OK;
 }
 
 enum db_status db_record_reorg(PGconn *conn, uint64_t chain_id,

@@ -16,8 +16,8 @@
 
 /* The version db_apply_schema() records in schema_version. Bump it when
  * common/schema.sql changes in a way an older database must receive
- * (3: the broadcaster's resume from the database). */
-#define DB_SCHEMA_VERSION 3
+ * (5: the broadcaster's resume from the database). */
+#define DB_SCHEMA_VERSION 5
 
 /* The text of common/schema.sql, NUL-terminated (generated at build time
  * into build/common/schema_sql.c). */

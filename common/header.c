@@ -81,26 +81,21 @@ static const char *string_span(const struct json_member *m, size_t *len,
 	return v;
 }
 
-static int collect_cb(void *arg, const struct json_member *m)
+/* The member key[0..keylen) of the block, its string v[0..len) (NULL
+ * when not a string; is_null for null): kept when the header has it. 0,
+ * or 1 (c->bad set) when a header field is not a string. */
+static int collect_field(struct collect *c, const char *key, size_t keylen,
+			 const char *v, size_t len, int is_null)
 {
-	struct collect *c = arg;
-	const char *v;
-	size_t len = 0;
-	int is_null;
-
-	if (!m->key)
-		return 0;
-	if (m->keylen == 4 && !memcmp(m->key, "hash", 4)) {
-		v = string_span(m, &len, &is_null);
+	if (keylen == 4 && !memcmp(key, "hash", 4)) {
 		c->hash = v;
-		c->hash_len = len;
+		c->hash_len = v ? len : 0;
 		return 0;
 	}
 	for (size_t i = 0; i < NFIELDS; i++) {
-		if (strlen(fields[i].name) != m->keylen ||
-		    memcmp(fields[i].name, m->key, m->keylen))
+		if (strlen(fields[i].name) != keylen ||
+		    memcmp(fields[i].name, key, keylen))
 			continue;
-		v = string_span(m, &len, &is_null);
 		if (is_null) /* null: as if absent */
 			return 0;
 		if (!v) {
@@ -112,6 +107,18 @@ static int collect_cb(void *arg, const struct json_member *m)
 		return 0;
 	}
 	return 0;
+}
+
+static int collect_cb(void *arg, const struct json_member *m)
+{
+	const char *v;
+	size_t len = 0;
+	int is_null;
+
+	if (!m->key)
+		return 0;
+	v = string_span(m, &len, &is_null);
+	return collect_field(arg, m->key, m->keylen, v, len, is_null);
 }
 
 /* Hex digits s[0..n) (after "0x") into big-endian bytes, right-aligned
@@ -285,16 +292,15 @@ static int copy_hash(const char *s, size_t n, char out[HASH_HEX_SIZE])
 	return 0;
 }
 
-int header_inspect(const char *block, size_t len, struct header_info *hi,
+/* header_inspect() on the fields collected. */
+static int inspect(const struct collect *cp, struct header_info *hi,
 		   char *whybuf, size_t whylen)
 {
-	struct collect c;
+	const struct collect c = *cp;
 	size_t nlen;
 	const char *num;
 	uint64_t v = 0;
 
-	if (collect(block, len, &c, whybuf, whylen) < 0)
-		return -1;
 	if (!c.hash || copy_hash(c.hash, c.hash_len, hi->hash) < 0)
 		return fail(whybuf, whylen, "hash", "is missing or malformed");
 	if (!c.val[0] || copy_hash(c.val[0], c.len[0], hi->parent_hash) < 0)
@@ -313,4 +319,34 @@ int header_inspect(const char *block, size_t len, struct header_info *hi,
 	}
 	hi->number = v;
 	return hash_of(&c, hi->computed, whybuf, whylen);
+}
+
+int header_inspect(const char *block, size_t len, struct header_info *hi,
+		   char *whybuf, size_t whylen)
+{
+	struct collect c;
+
+	return collect(block, len, &c, whybuf, whylen) < 0
+		       ? -1 : inspect(&c, hi, whybuf, whylen);
+}
+
+int header_inspect_tree(yajl_val block, struct header_info *hi,
+			char *whybuf, size_t whylen)
+{
+	struct collect c;
+
+	memset(&c, 0, sizeof(c));
+	if (!block || !YAJL_IS_OBJECT(block))
+		return fail(whybuf, whylen, NULL, "block is not a JSON object");
+	for (size_t i = 0; i < block->u.object.len; i++) {
+		const char *k = block->u.object.keys[i];
+		yajl_val v = block->u.object.values[i];
+		const char *str = YAJL_IS_STRING(v) ? v->u.string : NULL;
+
+		if (collect_field(&c, k, strlen(k), str, str ? strlen(str) : 0,
+				  YAJL_IS_NULL(v)))
+			return fail(whybuf, whylen, fields[c.bad - 1].name,
+				    "is not a hex string");
+	}
+	return inspect(&c, hi, whybuf, whylen);
 }

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <yajl/yajl_tree.h>
 
 #include "hex.h"
 
@@ -50,5 +51,9 @@ struct header_info {
  * is the caller's business (case-insensitively). */
 int header_inspect(const char *block, size_t len, struct header_info *hi,
 		   char *whybuf, size_t whylen);
+/* The same on the block object's tree (json_parse(), message_read_tree()):
+ * the block is not parsed again. Its strings are read as decoded. */
+int header_inspect_tree(yajl_val block, struct header_info *hi,
+			char *whybuf, size_t whylen);
 
 #endif

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "hex.h"
 #include "json_keys.h"
+#include "json_tree.h"
 #include "banned.h"
 
 /* Walk a tree without recursion (documents may nest deeply) and refuse
@@ -226,7 +227,16 @@ struct walk {
 	struct json_keys ks; /* every open container, for duplicate keys */
 	int failed;       /* JSON_DUPLICATE, or JSON_INVALID (no memory) */
 	char why[256];
+	struct json_tree *tb; /* the tree being built, or NULL */
 };
+
+/* The tree could not grow: the walk stops as out of memory. */
+static int w_nomem(struct walk *w)
+{
+	w->failed = JSON_INVALID;
+	snprintf(w->why, sizeof(w->why), "out of memory");
+	return 0;
+}
 
 static size_t w_off(struct walk *w)
 {
@@ -284,27 +294,33 @@ static int w_scalar(struct walk *w, size_t toklen)
 	return 1;
 }
 
+/* A scalar of type, text s[0..l) (strings and numbers), for the tree
+ * and then the walk. */
+static int w_value(struct walk *w, yajl_type type, const char *s, size_t l)
+{
+	if (w->tb && json_tree_scalar(w->tb, type, s, l) < 0)
+		return w_nomem(w);
+	return w_scalar(w, l);
+}
+
 static int cb_null(void *ctx)
 {
-	return w_scalar(ctx, 4);
+	return w_value(ctx, yajl_t_null, NULL, 4);
 }
 
 static int cb_bool(void *ctx, int b)
 {
-	(void)b;
-	return w_scalar(ctx, 0);
+	return w_value(ctx, b ? yajl_t_true : yajl_t_false, NULL, 0);
 }
 
 static int cb_number(void *ctx, const char *s, size_t l)
 {
-	(void)s;
-	return w_scalar(ctx, l);
+	return w_value(ctx, yajl_t_number, s, l);
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t l)
 {
-	(void)s;
-	return w_scalar(ctx, l);
+	return w_value(ctx, yajl_t_string, (const char *)s, l);
 }
 
 static int cb_start(struct walk *w, int is_array)
@@ -312,11 +328,9 @@ static int cb_start(struct walk *w, int is_array)
 	if (w->depth == 0 && w->obj_depth < 0)
 		w->is_array = 0;
 	w->depth++;
-	if (json_keys_push(&w->ks, is_array) < 0) {
-		w->failed = JSON_INVALID;
-		snprintf(w->why, sizeof(w->why), "out of memory");
-		return 0;
-	}
+	if (json_keys_push(&w->ks, is_array) < 0 ||
+	    (w->tb && json_tree_open(w->tb, is_array) < 0))
+		return w_nomem(w);
 	return 1;
 }
 
@@ -362,6 +376,8 @@ static int cb_end(void *ctx)
 
 	w->depth--;
 	json_keys_pop(&w->ks);
+	if (w->tb)
+		json_tree_close(w->tb);
 	if (w->in_value && w->depth == w->val_depth)
 		return w_emit(w, end);
 	if (w->is_array && w->depth == 1)
@@ -378,6 +394,8 @@ static int cb_key(void *ctx, const unsigned char *k, size_t l)
 	int r = json_keys_add(&w->ks, kp, l,
 			      kp >= w->buf && kp + l <= w->buf + w->len);
 
+	if (r == 0 && w->tb && json_tree_key(w->tb, kp, l) < 0)
+		return w_nomem(w);
 	if (r != 0) {
 		w->failed = r > 0 ? JSON_DUPLICATE : JSON_INVALID;
 		if (r > 0)
@@ -405,11 +423,12 @@ static const yajl_callbacks walk_callbacks = {
 	cb_start_map, cb_key, cb_end, cb_start_array, cb_end,
 };
 
-int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
-		 char *err, size_t errlen)
+static int walk_members(const char *buf, size_t len, json_member_fn fn,
+			void *arg, struct json_tree *tb, char *err,
+			size_t errlen)
 {
 	struct walk w = { .buf = buf, .len = len, .obj_depth = -1, .fn = fn,
-			  .arg = arg };
+			  .arg = arg, .tb = tb };
 	yajl_status st;
 	int rc = 0;
 
@@ -445,6 +464,27 @@ int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 	yajl_free(w.h);
 	buf_release(&w.key);
 	json_keys_release(&w.ks);
+	return rc;
+}
+
+int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
+		 char *err, size_t errlen)
+{
+	return walk_members(buf, len, fn, arg, NULL, err, errlen);
+}
+
+int json_members_tree(const char *buf, size_t len, json_member_fn fn,
+		      void *arg, yajl_val *tree, char *err, size_t errlen)
+{
+	struct json_tree tb = JSON_TREE_INIT;
+	int rc = walk_members(buf, len, fn, arg, &tb, err, errlen);
+
+	*tree = NULL;
+	if (rc == 0) {
+		*tree = tb.root;
+		tb.root = NULL;
+	}
+	json_tree_release(&tb);
 	return rc;
 }
 

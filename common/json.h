@@ -70,6 +70,12 @@ typedef int (*json_member_fn)(void *arg, const struct json_member *m);
 int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 		 char *err, size_t errlen);
 
+/* json_members(), also building the tree json_parse() would give of the
+ * document, in the same pass: *tree is the caller's (yajl_tree_free(3)
+ * it), NULL unless json_members_tree() returns 0. */
+int json_members_tree(const char *buf, size_t len, json_member_fn fn,
+		      void *arg, yajl_val *tree, char *err, size_t errlen);
+
 /* Find the raw value of one top-level member. 0 found, 1 absent, -1 on
  * invalid JSON, -2 on a duplicate key. */
 int json_span(const char *buf, size_t len, const char *key,

@@ -427,8 +427,11 @@ static const struct {
 	{ "committed", MESSAGE_COMMITTED },
 };
 
-enum message_status message_read(const char *text, size_t len,
-				 struct message *m, char *err, size_t errlen)
+/* message_read(), and when tree is not NULL the tree of the whole
+ * message from the same walk. */
+static enum message_status read_message(const char *text, size_t len,
+					struct message *m, yajl_val *tree,
+					char *err, size_t errlen)
 {
 	struct scan s = { .err = err, .errlen = errlen };
 	const char *p = text, *end = text + len;
@@ -442,7 +445,9 @@ enum message_status message_read(const char *text, size_t len,
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	s.prev_end = p < end ? p + 1 : p;
-	rc = json_members(text, len, scan_cb, &s, jerr, sizeof(jerr));
+	rc = tree ? json_members_tree(text, len, scan_cb, &s, tree, jerr,
+				      sizeof(jerr))
+		  : json_members(text, len, scan_cb, &s, jerr, sizeof(jerr));
 	if (rc == JSON_DUPLICATE) {
 		bad(&s, "%s", jerr);
 		return MESSAGE_DUPLICATE;
@@ -478,6 +483,27 @@ enum message_status message_read(const char *text, size_t len,
 		break;
 	}
 	return MESSAGE_OK;
+}
+
+enum message_status message_read(const char *text, size_t len,
+				 struct message *m, char *err, size_t errlen)
+{
+	return read_message(text, len, m, NULL, err, errlen);
+}
+
+enum message_status message_read_tree(const char *text, size_t len,
+				      struct message *m, yajl_val *tree,
+				      char *err, size_t errlen)
+{
+	enum message_status st;
+
+	*tree = NULL;
+	st = read_message(text, len, m, tree, err, errlen);
+	if (st != MESSAGE_OK && *tree) {
+		yajl_tree_free(*tree);
+		*tree = NULL;
+	}
+	return st;
 }
 
 void message_release(struct message *m)

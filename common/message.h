@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "hex.h"
 
 struct buf;
@@ -130,6 +132,15 @@ struct message {
 enum message_status message_read(const char *text, size_t len,
 				 struct message *m, char *err, size_t errlen);
 void message_release(struct message *m);
+
+/* message_read(), also handing out in *tree the tree of the whole
+ * message (json_parse()'s layout) built by the same walk, for a program
+ * that reads the nested values (the node's block and receipts) itself:
+ * the message is parsed once. *tree is NULL unless MESSAGE_OK; the
+ * caller yajl_tree_free(3)s it. */
+enum message_status message_read_tree(const char *text, size_t len,
+				      struct message *m, yajl_val *tree,
+				      char *err, size_t errlen);
 
 /* The `block` message of b: type, chain_id, number, hash, parent_hash,
  * live, fetched_at (when has_fetched_at), block and receipts (b's spans,

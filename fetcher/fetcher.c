@@ -490,128 +490,159 @@ static int resolve_target(struct fetcher *f)
 	return 0;
 }
 
-enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
+/* The metrics, the RPC client and the output. 0, or -1 with the exit
+ * status in *rc. */
+static int open_io(struct fetcher *f, enum fetcher_exit *rc)
 {
-	struct fetcher f = { .cfg = cfg };
+	const struct fetcher_cfg *cfg = f->cfg;
 	struct rpc_opts ro = RPC_OPTS_INIT;
 	struct msg_opts mo = MSG_OPTS_INIT;
-	enum fetcher_exit rc = FETCHER_FAILED;
-	uint64_t h;
 
-	f.seed = (unsigned int)clock_wall_ms();
-	if (check_hosts(cfg->rpc) < 0)
-		return FETCHER_CONFIG;
-	f.metrics = metrics_new("fetcher");
-	if (!f.metrics)
-		goto out;
-	init_metrics(&f);
-	metrics_set_ready(f.metrics, ready, &f);
-	if (cfg->metrics_addr && metrics_serve(f.metrics, cfg->metrics_addr) < 0) {
-		rc = FETCHER_CONFIG;
-		goto out;
-	}
+	*rc = FETCHER_FAILED;
+	f->metrics = metrics_new("fetcher");
+	if (!f->metrics)
+		return -1;
+	init_metrics(f);
+	metrics_set_ready(f->metrics, ready, f);
+	*rc = FETCHER_CONFIG;
+	if (cfg->metrics_addr && metrics_serve(f->metrics, cfg->metrics_addr) < 0)
+		return -1;
 	ro.urls = cfg->rpc;
 	ro.timeout_ms = cfg->timeout_ms;
 	ro.max_inflight = (int)cfg->concurrency + 1;
-	ro.metrics = f.metrics;
+	ro.metrics = f->metrics;
 	ro.stop = sig_flag();
-	f.rpc = rpc_client_new(&ro);
-	if (!f.rpc) {
-		rc = FETCHER_CONFIG;
-		goto out;
-	}
+	f->rpc = rpc_client_new(&ro);
+	if (!f->rpc)
+		return -1;
 	mo.kind = MSG_OUT;
 	mo.endpoint = cfg->out;
 	mo.hwm = (int)cfg->hwm;
 	mo.stop = sig_flag();
-	f.out = msg_open(&mo);
-	if (!f.out) {
-		rc = FETCHER_CONFIG;
-		goto out;
-	}
-	if (retry_sync(&f, block_chain_id, &f.chain_id) < 0) {
-		rc = FETCHER_OK; /* stopping */
-		goto out;
-	}
-	if (cfg->chain_id && (uint64_t)cfg->chain_id != f.chain_id) {
+	f->out = msg_open(&mo);
+	if (!f->out)
+		return -1;
+	return 0;
+}
+
+/* The node's chain (checked against --chain-id), the reorder ring, the
+ * head, the target and the first height, newHeads. 0, or -1 with the
+ * exit status in *rc (FETCHER_OK when stopping). */
+static int start(struct fetcher *f, enum fetcher_exit *rc)
+{
+	const struct fetcher_cfg *cfg = f->cfg;
+	uint64_t h;
+
+	*rc = FETCHER_OK; /* stopping */
+	if (retry_sync(f, block_chain_id, &f->chain_id) < 0)
+		return -1;
+	if (cfg->chain_id && (uint64_t)cfg->chain_id != f->chain_id) {
 		fprintf(stderr, "fetcher: the node serves chain %llu, not --chain-id %lld\n",
-			(unsigned long long)f.chain_id, cfg->chain_id);
-		rc = FETCHER_CONFIG;
-		goto out;
+			(unsigned long long)f->chain_id, cfg->chain_id);
+		*rc = FETCHER_CONFIG;
+		return -1;
 	}
-	f.bf = block_fetcher_new(f.rpc, f.chain_id, f.metrics);
-	f.nslots = (size_t)(cfg->concurrency * cfg->batch * 4);
-	if (f.nslots < 16)
-		f.nslots = 16;
-	f.slots = calloc(f.nslots, sizeof(*f.slots));
-	if (!f.bf || !f.slots)
-		goto out;
-	if (retry_sync(&f, block_head, &h) < 0) {
-		rc = FETCHER_OK;
-		goto out;
+	*rc = FETCHER_FAILED;
+	f->bf = block_fetcher_new(f->rpc, f->chain_id, f->metrics);
+	f->nslots = (size_t)(cfg->concurrency * cfg->batch * 4);
+	if (f->nslots < 16)
+		f->nslots = 16;
+	f->slots = calloc(f->nslots, sizeof(*f->slots));
+	if (!f->bf || !f->slots)
+		return -1;
+	if (retry_sync(f, block_head, &h) < 0) {
+		*rc = FETCHER_OK;
+		return -1;
 	}
-	set_head(&f, h);
-	if (!cfg->follow && resolve_target(&f) < 0)
-		goto out;
-	f.next_emit = f.next_submit = cfg->from_set ? (uint64_t)cfg->from : f.head;
-	if (cfg->db && resume_from_db(&f, &f.next_emit) < 0)
-		goto out;
-	f.next_submit = f.next_emit;
+	set_head(f, h);
+	if (!cfg->follow && resolve_target(f) < 0)
+		return -1;
+	f->next_emit = f->next_submit = cfg->from_set ? (uint64_t)cfg->from : f->head;
+	if (cfg->db && resume_from_db(f, &f->next_emit) < 0)
+		return -1;
+	f->next_submit = f->next_emit;
 	if (cfg->ws) {
-		f.heads = heads_start(cfg->ws);
-		if (!f.heads)
-			goto out;
+		f->heads = heads_start(cfg->ws);
+		if (!f->heads)
+			return -1;
 	}
-	log_at(LOG_INFO, LOGF(LF_U("chain_id", f.chain_id), LF_U("from", f.next_emit),
-			      LF_U("head", f.head), LF_B("follow", cfg->follow)),
-	       "fetching from block %llu%s", (unsigned long long)f.next_emit,
+	log_at(LOG_INFO, LOGF(LF_U("chain_id", f->chain_id), LF_U("from", f->next_emit),
+			      LF_U("head", f->head), LF_B("follow", cfg->follow)),
+	       "fetching from block %llu%s", (unsigned long long)f->next_emit,
 	       cfg->follow ? ", following the tip" : "");
-	f.next_poll = clock_mono_ms() + cfg->poll_ms;
+	f->next_poll = clock_mono_ms() + cfg->poll_ms;
+	return 0;
+}
+
+/* Fetch and emit until the range is done or a signal comes. */
+static enum fetcher_exit run_loop(struct fetcher *f)
+{
+	const struct fetcher_cfg *cfg = f->cfg;
+	enum fetcher_exit rc = FETCHER_FAILED;
 
 	while (!sig_stopping()) {
-		notify_loop(ready(&f));
-		if (!cfg->follow && f.next_emit > f.target) {
+		notify_loop(ready(f));
+		if (!cfg->follow && f->next_emit > f->target) {
 			rc = FETCHER_OK;
 			break;
 		}
 		if (cfg->follow)
-			poll_head(&f);
-		schedule(&f);
-		if (rpc_pending(f.rpc) > 0)
-			rpc_client_run(f.rpc, f.heads ? 20 : 50);
+			poll_head(f);
+		schedule(f);
+		if (rpc_pending(f->rpc) > 0)
+			rpc_client_run(f->rpc, f->heads ? 20 : 50);
 		else
-			idle(&f);
-		if (emit_ready(&f) < 0 || f.failed)
-			goto out;
+			idle(f);
+		if (emit_ready(f) < 0 || f->failed)
+			return FETCHER_FAILED;
 	}
 	if (sig_stopping()) {
 		notify_stopping();
 		log_info("stopping on signal %d at height %llu", sig_which(),
-			 (unsigned long long)f.next_emit);
+			 (unsigned long long)f->next_emit);
 		rc = FETCHER_OK;
 	} else if (rc == FETCHER_OK) {
 		log_info("range done: blocks %lld..%llu", cfg->from,
-			 (unsigned long long)f.target);
+			 (unsigned long long)f->target);
 	}
-out:
+	return rc;
+}
+
+/* Free what f holds; the output's flush failing turns FETCHER_OK into
+ * FETCHER_FAILED. */
+static enum fetcher_exit teardown(struct fetcher *f, enum fetcher_exit rc)
+{
 	/* Requests still out end now (the stop flag makes the client fail
 	 * them), so their callbacks run and free what they hold. */
-	if (f.rpc && rpc_pending(f.rpc) > 0) {
+	if (f->rpc && rpc_pending(f->rpc) > 0) {
 		sig_request_stop();
-		while (rpc_pending(f.rpc) > 0)
-			rpc_client_run(f.rpc, 100);
+		while (rpc_pending(f->rpc) > 0)
+			rpc_client_run(f->rpc, 100);
 	}
-	heads_stop(&f.heads);
-	if (f.out && msg_close(&f.out) < 0 && rc == FETCHER_OK) {
+	heads_stop(&f->heads);
+	if (f->out && msg_close(&f->out) < 0 && rc == FETCHER_OK) {
 		log_error_errno("cannot flush the output");
 		rc = FETCHER_FAILED;
 	}
-	if (f.slots)
-		for (size_t i = 0; i < f.nslots; i++)
-			free(f.slots[i].msg);
-	free(f.slots);
-	block_fetcher_destroy(&f.bf);
-	rpc_client_destroy(&f.rpc);
-	metrics_destroy(&f.metrics);
+	if (f->slots)
+		for (size_t i = 0; i < f->nslots; i++)
+			free(f->slots[i].msg);
+	free(f->slots);
+	block_fetcher_destroy(&f->bf);
+	rpc_client_destroy(&f->rpc);
+	metrics_destroy(&f->metrics);
 	return rc;
+}
+
+enum fetcher_exit fetcher_run(const struct fetcher_cfg *cfg)
+{
+	struct fetcher f = { .cfg = cfg };
+	enum fetcher_exit rc;
+
+	f.seed = (unsigned int)clock_wall_ms();
+	if (check_hosts(cfg->rpc) < 0)
+		return FETCHER_CONFIG;
+	if (open_io(&f, &rc) == 0 && start(&f, &rc) == 0)
+		rc = run_loop(&f);
+	return teardown(&f, rc);
 }

@@ -27,19 +27,41 @@
 #   node_head                 the node's head (eth_blockNumber), decimal
 #   node_hash N               the node's block hash at height N
 #   node_hashes FROM TO       the node's {"height": hash} over FROM..TO (one batch)
+#   node_batch METHOD PARAMS FROM TO  one JSON-RPC batch of METHOD for each
+#                             height FROM..TO, id the height, PARAMS a printf
+#                             format with one %x for it (e.g. '["0x%x",false]');
+#                             prints the node's answer
 #   tx_json [VALUE]           a transfer between two anvil accounts, as the
 #                             JSON object eth_sendTransaction and anvil_reorg take
 #   send_tx [VALUE]           eth_sendTransaction of tx_json VALUE (a block
 #                             with something in it)
+#   proxy_start NAME [ARGS...]  bin/faultproxy in front of $RPC (ARGS: its
+#                             faults, e.g. --faults null --fault-rate 0.3) on a
+#                             port it picks, as bg_run NAME; waits until it
+#                             listens; sets PROXY (its URL) and PROXY_PORT
 #   traffic_blocks N [ARGS]   N blocks, each with a few txs and logs
 #                             (scripts/devnet traffic; ARGS e.g. --tx-per-block 5)
 #   PING_TOPIC                topic0 of the logs that traffic makes
+#   need_node_clients         the Node.js clients of tests/node (ws, viem,
+#                             ethers...), installed by scripts/deps
+#                             --node-clients when missing
 #   pg_ensure                 the one suite cluster; sets PG_BASE (a DSN
 #                             without database): $BLOCKPIPE_TEST_PG if set, else
 #                             scripts/pg --dir var/test-pg --port 5439
 #   new_db                    create a fresh database, set and print DB (DSN);
 #                             dropped at exit unless KEEP=1 (call it plainly,
 #                             not as DB=$(new_db), so that it is dropped)
+#   pg_private                a cluster of the test's own, for a test that
+#                             stops PostgreSQL: created (under $T/pg, on a free
+#                             port) and left stopped; sets DB (its blockpipe
+#                             database) and PG_PRIVATE_DATA (its data folder)
+#   pg_private_up             start it in the foreground as bg_run pg (stop it
+#                             with bg_kill pg INT, or pg_ctl through
+#                             as_pg_owner) and wait until it answers
+#   as_pg_owner CMD...        CMD as the owner of the private cluster's data
+#                             (as root: the unprivileged user scripts/pg made)
+#   PGBIN                     PostgreSQL's programs (postgres, pg_ctl)
+#   db_schema                 the schema into $DB (writer --init-schema)
 #   psql_q SQL                run SQL on $DB, print unaligned tuples only
 #   db_check [ARGS...]        scripts/check-consistency of $DB against $RPC
 #                             over 0..head (ARGS: more options, e.g. --all);
@@ -51,9 +73,14 @@
 #                             --quiet; its report in $T/consistency.out)
 #   db_synced                 the writers' watermark is the node's head and
 #                             db_matches_node
+#   pipe_follow [WRITER_ARGS...]  bg_run pipe: fetcher --follow | verifier
+#                             --db | writer on $RPC and $DB, with pipes (logs
+#                             in $T/{fetcher,verifier,writer}.err)
 #   wait_until TIMEOUT_S COND [MSG]  poll COND (shell code, its stdout
 #                             discarded) every 0.1 s; fail the test on timeout:
 #                             the one way to wait
+#   poll_until TIMEOUT_S COND  the same poll, returning 1 on timeout instead
+#                             (for a test that says more, or goes on)
 #   note MSG                  a line on stderr, prefixed with the test's name
 #   assert_eq EXPECTED ACTUAL MSG, fail MSG, pass
 #   bg_term NAME              SIGTERM NAME (not its children), wait, return
@@ -61,7 +88,8 @@
 #
 # fail prints the last lines of every $T/*.err (the programs' logs) first.
 # At exit every process started with bg_run (and its children) is killed,
-# databases from new_db are dropped and $T is removed; KEEP=1 keeps $T and the
+# databases from new_db are dropped and $T is removed (after a failure its
+# small files are kept in var/test-logs/NAME.files/); KEEP=1 keeps $T and the
 # databases. fail and pass exit the test: do not call them inside $(...).
 
 set -euo pipefail
@@ -75,6 +103,7 @@ ANVIL=${ANVIL:-$ROOT/var/npm/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvi
 PING_TOPIC=0xfd8d0c1dc3ab254ec49463a1192bb2423b3b851adedec1aa94dcd362dc063c9d
 TEST_PG_DIR=$ROOT/var/test-pg
 TEST_PG_PORT=${BLOCKPIPE_TEST_PG_PORT:-5439}
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export ROOT BIN T TEST_NAME PING_TOPIC
 
 declare -A _BG_PID=()
@@ -128,6 +157,13 @@ _lib_kill() {
 	for p in "$@"; do wait "$p" 2>/dev/null || true; done
 }
 
+_lib_keep_files() {
+	rm -rf "$1" && mkdir -p "$1" || return 0
+	(cd "$T" && find . -maxdepth 2 -type f -size -4M ! -path './pg*' -print0 |
+		xargs -0 -r cp --parents -t "$1") 2>/dev/null
+	echo "files of the failed test kept in $1" >&2
+}
+
 _lib_exit() {
 	local status=$? i name pids=() db
 	trap - EXIT ERR
@@ -140,6 +176,9 @@ _lib_exit() {
 		[ -n "${_BG_PID[$name]:-}" ] && pids+=("${_BG_PID[$name]}")
 	done
 	[ ${#pids[@]} -eq 0 ] || _lib_kill TERM "${pids[@]}"
+	# A failure keeps its evidence: the programs' output and logs (files
+	# up to 4 MB, not a cluster's data) beside the test's log, since $T goes
+	[ "$status" = 0 ] || _lib_keep_files "${LOG_DIR:-$ROOT/var/test-logs}/$TEST_NAME.files"
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "KEEP=1: test files in $T${_NEW_DBS[0]:+, databases kept: ${_NEW_DBS[*]}}" >&2
 	else
@@ -181,14 +220,17 @@ assert_eq() {
 	[ "$1" = "$2" ] || fail "${3:-assert_eq}: expected '$1', got '$2'"
 }
 
-wait_until() {
-	local timeout=$1 cond=$2 msg=${3:-} end
+poll_until() {
+	local timeout=$1 cond=$2 end
 	end=$((SECONDS + timeout))
-	while :; do
-		if eval "$cond" >/dev/null; then return 0; fi
-		[ "$SECONDS" -lt "$end" ] || fail "timed out after ${timeout}s waiting for ${msg:-$cond}"
+	until eval "$cond" >/dev/null; do
+		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.1
 	done
+}
+
+wait_until() {
+	poll_until "$1" "$2" || fail "timed out after ${1}s waiting for ${3:-$2}"
 }
 
 # --- background processes -------------------------------------------------------
@@ -316,15 +358,19 @@ node_hash() {
 	rpc eth_getBlockByNumber "[\"$(printf '0x%x' "$1")\",false]" | jq -r .hash
 }
 
-node_hashes() {
-	local from=$1 to=$2 req="[" n
+node_batch() {
+	local method=$1 params=$2 from=$3 to=$4 req="[" n
 	# jq cannot print hex: build the batch with printf
 	for ((n = from; n <= to; n++)); do
 		[ "$n" -gt "$from" ] && req+=","
-		req+=$(printf '{"jsonrpc":"2.0","id":%d,"method":"eth_getBlockByNumber","params":["0x%x",false]}' "$n" "$n")
+		# shellcheck disable=SC2059 # the params are a format
+		req+=$(printf '{"jsonrpc":"2.0","id":%d,"method":"%s","params":'"$params"'}' "$n" "$method" "$n")
 	done
-	req+="]"
-	curl -sf -m 20 -H 'content-type: application/json' --data "$req" "${RPC:?node_hashes: RPC is not set}" |
+	curl -sf -m 20 -H 'content-type: application/json' --data "$req]" "${RPC:?node_batch: RPC is not set}"
+}
+
+node_hashes() {
+	node_batch eth_getBlockByNumber '["0x%x",false]' "$1" "$2" |
 		jq -c 'map({key: (.id | tostring), value: .result.hash}) | from_entries'
 }
 
@@ -337,6 +383,23 @@ tx_json() {
 
 send_tx() {
 	rpc eth_sendTransaction "[$(tx_json "${1:-1}")]" >/dev/null
+}
+
+proxy_start() {
+	local name=$1
+	shift
+	[ -x "$BIN/faultproxy" ] || fail "$BIN/faultproxy is not built"
+	bg_run "$name" "$BIN/faultproxy" --listen 0 --upstream "${RPC:?proxy_start: RPC is not set}" "$@"
+	wait_until 30 'grep -q "listening on" "$T/'"$name"'.out"' "faultproxy $name to listen"
+	PROXY_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$name.out" | head -n 1)
+	# shellcheck disable=SC2034 # for the tests
+	PROXY=http://127.0.0.1:$PROXY_PORT
+}
+
+need_node_clients() {
+	[ -d "$ROOT/tests/node/node_modules/ws" ] && [ -d "$ROOT/tests/node/node_modules/viem" ] ||
+		"$ROOT/scripts/deps" --node-clients >&2 ||
+		fail "cannot install the Node.js clients (scripts/deps --node-clients)"
 }
 
 traffic_blocks() {
@@ -377,6 +440,39 @@ new_db() {
 	echo "$DB"
 }
 
+pg_private() {
+	chmod 711 "$T" # the cluster's owner must reach $T/pg
+	PG_PRIVATE_PORT=$(free_port)
+	"$ROOT/scripts/pg" --dir "$T/pg" --port "$PG_PRIVATE_PORT" start >/dev/null 2>"$T/pg.err" ||
+		fail "cannot create the private cluster: $(tail -3 "$T/pg.err")"
+	"$ROOT/scripts/pg" --dir "$T/pg" stop 2>/dev/null
+	PG_PRIVATE_DATA=$(readlink -f "$T/pg/data")
+	DB=postgresql://blockpipe@127.0.0.1:$PG_PRIVATE_PORT/blockpipe
+	export DB
+}
+
+as_pg_owner() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u "$(stat -c %U "$PG_PRIVATE_DATA")" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pg_private_up() {
+	local cmd=("$PGBIN/postgres" -D "$PG_PRIVATE_DATA")
+	if [ "$(id -u)" = 0 ]; then
+		cmd=(runuser -u "$(stat -c %U "$PG_PRIVATE_DATA")" -- "${cmd[@]}")
+	fi
+	bg_run pg "${cmd[@]}"
+	wait_until 30 "pg_isready -q -h 127.0.0.1 -p $PG_PRIVATE_PORT" "the private cluster"
+}
+
+db_schema() {
+	"$BIN/writer" --db "${DB:?db_schema: DB is not set}" --init-schema >/dev/null 2>"$T/init.err" ||
+		fail "writer --init-schema: $(cat "$T/init.err")"
+}
+
 psql_q() {
 	psql "${DB:?psql_q: DB is not set (new_db)}" -X -q -v ON_ERROR_STOP=1 -tA -c "$1"
 }
@@ -391,6 +487,13 @@ db_matches_node() {
 	"$ROOT/scripts/check-consistency" --rpc "${RPC:?db_matches_node: RPC is not set}" \
 		--db "${DB:?db_matches_node: DB is not set}" --from "${1:-0}" --to "${2:-head}" \
 		--quiet >"$T/consistency.out" 2>&1
+}
+
+pipe_follow() {
+	bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 100ms 2>"$4/fetcher.err" |
+		"$1/verifier" --rpc "$2" --db "$3" --start-block 0 --window 64 2>"$4/verifier.err" |
+		"$1/writer" --db "$3" --flush-interval 50ms "${@:5}" 2>"$4/writer.err"' \
+		_ "$BIN" "$RPC" "$DB" "$T" "$@"
 }
 
 db_synced() {

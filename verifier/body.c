@@ -63,8 +63,7 @@ static double seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int vbody_verify(struct verifier *v, const struct vblock *b, const char *text,
-		 size_t len)
+int vbody_verify(struct verifier *v, const struct vblock *b, yajl_val msg)
 {
 	struct vbody *vb = v->body;
 	struct body_report r;
@@ -73,7 +72,7 @@ int vbody_verify(struct verifier *v, const struct vblock *b, const char *text,
 
 	if (!vb || !vb->checker)
 		return 0;
-	f = body_check_text(vb->checker, text, len, &r);
+	f = body_check(vb->checker, msg, &r);
 	metric_add(vb->seconds, seconds() - t0);
 	if (f == BODY_OK) {
 		metric_inc(vb->verified);

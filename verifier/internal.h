@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <libpq-fe.h>
+#include <yajl/yajl_tree.h>
 
 #include "buf.h"
 #include "chain.h"
 #include "hex.h"
 #include "message.h"
+#include "seq.h"
 #include "state.h"
 #include "verifier.h"
 
@@ -76,7 +78,7 @@ struct vblock {
 
 void vblock_release(struct vblock *b);
 
-/* What inspecting a message found. */
+/* inspect.c: what inspecting a message found. */
 enum inspect_result {
 	IN_OK = 0,
 	IN_SKIP,     /* bad input or another chain: logged, counted, dropped */
@@ -91,7 +93,7 @@ enum inspect_result {
 enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 				   size_t len, struct vblock *b);
 
-/* Results of the node helpers. */
+/* node.c: results of the node helpers. */
 enum node_result { NODE_OK = 0, NODE_MISSING = 1, NODE_FAILED = -1 };
 
 /* The node's hash of height n, waiting out a lagging node (null answers)
@@ -114,11 +116,11 @@ int nap(long long ms);
 /* body.c: body verification (common/body.h). body_metrics_setup
  * registers verifier_body_* and, unless --no-verify-body, makes the
  * checker: 0, or -1 when out of memory. vbody_verify: 0 when the body of
- * the block message text[0..len) verifies, -1 when it does not (logged
- * and counted: the caller fetches the block again). */
+ * the block message verifies, -1 when it does not (logged and counted:
+ * the caller fetches the block again). msg is the message's tree
+ * (message_read_tree()): the body is not parsed again. */
 int body_metrics_setup(struct verifier *v);
-int vbody_verify(struct verifier *v, const struct vblock *b, const char *text,
-		 size_t len);
+int vbody_verify(struct verifier *v, const struct vblock *b, yajl_val msg);
 void vbody_release(struct verifier *v);
 
 /* emit.c */

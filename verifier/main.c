@@ -43,11 +43,72 @@ static int check_urls(const char *urls, char *bad, size_t badlen)
 	return 0;
 }
 
+/* The values together: defaults that depend on others, what excludes
+ * what. 0, or the exit status of a configuration error (reported). */
+static int check_cfg(struct verifier_cfg *c, const struct cfg_opt *opts)
+{
+	char why[512] = "";
+
+	if (c->chain_id == 0)
+		c->chain_id = -1;
+	if (!cfg_find(opts, "start-block")->set)
+		c->start_block = -1;
+	if (!c->rpc || !*c->rpc)
+		return cfg_fail(&prog, "no node to ask: give --rpc URLS or set "
+				"BLOCKPIPE_RPC_URL");
+	if (check_urls(c->rpc, why, sizeof(why)) < 0) {
+		char red[512];
+
+		log_redact_url(why, red, sizeof(red));
+		return cfg_fail(&prog, "invalid --rpc URL '%s': want http:// "
+				"or https:// and a host", red);
+	}
+	if (c->db && !*c->db)
+		c->db = NULL;
+	if (c->state && !*c->state)
+		c->state = NULL;
+	if (c->standby && !c->db)
+		return cfg_fail(&prog, "--standby waits for the database's "
+				"lock: it needs --db");
+	if (c->db && c->state)
+		return cfg_fail(&prog, "--db and --state both keep the epoch: "
+				"give one");
+	if (c->db) {
+		if (db_check_dsn(c->db, why, sizeof(why)) < 0)
+			return cfg_fail(&prog, "invalid --db: %s", why);
+		if (c->start_block < 0)
+			return cfg_fail(&prog, "--db needs --start-block N "
+					"(BLOCKPIPE_START_BLOCK), the fetcher's "
+					"first height");
+	}
+	return 0;
+}
+
+/* Run the verifier (or only report the configuration OK) and turn the
+ * outcome into an exit status. */
+static int run(const struct verifier_cfg *c)
+{
+	char why[512] = "";
+	int rc;
+
+	if (c->check_config) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	rc = verifier_run(c, why, sizeof(why));
+	if (rc == VERIFIER_EXIT_CONFIG)
+		return cfg_fail(&prog, "%s", why);
+	if (fclose(stdout) != 0 && rc == 0) {
+		perror("verifier: stdout");
+		return 1;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct verifier_cfg c;
 	struct cfg_common common;
-	char why[512] = "";
 	int rc;
 	struct cfg_opt opts[] = {
 		{ "audit-interval", 0, "VERIFIER_AUDIT_INTERVAL", CFG_DURATION,
@@ -115,49 +176,9 @@ int main(int argc, char **argv)
 	rc = cfg_parse(&prog, opts, &common, argc, argv);
 	if (rc >= 0)
 		return rc;
-	if (c.chain_id == 0)
-		c.chain_id = -1;
-	if (!cfg_find(opts, "start-block")->set)
-		c.start_block = -1;
-	if (!c.rpc || !*c.rpc)
-		return cfg_fail(&prog, "no node to ask: give --rpc URLS or set "
-				"BLOCKPIPE_RPC_URL");
-	if (check_urls(c.rpc, why, sizeof(why)) < 0) {
-		char red[512];
-
-		log_redact_url(why, red, sizeof(red));
-		return cfg_fail(&prog, "invalid --rpc URL '%s': want http:// "
-				"or https:// and a host", red);
-	}
-	if (c.db && !*c.db)
-		c.db = NULL;
-	if (c.state && !*c.state)
-		c.state = NULL;
-	if (c.standby && !c.db)
-		return cfg_fail(&prog, "--standby waits for the database's "
-				"lock: it needs --db");
-	if (c.db && c.state)
-		return cfg_fail(&prog, "--db and --state both keep the epoch: "
-				"give one");
-	if (c.db) {
-		if (db_check_dsn(c.db, why, sizeof(why)) < 0)
-			return cfg_fail(&prog, "invalid --db: %s", why);
-		if (c.start_block < 0)
-			return cfg_fail(&prog, "--db needs --start-block N "
-					"(BLOCKPIPE_START_BLOCK), the fetcher's "
-					"first height");
-	}
+	rc = check_cfg(&c, opts);
+	if (rc != 0)
+		return rc;
 	c.check_config = common.check_config;
-	if (c.check_config) {
-		printf("configuration OK\n");
-		return 0;
-	}
-	rc = verifier_run(&c, why, sizeof(why));
-	if (rc == VERIFIER_EXIT_CONFIG)
-		return cfg_fail(&prog, "%s", why);
-	if (fclose(stdout) != 0 && rc == 0) {
-		perror("verifier: stdout");
-		return 1;
-	}
-	return rc;
+	return run(&c);
 }

@@ -217,8 +217,6 @@ static int deep_reorg(struct verifier *v, struct vblock *b, uint64_t anc,
 	return verifier_place(v, b, "reorg");
 }
 
-/* b (canonical on the node) does not fit our tip: find the common
- * ancestor, fetch the new branch, check it, emit reorg and branch. */
 /* b is the tip's successor by height, not by parent, and the node does
  * not have its height (yet). If the node holds our tip, b's parent is not
  * canonical: b is stale (a queued block of a branch the node left) and is
@@ -261,129 +259,180 @@ static int stale_successor(struct verifier *v, struct vblock *b,
 	return verifier_place(v, b, reason) < 0 ? -1 : 1;
 }
 
+/* b is not canonical (any more): the node's block nh at that height
+ * decides. 0 or -1 when stopping. */
+static int take_node_block(struct verifier *v, struct vblock *b,
+			   const char *nh, const char *reason)
+{
+	const char *mine = chain_get(&v->chain, b->number);
+	struct vblock nbk;
+	enum node_result nr;
+	int rc;
+
+	if (same(mine, nh)) {
+		drop(v, b, "not on the node's chain (stale)");
+		return 0;
+	}
+	nr = node_block(v, b->number, b->live, &nbk);
+	if (nr == NODE_FAILED)
+		return -1;
+	if (nr == NODE_MISSING) {
+		drop(v, b, "not on the node's chain, and the node's block is "
+		     "unavailable");
+		return 0;
+	}
+	drop(v, b, "not on the node's chain; taking the node's block");
+	rc = verifier_place(v, &nbk, reason);
+	vblock_release(&nbk);
+	return rc;
+}
+
+/* The blocks of a new branch, anc+1 .. b-1, fetched from the node. */
+struct branch {
+	struct vblock *blocks;
+	size_t n;
+};
+
+static void branch_release(struct branch *br)
+{
+	for (size_t i = 0; i < br->n; i++)
+		vblock_release(&br->blocks[i]);
+	free(br->blocks);
+	memset(br, 0, sizeof(*br));
+}
+
+/* Fetch anc+1 .. b-1 into br and check every link up to b. 0 when the
+ * branch links up, 1 when it does not (the node switched branches while
+ * we walked: br is empty), -1 when stopping or out of memory. */
+static int fetch_branch(struct verifier *v, const struct vblock *b,
+			uint64_t anc, const char *anc_hash, struct branch *br)
+{
+	memset(br, 0, sizeof(*br));
+	br->blocks = calloc((size_t)(b->number - anc), sizeof(*br->blocks));
+	if (!br->blocks)
+		return log_error("out of memory fetching a branch");
+	for (uint64_t k = anc + 1; k < b->number; k++) {
+		const char *want = br->n ? br->blocks[br->n - 1].hash : anc_hash;
+		struct vblock *f = &br->blocks[br->n];
+		enum node_result nr = node_block(v, k, b->live, f);
+
+		if (nr == NODE_FAILED) {
+			branch_release(br);
+			return -1;
+		}
+		if (nr == NODE_MISSING || !same(f->parent, want)) {
+			vblock_release(f);
+			branch_release(br);
+			return 1;
+		}
+		br->n++;
+	}
+	if (!same(b->parent, br->n ? br->blocks[br->n - 1].hash : anc_hash)) {
+		branch_release(br);
+		return 1;
+	}
+	return 0;
+}
+
+/* Emit the reorg to ancestor anc (held as anc_hash) from old_tip, then
+ * the new branch br and b. 0, or -1 (stopping, output failed). */
+static int switch_branch(struct verifier *v, const struct vblock *b,
+			 uint64_t anc, const char *anc_hash, uint64_t old_tip,
+			 const struct branch *br)
+{
+	struct reorg_info r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.ancestor = anc;
+	r.have_ancestor = 1;
+	memcpy(r.ancestor_hash, anc_hash, sizeof(r.ancestor_hash));
+	r.old_tip = old_tip;
+	r.new_tip = b->number;
+	memcpy(r.new_tip_hash, b->hash, sizeof(r.new_tip_hash));
+	r.invalidate_from = anc + 1;
+	r.invalidate_to = old_tip;
+	r.below_finalized = below_finalized(v, anc, 1);
+	log_at(LOG_WARN, LOGF(LF_I("ancestor", (long long)anc),
+			      LF_S("ancestor_hash", anc_hash),
+			      LF_I("old_tip", (long long)old_tip),
+			      LF_I("new_tip", (long long)b->number),
+			      LF_I("depth", (long long)(old_tip - anc))),
+	       "reorg: %" PRIu64 " block(s) orphaned above %" PRIu64,
+	       old_tip - anc, anc);
+	count_reorg(v, old_tip - anc, 0);
+	rc = emit_reorg(v, &r);
+	if (rc == 0) {
+		chain_truncate(&v->chain, anc);
+		for (size_t i = 0; i < br->n && rc == 0; i++)
+			rc = accept(v, &br->blocks[i], "reorg");
+		if (rc == 0)
+			rc = accept(v, b, "reorg");
+	}
+	return rc;
+}
+
+/* The node's hash at b's height into nh, dealing first with b as a stale
+ * successor of the tip. 0 with nh, 1 when b was dealt with (placed
+ * elsewhere or dropped), -1 when stopping. */
+static int node_hash_of(struct verifier *v, struct vblock *b,
+			const char *reason, char nh[HASH_HEX_SIZE])
+{
+	enum node_result nr = node_hash_wait(v, b->number, nh, 0);
+	int rc;
+
+	if (nr == NODE_MISSING && b->number == v->chain.tip + 1) {
+		rc = stale_successor(v, b, reason);
+		if (rc != 0)
+			return rc < 0 ? -1 : 1;
+	}
+	if (nr == NODE_MISSING)
+		nr = node_hash(v, b->number, nh);
+	if (nr == NODE_FAILED)
+		return -1;
+	if (nr == NODE_MISSING) {
+		drop(v, b, "the node does not have this height");
+		return 1;
+	}
+	return 0;
+}
+
+/* b (canonical on the node) does not fit our tip: find the common
+ * ancestor, fetch the new branch, check it, emit reorg and branch. */
 static int resolve(struct verifier *v, struct vblock *b, const char *reason)
 {
 	for (int attempt = 0; attempt < RESOLVE_TRIES; attempt++) {
 		char nh[HASH_HEX_SIZE], anc_hash[HASH_HEX_SIZE];
-		enum node_result nr = node_hash_wait(v, b->number, nh, 0);
-		struct vblock *branch = NULL;
-		size_t nb = 0;
+		struct branch br;
 		uint64_t anc = 0, old_tip = v->chain.tip;
-		int have_anc, beyond, w, ok = 1, rc = 0;
-		struct reorg_info r;
+		int have_anc, beyond, rc;
 
-		if (nr == NODE_MISSING && b->number == old_tip + 1) {
-			rc = stale_successor(v, b, reason);
-			if (rc != 0)
-				return rc < 0 ? -1 : 0;
-		}
-		if (nr == NODE_MISSING)
-			nr = node_hash(v, b->number, nh);
-		if (nr == NODE_FAILED)
+		rc = node_hash_of(v, b, reason, nh);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+		if (!same(nh, b->hash))
+			return take_node_block(v, b, nh, reason);
+		rc = walk(v, b->number - 1, b->number > 0, &anc, &have_anc,
+			  &beyond);
+		if (rc < 0)
 			return -1;
-		if (nr == NODE_MISSING) {
-			drop(v, b, "the node does not have this height");
-			return 0;
-		}
-		if (!same(nh, b->hash)) {
-			/* b is not canonical (any more): the node's block at
-			 * that height decides */
-			const char *mine = chain_get(&v->chain, b->number);
-			struct vblock nbk;
-
-			if (same(mine, nh)) {
-				drop(v, b, "not on the node's chain (stale)");
-				return 0;
-			}
-			nr = node_block(v, b->number, b->live, &nbk);
-			if (nr == NODE_FAILED)
-				return -1;
-			if (nr == NODE_MISSING) {
-				drop(v, b, "not on the node's chain, and the "
-				     "node's block is unavailable");
-				return 0;
-			}
-			drop(v, b, "not on the node's chain; taking the node's "
-			     "block");
-			rc = verifier_place(v, &nbk, reason);
-			vblock_release(&nbk);
-			return rc;
-		}
-		w = walk(v, b->number - 1, b->number > 0, &anc, &have_anc,
-			 &beyond);
-		if (w < 0)
-			return -1;
-		if (w == 2)
+		if (rc == 2)
 			continue;
-		if (w == 1 || beyond)
+		if (rc == 1 || beyond)
 			return deep_reorg(v, b, anc, have_anc, reason);
 		if (anc >= old_tip) /* the node moved between our calls */
 			continue;
 		memcpy(anc_hash, chain_get(&v->chain, anc), sizeof(anc_hash));
-
-		/* fetch anc+1 .. b-1 and check every link up to b */
-		branch = calloc((size_t)(b->number - anc), sizeof(*branch));
-		if (!branch)
-			return log_error("out of memory fetching a branch");
-		for (uint64_t k = anc + 1; k < b->number && ok; k++) {
-			const char *want = nb ? branch[nb - 1].hash : anc_hash;
-
-			nr = node_block(v, k, b->live, &branch[nb]);
-			if (nr == NODE_FAILED) {
-				rc = -1;
-				ok = 0;
-				break;
-			}
-			if (nr == NODE_MISSING ||
-			    !same(branch[nb].parent, want)) {
-				vblock_release(&branch[nb]);
-				ok = 0;
-				break;
-			}
-			nb++;
-		}
-		if (ok && !same(b->parent, nb ? branch[nb - 1].hash : anc_hash))
-			ok = 0;
-		if (!ok) {
-			for (size_t i = 0; i < nb; i++)
-				vblock_release(&branch[i]);
-			free(branch);
-			if (rc < 0)
-				return -1;
+		rc = fetch_branch(v, b, anc, anc_hash, &br);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
 			log_info("the node switched branches while the "
 				 "verifier walked back; starting over");
 			continue;
 		}
-
-		memset(&r, 0, sizeof(r));
-		r.ancestor = anc;
-		r.have_ancestor = 1;
-		memcpy(r.ancestor_hash, anc_hash, sizeof(anc_hash));
-		r.old_tip = old_tip;
-		r.new_tip = b->number;
-		memcpy(r.new_tip_hash, b->hash, sizeof(r.new_tip_hash));
-		r.invalidate_from = anc + 1;
-		r.invalidate_to = old_tip;
-		r.below_finalized = below_finalized(v, anc, 1);
-		log_at(LOG_WARN, LOGF(LF_I("ancestor", (long long)anc),
-				      LF_S("ancestor_hash", anc_hash),
-				      LF_I("old_tip", (long long)old_tip),
-				      LF_I("new_tip", (long long)b->number),
-				      LF_I("depth", (long long)(old_tip - anc))),
-		       "reorg: %" PRIu64 " block(s) orphaned above %" PRIu64,
-		       old_tip - anc, anc);
-		count_reorg(v, old_tip - anc, 0);
-		rc = emit_reorg(v, &r);
-		if (rc == 0) {
-			chain_truncate(&v->chain, anc);
-			for (size_t i = 0; i < nb && rc == 0; i++)
-				rc = accept(v, &branch[i], "reorg");
-			if (rc == 0)
-				rc = accept(v, b, "reorg");
-		}
-		for (size_t i = 0; i < nb; i++)
-			vblock_release(&branch[i]);
-		free(branch);
+		rc = switch_branch(v, b, anc, anc_hash, old_tip, &br);
+		branch_release(&br);
 		return rc;
 	}
 	metric_inc(v->m.dropped);

@@ -1,3 +1,4 @@
+/* The --state file (state.h). */
 #include "state.h"
 
 #include <errno.h>
@@ -8,65 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "seq.h"
 #include "banned.h"
-
-/* 2^53 / 2^32: past this epoch seq would no longer be exact in JSON. */
-#define EPOCH_MAX ((uint64_t)1 << 21)
-
-void seq_init_epoch(struct seq_state *s, uint64_t epoch, seq_renew_fn renew,
-		    void *renew_arg)
-{
-	memset(s, 0, sizeof(*s));
-	s->epoch = epoch;
-	s->last = epoch << 32;
-	s->renew = renew;
-	s->renew_arg = renew_arg;
-}
-
-void seq_init_clock(struct seq_state *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->clock = 1;
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t seq_next(struct seq_state *s)
-{
-	if (s->clock) {
-		uint64_t t = now_us();
-
-		s->last = t > s->last ? t : s->last + 1;
-		return s->last;
-	}
-	if (s->counter >= SEQ_COUNTER_MAX) {
-		uint64_t e = 0;
-
-		if (!s->renew || s->renew(s->renew_arg, &e) < 0 ||
-		    e <= s->epoch || e >= EPOCH_MAX) {
-			log_error("seq: epoch %" PRIu64 " is used up and no new "
-				  "epoch could be had", s->epoch);
-			return 0;
-		}
-		log_info("seq: epoch %" PRIu64 " used up; epoch %" PRIu64
-			 " opened", s->epoch, e);
-		s->epoch = e;
-		s->counter = 0;
-	}
-	s->counter++;
-	s->last = s->epoch << 32 | s->counter;
-	return s->last;
-}
 
 static int read_epoch(const char *path, uint64_t *epoch)
 {
@@ -90,7 +37,7 @@ static int read_epoch(const char *path, uint64_t *epoch)
 	errno = 0;
 	if (strncmp(text, "epoch ", 6) || text[6] < '0' || text[6] > '9' ||
 	    (v = strtoull(text + 6, &end, 10), errno) ||
-	    (*end && *end != '\n') || v >= EPOCH_MAX)
+	    (*end && *end != '\n') || v >= SEQ_EPOCH_MAX)
 		return log_error("state file '%s' is corrupt: expected "
 				 "'epoch N' (remove it to start over at epoch 1)",
 				 path);
@@ -126,7 +73,7 @@ int state_next_epoch(const char *path, uint64_t *epoch)
 
 	if (read_epoch(path, &e) < 0)
 		return -1;
-	if (e + 1 >= EPOCH_MAX)
+	if (e + 1 >= SEQ_EPOCH_MAX)
 		return log_error("state file '%s': epoch %" PRIu64 " is the last "
 				 "one seq can hold", path, e);
 	e++;

@@ -396,13 +396,11 @@ static int run_loop(struct verifier *v)
 	return 0;
 }
 
-static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
+/* The metrics registry and server, and the window. */
+static enum verifier_exit setup_metrics(struct verifier *v, char *why,
+					size_t whylen)
 {
 	const struct verifier_cfg *c = v->cfg;
-	struct rpc_opts ro = RPC_OPTS_INIT;
-	struct msg_opts mo = MSG_OPTS_INIT;
-	uint64_t epoch;
-	char red[256];
 
 	v->metrics = metrics_new("verifier");
 	if (!v->metrics)
@@ -416,6 +414,17 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 				    c->metrics_addr);
 	if (chain_init(&v->chain, (size_t)c->window) < 0)
 		return log_error("out of memory"), VERIFIER_EXIT_FAILED;
+	return VERIFIER_EXIT_OK;
+}
+
+/* The RPC client, the node's chain id (checked against --chain-id) and
+ * the block fetcher. */
+static enum verifier_exit setup_node(struct verifier *v, char *why,
+				     size_t whylen)
+{
+	const struct verifier_cfg *c = v->cfg;
+	struct rpc_opts ro = RPC_OPTS_INIT;
+	char red[256];
 
 	ro.urls = c->rpc;
 	ro.timeout_ms = c->rpc_timeout_ms;
@@ -441,16 +450,26 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 	v->bf = block_fetcher_new(v->rpc, v->chain_id, v->metrics);
 	if (!v->bf)
 		return log_error("out of memory"), VERIFIER_EXIT_FAILED;
-	if (c->start_block >= 0) {
-		v->start = (uint64_t)c->start_block;
-		v->have_start = 1;
-	}
+	return VERIFIER_EXIT_OK;
+}
+
+/* seq's epoch: with --db the lock first, the schema, the epoch and the
+ * window from the database; with --state the epoch from the file;
+ * otherwise the clock. *stopped is set when a signal came while waiting
+ * for the lock. */
+static enum verifier_exit setup_seq(struct verifier *v, char *why,
+				    size_t whylen, int *stopped)
+{
+	const struct verifier_cfg *c = v->cfg;
+	uint64_t epoch;
 
 	if (c->db) {
 		int rc = take_lock(v);
 
-		if (rc < 0 && sig_stopping())
+		if (rc < 0 && sig_stopping()) {
+			*stopped = 1;
 			return VERIFIER_EXIT_OK;
+		}
 		v->lock_ok_at = clock_mono_ms(); /* taken: held since then */
 		if (rc == 1)
 			return config_error(why, whylen, "another verifier "
@@ -468,13 +487,16 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 	} else {
 		seq_init_clock(&v->seq);
 	}
-	log_at(LOG_INFO, LOGF(LF_U("chain_id", v->chain_id),
-			      LF_U("epoch", v->seq.epoch),
-			      LF_S("seq_mode", v->seq.clock ? "clock" :
-					       c->db ? "database" : "state file"),
-			      LF_I("window", c->window),
-			      LF_B("verify_hash", !c->no_verify_hash)),
-	       "verifier starting");
+	return VERIFIER_EXIT_OK;
+}
+
+/* --out, --pub, then --in (the input last: nothing is read before the
+ * output can take it). */
+static enum verifier_exit setup_sockets(struct verifier *v, char *why,
+					size_t whylen)
+{
+	const struct verifier_cfg *c = v->cfg;
+	struct msg_opts mo = MSG_OPTS_INIT;
 
 	mo.kind = MSG_OUT;
 	mo.endpoint = c->out;
@@ -496,6 +518,35 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 	v->in = msg_open(&mo);
 	if (!v->in)
 		return config_error(why, whylen, "cannot open --in '%s'", c->in);
+	return VERIFIER_EXIT_OK;
+}
+
+static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
+{
+	const struct verifier_cfg *c = v->cfg;
+	enum verifier_exit ex;
+	int stopped = 0;
+
+	if ((ex = setup_metrics(v, why, whylen)) != VERIFIER_EXIT_OK ||
+	    (ex = setup_node(v, why, whylen)) != VERIFIER_EXIT_OK ||
+	    !v->bf) /* no block fetcher: stopped while asking the node */
+		return ex;
+	if (c->start_block >= 0) {
+		v->start = (uint64_t)c->start_block;
+		v->have_start = 1;
+	}
+	if ((ex = setup_seq(v, why, whylen, &stopped)) != VERIFIER_EXIT_OK ||
+	    stopped)
+		return ex;
+	log_at(LOG_INFO, LOGF(LF_U("chain_id", v->chain_id),
+			      LF_U("epoch", v->seq.epoch),
+			      LF_S("seq_mode", v->seq.clock ? "clock" :
+					       c->db ? "database" : "state file"),
+			      LF_I("window", c->window),
+			      LF_B("verify_hash", !c->no_verify_hash)),
+	       "verifier starting");
+	if ((ex = setup_sockets(v, why, whylen)) != VERIFIER_EXIT_OK)
+		return ex;
 	if (c->db) {
 		/* a verifier that held the lock before us may still be within
 		 * its lease: let it run out before the first message */

@@ -7,6 +7,12 @@
 #include "log.h"
 #include "banned.h"
 
+/* COPY data goes to libpq in pieces of this size. */
+#define COPY_CHUNK ((size_t)1 << 20)
+/* Room for the longest statement this file makes (a COPY with its
+ * column list, after the CREATE of its temporary table). */
+#define STATEMENT_MAX 2048
+
 /* The statements that move rows from the temporary tables into the real
  * ones. Rows go in key order so that concurrent writers take their row
  * locks in the same order; the canonical pointers are deduplicated by
@@ -38,20 +44,9 @@ static const char tombstone_sql[] =
 
 enum db_status pg_session_init(PGconn *conn)
 {
-	static const char sql[] =
-		"SET client_min_messages = warning;"
-		"CREATE TEMP TABLE IF NOT EXISTS w_blocks"
-		" (LIKE blocks INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-		"CREATE TEMP TABLE IF NOT EXISTS w_transactions"
-		" (LIKE transactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-		"CREATE TEMP TABLE IF NOT EXISTS w_logs"
-		" (LIKE logs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-		"CREATE TEMP TABLE IF NOT EXISTS w_reorgs"
-		" (LIKE reorgs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-		"CREATE TEMP TABLE IF NOT EXISTS w_canonical"
-		" (LIKE canonical INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;";
-
-	return db_exec(conn, "create the temporary tables", sql);
+	/* The notices of CREATE TEMP TABLE IF NOT EXISTS (copy_in). */
+	return db_exec(conn, "prepare the session",
+		       "SET client_min_messages = warning");
 }
 
 /* Keep the first failure's reason. */
@@ -67,10 +62,40 @@ static enum db_status failed(PGconn *conn, PGresult *r, char *err,
 	return s;
 }
 
-static enum db_status run(PGconn *conn, const char *sql, long long *rows,
-			  char *err, size_t errlen, char *sqlstate)
+/* The statements a transaction still owes the server (a RELEASE, the
+ * BEGIN and the lock): sent in front of the next one, in the same
+ * message, so that they cost no round trip of their own. */
+struct pending {
+	char sql[256];
+};
+
+static void pending_add(struct pending *p, const char *sql)
 {
-	PGresult *r = PQexec(conn, sql);
+	size_t n = strlen(p->sql);
+
+	snprintf(p->sql + n, sizeof(p->sql) - n, "%s%s", n ? "; " : "", sql);
+}
+
+/* The pending statements, then sql, in one message (PQexec runs them in
+ * order and stops at the first error). */
+static PGresult *exec_after(PGconn *conn, struct pending *p, const char *sql)
+{
+	char buf[2 * STATEMENT_MAX];
+	PGresult *r;
+
+	if (!p->sql[0])
+		return PQexec(conn, sql);
+	snprintf(buf, sizeof(buf), "%s; %s", p->sql, sql);
+	p->sql[0] = '\0';
+	r = PQexec(conn, buf);
+	return r;
+}
+
+static enum db_status run_after(PGconn *conn, struct pending *p,
+				const char *sql, long long *rows, char *err,
+				size_t errlen, char *sqlstate)
+{
+	PGresult *r = exec_after(conn, p, sql);
 	enum db_status s = db_classify(conn, r);
 
 	if (s != DB_OK) {
@@ -84,20 +109,39 @@ static enum db_status run(PGconn *conn, const char *sql, long long *rows,
 	return s;
 }
 
-/* COPY the rows of table t into w_<t> (temp) or, direct, into <t>. */
-static enum db_status copy_in(PGconn *conn, enum wt t, int direct,
-			      const struct buf *text, char *err, size_t errlen,
-			      char *sqlstate)
+/* One statement in its own message. */
+static enum db_status run(PGconn *conn, const char *sql, long long *rows,
+			  char *err, size_t errlen, char *sqlstate)
 {
-	char sql[512];
+	struct pending none = { "" };
+
+	return run_after(conn, &none, sql, rows, err, errlen, sqlstate);
+}
+
+/* COPY the rows of table t into w_<t> (temp) or, direct, into <t>, with
+ * the pending statements (and a savepoint, or the temporary table) in the
+ * same message as the COPY. */
+static enum db_status copy_in(PGconn *conn, struct pending *p, enum wt t,
+			      int direct, const struct buf *text, char *err,
+			      size_t errlen, char *sqlstate)
+{
+	char sql[STATEMENT_MAX];
 	PGresult *r;
 	enum db_status s;
 	size_t off = 0;
-	const size_t chunk = (size_t)1 << 20;
+	const size_t chunk = COPY_CHUNK;
 
-	snprintf(sql, sizeof(sql), "COPY %s%s (%s) FROM STDIN",
-		 direct ? "" : "w_", batch_table_name(t), batch_columns(t));
-	r = PQexec(conn, sql);
+	/* The temporary table is made the first time a session needs it,
+	 * so that a backfill, which never does, makes none. */
+	if (direct)
+		snprintf(sql, sizeof(sql), "SAVEPOINT w_direct; COPY %s (%s) FROM STDIN",
+			 wt_name(t), wt_columns(t));
+	else
+		snprintf(sql, sizeof(sql),
+			 "CREATE TEMP TABLE IF NOT EXISTS w_%s (LIKE %s INCLUDING DEFAULTS)"
+			 " ON COMMIT DELETE ROWS; COPY w_%s (%s) FROM STDIN",
+			 wt_name(t), wt_name(t), wt_name(t), wt_columns(t));
+	r = exec_after(conn, p, sql);
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		s = failed(conn, r, err, errlen, sqlstate);
 		PQclear(r);
@@ -133,15 +177,18 @@ static enum db_status copy_in(PGconn *conn, enum wt t, int direct,
 	return s;
 }
 
-/* Blocks, transactions and logs are content-addressed: in a backfill
- * none of the batch's rows is there yet, and a COPY straight into the
- * table is all it takes (about half the database's work of a COPY into a
- * temporary table and an INSERT ... SELECT ... ON CONFLICT). A row that
- * is there already (a block sent again, another writer's) makes that
- * COPY fail with unique_violation: the savepoint is rolled back and the
- * rows go the idempotent way, through w_<t> and ON CONFLICT DO NOTHING;
- * *conflict then sends the batch's next tables that way at once. */
-static enum db_status write_rows(PGconn *conn, enum wt t,
+/* Blocks, transactions and logs are content-addressed, and a height's
+ * pointer is new too unless a reorg or another writer was there: in a
+ * backfill none of the batch's rows is there yet, and a COPY straight
+ * into the table is all it takes (about half the database's work of a
+ * COPY into a temporary table and an INSERT ... SELECT ... ON CONFLICT,
+ * and a transaction that never touches a temporary table spares the
+ * truncation of all of them at commit). A row that is there already (a
+ * block sent again, another writer's, a tombstone) makes that COPY fail
+ * with unique_violation: the savepoint is rolled back and the rows go the
+ * idempotent, seq-guarded way, through w_<t> and insert_sql[t]; *conflict
+ * then sends the batch's next tables that way at once. */
+static enum db_status write_rows(PGconn *conn, struct pending *p, enum wt t,
 				 const struct buf *text, size_t nrows,
 				 int *conflict, long long *rows, char *err,
 				 size_t errlen, char *sqlstate)
@@ -149,79 +196,119 @@ static enum db_status write_rows(PGconn *conn, enum wt t,
 	enum db_status s = DB_OK;
 
 	if (!*conflict) {
-		s = run(conn, "SAVEPOINT w_direct", NULL, err, errlen, sqlstate);
-		if (s == DB_OK)
-			s = copy_in(conn, t, 1, text, err, errlen, sqlstate);
+		s = copy_in(conn, p, t, 1, text, err, errlen, sqlstate);
 		if (s == DB_OK) {
 			*rows = (long long)nrows;
-			return run(conn, "RELEASE SAVEPOINT w_direct", NULL, err,
-				   errlen, sqlstate);
+			pending_add(p, "RELEASE SAVEPOINT w_direct");
+			return DB_OK;
 		}
 		if (strcmp(sqlstate, "23505") || PQstatus(conn) != CONNECTION_OK)
 			return s;
 		*conflict = 1;
 		err[0] = sqlstate[0] = '\0';
-		s = run(conn, "ROLLBACK TO SAVEPOINT w_direct", NULL, err, errlen,
-			sqlstate);
+		pending_add(p, "ROLLBACK TO SAVEPOINT w_direct");
 	}
+	s = copy_in(conn, p, t, 0, text, err, errlen, sqlstate);
 	if (s == DB_OK)
-		s = copy_in(conn, t, 0, text, err, errlen, sqlstate);
-	if (s == DB_OK)
-		s = run(conn, insert_sql[t], rows, err, errlen, sqlstate);
+		s = run_after(conn, p, insert_sql[t], rows, err, errlen,
+			      sqlstate);
 	return s;
+}
+
+/* The reorgs of the batch: their rows, then their tombstones, which join
+ * the block pointers in w_canonical so that one seq-guarded statement
+ * settles every height. */
+static enum db_status write_reorgs(PGconn *conn, struct pending *p,
+				   const struct buf *reorgs,
+				   const struct buf *pointers,
+				   struct pg_counts *counts, char *err,
+				   size_t errlen, char *sqlstate)
+{
+	enum db_status s;
+
+	s = copy_in(conn, p, WT_REORGS, 0, reorgs, err, errlen, sqlstate);
+	if (s == DB_OK && pointers->len)
+		s = copy_in(conn, p, WT_CANONICAL, 0, pointers, err, errlen,
+			    sqlstate);
+	else if (s == DB_OK)
+		pending_add(p, "CREATE TEMP TABLE IF NOT EXISTS w_canonical"
+			    " (LIKE canonical INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+	if (s == DB_OK)
+		s = run_after(conn, p, insert_sql[WT_REORGS],
+			      &counts->rows[WT_REORGS], err, errlen, sqlstate);
+	if (s == DB_OK)
+		s = run_after(conn, p, tombstone_sql, NULL, err, errlen,
+			      sqlstate);
+	if (s == DB_OK)
+		s = run_after(conn, p, insert_sql[WT_CANONICAL],
+			      &counts->rows[WT_CANONICAL], err, errlen,
+			      sqlstate);
+	return s;
+}
+
+/* Does the batch's range [from, to) hold a reorg? */
+static int has_reorg(const struct batch *b, size_t from, size_t to)
+{
+	for (size_t i = from; i < to && i < b->n; i++)
+		if (b->msgs[i]->kind == WMSG_REORG)
+			return 1;
+	return 0;
+}
+
+/* The COPY text of table t into out (emptied first). */
+static enum db_status table_text(const struct batch *b, size_t from,
+				 size_t to, enum wt t, struct buf *out,
+				 size_t *nrows, char *err, size_t errlen)
+{
+	buf_reset(out);
+	if (batch_copy_text(b, from, to, t, out, nrows) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return DB_FATAL;
+	}
+	return DB_OK;
 }
 
 enum db_status pg_write(PGconn *conn, const struct batch *b, size_t from,
 			size_t to, struct pg_counts *counts, char *err,
 			size_t errlen, char *sqlstate)
 {
-	char lock[96];
-	struct buf text = BUF_INIT;
-	size_t nrows[WT_NTABLES];
-	enum db_status s;
-	int conflict = 0;
+	struct pending p = { "" };
+	struct buf text = BUF_INIT, pointers = BUF_INIT;
+	size_t nrows, npointers;
+	enum db_status s = DB_OK;
+	int conflict = 0, reorgs = has_reorg(b, from, to);
+	/* With reorgs, the pointers meet the tombstones in SQL. */
+	enum wt last = reorgs ? WT_LOGS : WT_CANONICAL;
 
 	memset(counts, 0, sizeof(*counts));
 	err[0] = sqlstate[0] = '\0';
-	snprintf(lock, sizeof(lock), "SELECT pg_advisory_xact_lock_shared(%d, 0)",
+	snprintf(p.sql, sizeof(p.sql),
+		 "BEGIN; SELECT pg_advisory_xact_lock_shared(%d, 0)",
 		 DB_LOCK_CLEANUP);
-	s = run(conn, "BEGIN", NULL, err, errlen, sqlstate);
-	if (s != DB_OK)
-		return s;
-	s = run(conn, lock, NULL, err, errlen, sqlstate);
-	for (int t = 0; s == DB_OK && t < WT_NTABLES; t++) {
-		buf_reset(&text);
-		if (batch_copy_text(b, from, to, (enum wt)t, &text,
-				    &nrows[t]) < 0) {
-			snprintf(err, errlen, "out of memory");
-			s = DB_FATAL;
-			break;
-		}
-		if (!nrows[t])
+	for (int t = WT_BLOCKS; s == DB_OK && t <= (int)last; t++) {
+		if (t == WT_REORGS)
 			continue;
-		if (t == WT_BLOCKS || t == WT_TRANSACTIONS || t == WT_LOGS)
-			s = write_rows(conn, (enum wt)t, &text, nrows[t],
+		s = table_text(b, from, to, (enum wt)t, &text, &nrows, err,
+			       errlen);
+		if (s == DB_OK && nrows)
+			s = write_rows(conn, &p, (enum wt)t, &text, nrows,
 				       &conflict, &counts->rows[t], err, errlen,
 				       sqlstate);
-		else
-			s = copy_in(conn, (enum wt)t, 0, &text, err, errlen,
-				    sqlstate);
+	}
+	if (s == DB_OK && reorgs) {
+		s = table_text(b, from, to, WT_REORGS, &text, &nrows, err,
+			       errlen);
+		if (s == DB_OK)
+			s = table_text(b, from, to, WT_CANONICAL, &pointers,
+				       &npointers, err, errlen);
+		if (s == DB_OK)
+			s = write_reorgs(conn, &p, &text, &pointers, counts, err,
+					 errlen, sqlstate);
 	}
 	buf_release(&text);
-	for (int t = WT_REORGS; s == DB_OK && t < WT_NTABLES; t++) {
-		if (t == WT_CANONICAL && nrows[WT_REORGS]) {
-			s = run(conn, tombstone_sql, NULL, err, errlen,
-				sqlstate);
-			if (s != DB_OK)
-				break;
-		} else if (!nrows[t]) {
-			continue;
-		}
-		s = run(conn, insert_sql[t], &counts->rows[t], err, errlen,
-			sqlstate);
-	}
+	buf_release(&pointers);
 	if (s == DB_OK)
-		s = run(conn, "COMMIT", NULL, err, errlen, sqlstate);
+		s = run_after(conn, &p, "COMMIT", NULL, err, errlen, sqlstate);
 	if (s != DB_OK && PQstatus(conn) == CONNECTION_OK &&
 	    PQtransactionStatus(conn) != PQTRANS_IDLE)
 		PQclear(PQexec(conn, "ROLLBACK"));

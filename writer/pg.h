@@ -1,6 +1,7 @@
-/* Committing a batch to PostgreSQL in one transaction: COPY the rows into
- * temporary tables, then INSERT ... SELECT ... ON CONFLICT into the real
- * ones, in key order (docs/writer.md, "Transactions").
+/* Committing a batch to PostgreSQL in one transaction: COPY the rows
+ * straight into the tables while they are all new, else into temporary
+ * tables, then INSERT ... SELECT ... ON CONFLICT into the real ones, in
+ * key order (docs/writer.md, DESCRIPTION).
  *
  * Functions return the db_status of the failure (common/db.h) so the
  * caller can tell a retry from a reconnect from a refusal; after a
@@ -20,8 +21,8 @@ struct pg_counts {
 	long long rows[WT_NTABLES];
 };
 
-/* Prepare a new connection: the temporary tables (ON COMMIT DELETE
- * ROWS). The schema must be there. */
+/* Prepare a new connection (its settings). The schema must be there;
+ * the temporary tables are made when a batch first needs them. */
 enum db_status pg_session_init(PGconn *conn);
 
 /* Write messages [from, to) of the batch in one transaction. On failure

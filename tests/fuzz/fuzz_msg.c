@@ -56,7 +56,7 @@ static int count_member(void *arg, const struct json_member *m)
 
 static void fuzz_batch(const char *s, size_t len, int unseq)
 {
-	struct batch_opts o = BATCH_OPTS_INIT;
+	struct decode_opts o = DECODE_OPTS_INIT;
 	struct batch b = BATCH_INIT;
 	struct buf out;
 	char type[32], why[256];
@@ -65,7 +65,7 @@ static void fuzz_batch(const char *s, size_t len, int unseq)
 	o.allow_unsequenced = unseq;
 	batch_init(&b);
 	if (batch_add(&b, &o, s, len, type, sizeof(type), why, sizeof(why)) ==
-	    BATCH_ADDED) {
+	    DECODE_ADDED) {
 		buf_init(&out, 0);
 		for (int t = 0; t < WT_NTABLES; t++) {
 			buf_reset(&out);

@@ -13,11 +13,7 @@ traffic_blocks 40
 mine 20
 to=$(node_head)
 
-port=$(free_port)
-bg_run proxy "$BIN/faultproxy" --listen "$port" --upstream "$RPC" --seed 7 \
-	--fault-rate 0.35 --faults delay,429,500,502,truncate,null,garbage,drop
-wait_until 10 'grep -q listening "$T/proxy.out"'
-PROXY=http://127.0.0.1:$port
+proxy_start proxy --seed 7 --fault-rate 0.35 --faults delay,429,500,502,truncate,null,garbage,drop
 mport=$(free_port)
 
 "$BIN/fetcher" --rpc "$PROXY" --from 0 --to "$to" --concurrency 4 --batch 2 \

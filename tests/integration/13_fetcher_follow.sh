@@ -67,10 +67,8 @@ done
 grep -q '"level":"warn"' "$T/poll.err" || fail "the outage was not logged"
 
 # No eth_getBlockReceipts: the fallback gives the same receipts.
-port=$(free_port)
-bg_run proxy "$BIN/faultproxy" --listen "$port" --upstream "$RPC" --hide-method eth_getBlockReceipts
-wait_until 10 'grep -q listening "$T/proxy.out"'
-"$BIN/fetcher" --rpc "http://127.0.0.1:$port" --from "$start" --to "$last" \
+proxy_start proxy --hide-method eth_getBlockReceipts
+"$BIN/fetcher" --rpc "$PROXY" --from "$start" --to "$last" \
 	>"$T/fallback.out" 2>"$T/fallback.err" || fail "fetcher exited $?"
 grep -q 'lacks eth_getBlockReceipts' "$T/fallback.err" || fail "no fallback logged"
 jq -c '.receipts' "$T/fallback.out" >"$T/r1"

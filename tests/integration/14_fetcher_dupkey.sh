@@ -9,12 +9,8 @@
 
 anvil_start
 traffic_blocks 6
-to=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
-port=$(free_port)
-bg_run proxy "$BIN/faultproxy" --listen "$port" --upstream "$RPC" --seed 3 \
-	--fault-rate 0.5 --faults dupkey --log "$T/proxy.log"
-wait_until 10 'grep -q listening "$T/proxy.out"'
-PROXY=http://127.0.0.1:$port
+to=$(node_head)
+proxy_start proxy --seed 3 --fault-rate 0.5 --faults dupkey --log "$T/proxy.log"
 mport=$(free_port)
 
 bg_run f "$BIN/fetcher" --rpc "$PROXY" --follow --from 0 --batch 1 \

@@ -7,13 +7,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/verifier_lib.sh"
 
-# mawk reads ahead unless interactive
-AWK_UNBUF=
-awk -W version 2>&1 | grep -q mawk && AWK_UNBUF="-W interactive"
 anvil_start --silent
 for i in $(seq 15); do send_tx "$i"; done
-drop='{ n = -1; if (match($0, /"number":[0-9]+/)) n = substr($0, RSTART + 9, RLENGTH - 9) + 0 }
-      !(n >= 5 && n <= 7) && n != 12 && !(n >= 23 && n <= 24) { print; fflush() }'
+drop=$(keep_heights '!(n >= 5 && n <= 7) && n != 12 && !(n >= 23 && n <= 24)')
 verifier_pipeline p --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
 	-- --rpc "$RPC" -- awk $AWK_UNBUF "$drop"
 OUT=$T/p.out

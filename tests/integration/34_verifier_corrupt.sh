@@ -9,14 +9,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/verifier_lib.sh"
 
-[ -x "$BIN/faultproxy" ] || fail "bin/faultproxy is not built"
 anvil_start --silent
 for i in $(seq 8); do send_tx "$i"; done
-bg_run proxy "$BIN/faultproxy" --listen 0 --upstream "$RPC" --faults corrupt \
-	--fault-rate 1 --seed 7 --log "$T/proxy.log"
-# shellcheck disable=SC2016 # wait_until evaluates it
-wait_until 30 'grep -q "listening on" "$T/proxy.out"' "the proxy to listen"
-PROXY=http://$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$T/proxy.out" | head -n 1)
+proxy_start proxy --faults corrupt --fault-rate 1 --seed 7 --log "$T/proxy.log"
 
 "$BIN/fetcher" --rpc "$PROXY" --batch 1 --from 0 --to head >"$T/in.ndjson" 2>"$T/fetcher.err" ||
 	fail "fetcher exit status $?"

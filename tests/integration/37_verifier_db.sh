@@ -15,17 +15,11 @@
 new_db >/dev/null
 anvil_start --silent
 for i in $(seq 10); do send_tx "$i"; done
-"$BIN/writer" --db "$DB" --init-schema >/dev/null 2>"$T/init.err" ||
-	fail "writer --init-schema: $(cat "$T/init.err")"
+db_schema
 
-# writer: follows the verifier's output file
-start_writer() {
-	bg_run "$1" bash -c 'tail -n +1 -F "$1" 2>/dev/null | exec "$2" --db "$3" --batch 1 --flush-interval 50ms' \
-		_ "$T/$2.out" "$BIN/writer" "$DB"
-}
 verifier_pipeline a --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
 	-- --rpc "$RPC" --db "$DB" --start-block 0 --audit-interval 1s
-start_writer wa a
+stream_writer wa a
 wait_until 60 db_matches_node "the database to hold 0..10"
 
 "$BIN/verifier" --rpc "$RPC" --db "$DB" --start-block 0 </dev/null >/dev/null 2>"$T/second.err" &&
@@ -56,7 +50,7 @@ resume=$(psql_q "select blockpipe_resume_height(31337, 0)")
 [ "$resume" -eq 11 ] || fail "resume height $resume, want 11"
 verifier_pipeline b --rpc "$RPC" --from "$resume" --follow --poll-interval 100ms \
 	-- --rpc "$RPC" --db "$DB" --start-block 0 --audit-interval 1s
-start_writer wb b
+stream_writer wb b
 wait_until 60 db_matches_node "the database to hold 0..13"
 grep -q '"msg":"window loaded from the database".*"tip":10' "$T/b.verifier.err" ||
 	fail "the window was not loaded from the database"

@@ -8,19 +8,11 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/verifier_lib.sh"
 
-[ -x "$BIN/faultproxy" ] || fail "bin/faultproxy is not built"
-AWK_UNBUF=
-awk -W version 2>&1 | grep -q mawk && AWK_UNBUF="-W interactive"
 anvil_start --silent
 for i in $(seq 12); do send_tx "$i"; done
-bg_run proxy "$BIN/faultproxy" --listen 0 --upstream "$RPC" --faults null \
-	--fault-rate 0.33 --seed 11 --log "$T/proxy.log"
-# shellcheck disable=SC2016 # wait_until evaluates it
-wait_until 30 'grep -q "listening on" "$T/proxy.out"' "the proxy to listen"
-PROXY=http://$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$T/proxy.out" | head -n 1)
+proxy_start proxy --faults null --fault-rate 0.33 --seed 11 --log "$T/proxy.log"
 
-drop='{ n = -1; if (match($0, /"number":[0-9]+/)) n = substr($0, RSTART + 9, RLENGTH - 9) + 0 }
-      n != 4 && n != 8 && n != 9 && n != 15 { print; fflush() }'
+drop=$(keep_heights 'n != 4 && n != 8 && n != 9 && n != 15')
 verifier_pipeline p --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
 	-- --rpc "$PROXY" --lag-wait 60s -- awk $AWK_UNBUF "$drop"
 OUT=$T/p.out

@@ -9,14 +9,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/verifier_lib.sh"
 
-[ -x "$BIN/faultproxy" ] || fail "bin/faultproxy is not built"
 anvil_start --silent
 mine 40
-bg_run proxy "$BIN/faultproxy" --listen 0 --upstream "$RPC" --faults delay \
-	--fault-rate 0.33 --seed 5
-# shellcheck disable=SC2016 # wait_until evaluates it
-wait_until 30 'grep -q "listening on" "$T/proxy.out"' "the proxy to listen"
-PROXY=http://$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$T/proxy.out" | head -n 1)
+proxy_start proxy --faults delay --fault-rate 0.33 --seed 5
 verifier_pipeline p --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
 	-- --rpc "$PROXY"
 OUT=$T/p.out

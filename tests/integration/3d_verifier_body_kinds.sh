@@ -37,7 +37,7 @@ run_fork() {
 	types=$(jq -r '.types | map(ltrimstr("0x")) | join(" ")' "$T/kinds.$fork.json")
 	[ "$types" = "$want" ] || fail "$fork: the node made types '$types', want '$want'"
 	bk_pipeline "$fork" "$RPC" || fail "$fork: the verifier did not start: $(tail -n 2 "$T/$fork.verifier.err")"
-	if ! bk_soft_wait 60 '[ "$(bk_watermark)" = "$head" ]'; then
+	if ! poll_until 60 '[ "$(bk_watermark)" = "$head" ]'; then
 		why=$(grep -m 1 'block body mismatch' "$T/$fork.verifier.err" | jq -r .msg 2>/dev/null || true)
 		hint=""
 		[ "$(jq -r .blob_root "$T/kinds.$fork.json")" = pooled ] &&

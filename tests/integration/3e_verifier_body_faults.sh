@@ -43,10 +43,7 @@ check() { # check MSG CMD...: record MSG unless CMD succeeds
 bk_chain prague --no-blobs
 HEAD=$(jq .head "$T/kinds.prague.json")
 [ "$HEAD" -ge 4 ] || fail "the chain is too short ($HEAD)"
-pport=$(free_port)
-bg_run proxy "$BIN/faultproxy" --listen "$pport" --upstream "$RPC" --seed 5 --log "$T/proxy.log"
-PROXY=http://127.0.0.1:$pport
-wait_until 10 'grep -q listening "$T/proxy.out"' "the proxy to listen"
+proxy_start proxy --seed 5 --log "$T/proxy.log"
 
 control() {
 	curl -sf --max-time 10 -H 'content-type: application/json' --data "$1" "$PROXY/__control" \
@@ -199,10 +196,10 @@ control '{"body_faults":"tx-value","body_heights":[2],"body_times":"always","res
 BK_FOLLOW=1 bk_pipeline always "$PROXY" || fail "always: the verifier did not start"
 lies_at2() { curl -sf "$PROXY/__stats" | jq '.lies["2"] // 0'; }
 # until the verifier gives the block up (or has asked many times)
-bk_soft_wait 30 '[ "$(lies_at2)" -ge 8 ] || [ "$(bk_metric always verifier_blocks_dropped_total)" -ge 1 ]' || true
+poll_until 30 '[ "$(lies_at2)" -ge 8 ] || [ "$(bk_metric always verifier_blocks_dropped_total)" -ge 1 ]' || true
 [ "$(lies_at2)" -ge 3 ] ||
 	FAILED+=("always: the verifier did not ask for block 2 again and again (the proxy lied $(lies_at2) times)")
-bk_soft_wait 30 '[ "$(psql_q "select count(*) from canonical_blocks where number = 1")" = 1 ]' ||
+poll_until 30 '[ "$(psql_q "select count(*) from canonical_blocks where number = 1")" = 1 ]' ||
 	FAILED+=("always: block 1 did not reach the database")
 check "always: a lying block 2 reached the database" \
 	[ "$(psql_q 'select count(*) from blocks where number = 2') $(psql_q 'select count(*) from transactions where block_number = 2')" = "0 0" ]
@@ -214,7 +211,7 @@ check "always: no 'block body mismatch at height 2' error line" logged_mismatch 
 control '{"body_faults":""}'
 rpc anvil_mine '[1]' >/dev/null
 HEAD=$((HEAD + 1))
-bk_soft_wait 60 '[ "$(bk_watermark)" = "$HEAD" ]' ||
+poll_until 60 '[ "$(bk_watermark)" = "$HEAD" ]' ||
 	FAILED+=("always: once the node tells the truth, heights 0..$HEAD do not reach the database (watermark $(bk_watermark))")
 check "always: once the node tells the truth, the database does not equal the node" bk_same_as_node always "$HEAD"
 bg_kill always

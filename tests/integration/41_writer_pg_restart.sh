@@ -9,39 +9,20 @@
 gen_stream "$T/s.ndjson" blocks=120 reorg_every=25 depth=2
 
 # The reference, on the suite's cluster.
-new_db >/dev/null
-REF=$DB
-"$BIN/writer" --db "$REF" <"$T/s.ndjson" 2>"$T/ref.err" || fail "reference writer failed"
+writer_reference "$T/s.ndjson"
 
 # A private cluster, run in the foreground so the test can stop and start
 # it (and lib.sh reaps it at exit).
-chmod 711 "$T"
-port=$(free_port)
-"$ROOT/scripts/pg" --dir "$T/pg" --port "$port" start >/dev/null 2>"$T/pg.err" ||
-	fail "cannot create the private cluster: $(tail -3 "$T/pg.err")"
-"$ROOT/scripts/pg" --dir "$T/pg" stop 2>/dev/null
-PGDATA_DIR=$(readlink -f "$T/pg/data")
-pg_up() {
-	local owner
-	owner=$(stat -c %U "$PGDATA_DIR")
-	if [ "$(id -u)" = 0 ]; then
-		bg_run pg runuser -u "$owner" -- /usr/lib/postgresql/15/bin/postgres -D "$PGDATA_DIR"
-	else
-		bg_run pg /usr/lib/postgresql/15/bin/postgres -D "$PGDATA_DIR"
-	fi
-	wait_until 30 "pg_isready -q -h 127.0.0.1 -p $port" "the private cluster"
-}
-pg_up
-DB=postgresql://blockpipe@127.0.0.1:$port/blockpipe
+pg_private
+pg_private_up
 
 # About 6 s of input, a line every 40 ms.
-slow() { awk '{ print; fflush(); system("sleep 0.04") }' "$T/s.ndjson"; }
-bg_run w "$BIN/writer" --db "$DB" --batch 10 --flush-interval 100ms < <(slow)
+bg_run w "$BIN/writer" --db "$DB" --batch 10 --flush-interval 100ms < <(trickle "$T/s.ndjson" 0.04)
 wait_until 20 '[ "$(psql_q "select count(*) from blocks" 2>/dev/null || echo 0)" -ge 20 ]' "first commits"
 bg_kill pg INT  # fast shutdown: sessions are terminated
 sleep 2
 bg_alive w || fail "the writer died while PostgreSQL was down: $(tail -3 "$T/w.err")"
-pg_up
+pg_private_up
 bg_wait w || fail "writer exited $?: $(tail -3 "$T/w.err")"
 
 grep -q 'cannot commit batch' "$T/w.err" || fail "no failed commit logged: the outage was missed"

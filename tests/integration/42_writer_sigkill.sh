@@ -8,13 +8,10 @@
 
 gen_stream "$T/s.ndjson" blocks=150 reorg_every=30 depth=4
 
-new_db >/dev/null
-REF=$DB
-"$BIN/writer" --db "$REF" <"$T/s.ndjson" 2>"$T/ref.err" || fail "reference writer failed"
+writer_reference "$T/s.ndjson"
 
 new_db >/dev/null
-slow() { awk '{ print; fflush(); system("sleep 0.01") }' "$T/s.ndjson"; }
-bg_run w "$BIN/writer" --db "$DB" --batch 25 --flush-interval 5s < <(slow)
+bg_run w "$BIN/writer" --db "$DB" --batch 25 --flush-interval 5s < <(trickle "$T/s.ndjson" 0.01)
 wait_until 20 '[ "$(psql_q "select count(*) from blocks" 2>/dev/null || echo 0)" -ge 25 ]' "first commits"
 bg_kill w KILL
 n=$(psql_q 'select count(*) from canonical_blocks')

@@ -24,16 +24,8 @@ awk -v bad="$T/bad.ndjson" '{ print } NR % 8 == 0 && (getline b < bad) > 0 { pri
 	"$T/s.ndjson" >"$T/mixed.ndjson"
 [ "$(wc -l <"$T/mixed.ndjson")" -eq $(($(wc -l <"$T/s.ndjson") + 8)) ] || fail "test bug: not all bad lines placed"
 
-new_db >/dev/null
-port=$(free_port)
-mkfifo "$T/fifo"
-# The test holds the write end (fd 3, opened read-write so that nothing
-# blocks) and the writer gets the read end only: closing fd 3 is its EOF.
-exec 3<>"$T/fifo"
-bg_run w "$BIN/writer" --db "$DB" --metrics-addr "127.0.0.1:$port" --flush-interval 50ms <"$T/fifo" 3>&-
-cat "$T/mixed.ndjson" >&3
-wait_until 20 '[ "$(psql_q "select count(*) from canonical_blocks" 2>/dev/null || echo 0)" -eq 60 ]' "all good blocks committed"
-metrics=$(curl -sS "http://127.0.0.1:$port/metrics") || fail "no /metrics"
+writer_fed "$T/mixed.ndjson" 60
+metrics=$(curl -sS "http://$WRITER_METRICS/metrics") || fail "no /metrics"
 exec 3>&-
 bg_wait w || fail "writer exited $?: $(tail -3 "$T/w.err")"
 

@@ -8,11 +8,9 @@
 anvil_start
 traffic_blocks 20
 new_db >/dev/null
-"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" || fail "--init-schema: $(cat "$T/init.err")"
+db_schema
 
-bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 100ms 2>"$4/fetcher.err" |
-	"$1/verifier" --rpc "$2" --db "$3" --start-block 0 --window 64 2>"$4/verifier.err" |
-	"$1/writer" --db "$3" --flush-interval 50ms 2>"$4/writer.err"' _ "$BIN" "$RPC" "$DB" "$T"
+pipe_follow
 
 wait_until 60 db_synced "the database to hold blocks 0..head"
 

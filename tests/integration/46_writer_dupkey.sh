@@ -25,14 +25,8 @@ reorg0='{"type":"reorg","chain_id":31337,"seq":99999999999,"emitted_at":17000000
 	tail -n +4 "$T/s.ndjson"
 } >"$T/mixed.ndjson"
 
-new_db >/dev/null
-port=$(free_port)
-mkfifo "$T/fifo"
-exec 3<>"$T/fifo"
-bg_run w "$BIN/writer" --db "$DB" --metrics-addr "127.0.0.1:$port" --flush-interval 50ms <"$T/fifo" 3>&-
-cat "$T/mixed.ndjson" >&3
-wait_until 20 '[ "$(psql_q "select count(*) from canonical_blocks" 2>/dev/null || echo 0)" -eq 12 ]' "all good blocks committed"
-metrics=$(curl -sS "http://127.0.0.1:$port/metrics") || fail "no /metrics"
+writer_fed "$T/mixed.ndjson" 12
+metrics=$(curl -sS "http://$WRITER_METRICS/metrics") || fail "no /metrics"
 
 assert_canonical "$DB" "$T/s.ndjson" "good messages"
 assert_eq 0 "$(psql_q "select count(*) from blocks where miner = '\\x000000000000000000000000000000000000dead'::bytea or timestamp = to_timestamp(1)")" "blocks stored with the fake fields"

@@ -6,8 +6,7 @@
 # does the same through the real fetcher and verifier.
 . "$(dirname "$0")/../lib.sh"
 [ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
-[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
-	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
+need_node_clients
 anvil_start
 RPC_URL=$RPC BLOCKPIPE_BIN=$BIN BC_LOG=$T/broadcaster.log node "$ROOT/tests/node/bc_eth_clients.mjs" ||
 	{ tail -n 30 "$T/broadcaster.log" >&2; fail "ethers/viem against the broadcaster"; }

@@ -3,8 +3,7 @@
 # receiving every block in order.
 . "$(dirname "$0")/../lib.sh"
 [ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
-[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
-	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
+need_node_clients
 # 1000 sockets on each side: raise the descriptor limit.
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 CLIENTS=${CLIENTS:-1000} BLOCKPIPE_BIN=$BIN BC_LOG=$T/broadcaster.log node "$ROOT/tests/node/bc_many.mjs" ||

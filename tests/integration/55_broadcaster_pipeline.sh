@@ -4,8 +4,7 @@
 # removed logs after anvil_reorg).
 . "$(dirname "$0")/../lib.sh"
 [ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
-[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
-	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
+need_node_clients
 for p in fetcher verifier; do
 	[ -x "$BIN/$p" ] || fail "$BIN/$p is not built"
 done

@@ -4,8 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 [ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
 [ -x "$BIN/bc_pubfeed" ] || fail "$BIN/bc_pubfeed is not built (tests/tools/bc_pubfeed.c)"
-[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
-	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
+need_node_clients
 BLOCKPIPE_BIN=$BIN BC_LOG=$T/broadcaster.log node "$ROOT/tests/node/bc_gap.mjs" ||
 	{ tail -n 30 "$T/broadcaster.log" >&2; fail "PUB gaps"; }
 pass

@@ -7,8 +7,7 @@
 # not keep the broadcaster from serving.
 . "$(dirname "$0")/../lib.sh"
 [ -x "$BIN/broadcaster" ] || fail "$BIN/broadcaster is not built"
-[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
-	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
+need_node_clients
 anvil_start
 mine 5 >/dev/null
 RPC_URL=$RPC BLOCKPIPE_BIN=$BIN BC_LOG=$T/broadcaster.log node "$ROOT/tests/node/bc_first_second.mjs" ||

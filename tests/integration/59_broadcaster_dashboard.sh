@@ -14,8 +14,7 @@
 for p in fetcher verifier writer broadcaster; do
 	[ -x "$BIN/$p" ] || fail "$BIN/$p is not built"
 done
-[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
-	fail "cannot install the Node.js clients (scripts/deps --node-clients)"
+need_node_clients
 command -v chromium >/dev/null || fail "chromium is not installed (scripts/deps)"
 
 anvil_start

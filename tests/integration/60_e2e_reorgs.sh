@@ -13,8 +13,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/pipeline_lib.sh"
 
-[ -d "$ROOT/tests/node/node_modules/ws" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
-	fail "cannot install the node clients"
+need_node_clients
 
 seed=${E2E_SEED:-$RANDOM}
 RANDOM=$seed

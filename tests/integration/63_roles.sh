@@ -18,7 +18,7 @@ dbname=${DB##*/}
 host=${PG_BASE#*@}
 as() { echo "postgresql://$1@$host/$dbname"; }
 
-"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" || fail "--init-schema: $(cat "$T/init.err")"
+db_schema
 sed -n '/<!-- roles.sql begin -->/,/<!-- roles.sql end -->/p' "$ROOT/docs/operations.md" |
 	sed -e '/^<!--/d' -e '/^```/d' >"$T/roles.sql"
 [ "$(grep -c GRANT "$T/roles.sql")" -ge 10 ] || fail "no roles.sql block in docs/operations.md"

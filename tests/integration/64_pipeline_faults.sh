@@ -12,16 +12,13 @@
 anvil_start
 traffic_blocks 40
 new_db >/dev/null
-"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" || fail "--init-schema: $(cat "$T/init.err")"
+db_schema
 
-p1=$(free_port)
-p2=$(free_port)
-bg_run bad "$BIN/faultproxy" --listen "$p1" --upstream "$RPC" --seed 11 --fault-rate 0.3 \
-	--faults delay,429,500,502,truncate,null,garbage,drop,corrupt
-bg_run lagging "$BIN/faultproxy" --listen "$p2" --upstream "$RPC" --seed 12 --fault-rate 0.33 \
-	--faults null
-wait_until 10 'grep -q listening "$T/bad.out" && grep -q listening "$T/lagging.out"'
-NODES=http://127.0.0.1:$p1,http://127.0.0.1:$p2
+proxy_start bad --seed 11 --fault-rate 0.3 --faults delay,429,500,502,truncate,null,garbage,drop,corrupt
+BAD=$PROXY
+proxy_start lagging --seed 12 --fault-rate 0.33 --faults null
+LAGGING=$PROXY
+NODES=$BAD,$LAGGING
 
 bg_run pipe bash -c '"$1/fetcher" --rpc "$2" --from 0 --follow --poll-interval 100ms --timeout 1s --batch 1 \
 		2>"$4/fetcher.err" |
@@ -41,12 +38,12 @@ traffic_blocks 3
 wait_until 120 db_matches_node "the database to follow a reorg through the faults"
 bg_alive pipe || fail "the pipeline exited: $(tail -3 "$T/fetcher.err" "$T/verifier.err" "$T/writer.err")"
 
-stats=$(curl -s "http://127.0.0.1:$p1/__stats")
+stats=$(curl -s "$BAD/__stats")
 injected=$(echo "$stats" | jq '[.faults[]] | add')
 kinds=$(echo "$stats" | jq '[.faults[] | select(. > 0)] | length')
 [ "$injected" -ge 10 ] && [ "$kinds" -ge 5 ] ||
 	fail "too few faults injected ($injected, $kinds kinds): $stats"
-lag=$(curl -s "http://127.0.0.1:$p2/__stats" | jq '.faults.null // 0')
+lag=$(curl -s "$LAGGING/__stats" | jq '.faults.null // 0')
 [ "$lag" -gt 0 ] || fail "the lagging node never lagged"
 [ "$(psql_q 'select count(*) from reorgs')" -ge 1 ] || fail "the reorg was not recorded"
 pass

@@ -25,7 +25,7 @@ anvil_start
 traffic_blocks 3
 pg_ensure
 new_db
-"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" || fail "writer --init-schema: $(cat "$T/init.err")"
+db_schema
 IN=$(free_port) OUT=$(free_port) PUB=$(free_port) WS=$(free_port)
 MF=127.0.0.1:$(free_port) MV=127.0.0.1:$(free_port) MW=127.0.0.1:$(free_port)
 start_fetcher() {
@@ -39,7 +39,7 @@ bg_run writer "$BIN/writer" --db "$DB" --start 0 --flush-interval 50ms \
 	--in ">tcp://127.0.0.1:$OUT" --metrics-addr "$MW"
 bg_run broadcaster "$BIN/broadcaster" --sub "tcp://127.0.0.1:$PUB" --listen "127.0.0.1:$WS"
 start_fetcher
-head=$(printf '%d' "$(rpc eth_blockNumber | tr -d '"')")
+head=$(node_head)
 wait_until 60 "[ \"\$(psql_q 'select blockpipe_watermark(31337, 0)' 2>/dev/null)\" = $head ]" \
 	"the pipeline to commit blocks 0..$head"
 

@@ -24,7 +24,7 @@ ev() { (cd "$NODE_DIR" && node decode_events.mjs "$@"); }
 
 anvil_start
 new_db >/dev/null
-"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" || fail "--init-schema: $(cat "$T/init.err")"
+db_schema
 # the stages joined by ZeroMQ, so that the writer can be killed alone
 P_IN=$(free_port) P_OUT=$(free_port)
 bg_run fetcher "$BIN/fetcher" --rpc "$RPC" --from 0 --follow --poll-interval 100ms \

@@ -16,7 +16,6 @@
 #                          $T/NAME.{fetcher,verifier,writer}.err. Returns 1
 #                          when the verifier exits or serves no /metrics
 #                          within 30 s
-#   bk_soft_wait S COND    poll COND for S seconds; 1 on timeout
 #   bk_wait_synced NAME H  wait until heights 0..H are all canonical
 #   bk_metric NAME SERIES  a series of NAME's verifier (0 when absent),
 #                          e.g. 'verifier_body_mismatches_total{field="from"}'
@@ -34,15 +33,10 @@ BK_FIELDS="transactionsRoot receiptsRoot logsBloom withdrawalsRoot tx_hash from
 	contractAddress effectiveGasPrice gasUsed unknown_type malformed duplicate_key"
 declare -A BK_METRICS=()
 
-bk_need_node_clients() {
-	[ -d "$ROOT/tests/node/node_modules/viem" ] || "$ROOT/scripts/deps" --node-clients >&2 ||
-		fail "cannot install the Node.js clients (scripts/deps --node-clients)"
-}
-
 bk_chain() {
 	local fork=$1
 	shift
-	bk_need_node_clients
+	need_node_clients
 	anvil_start --silent --hardfork "$fork"
 	node "$ROOT/tests/node/body_kinds.mjs" --rpc "$RPC" --hardfork "$fork" "$@" \
 		>"$T/kinds.$fork.json" 2>"$T/kinds.$fork.err" ||
@@ -50,11 +44,10 @@ bk_chain() {
 }
 
 bk_pipeline() {
-	local name=$1 url=$2 port i
+	local name=$1 url=$2 port up
 	shift 2
 	new_db >/dev/null
-	"$BIN/writer" --db "$DB" --init-schema 2>"$T/$name.init.err" ||
-		fail "writer --init-schema: $(cat "$T/$name.init.err")"
+	db_schema
 	port=$(free_port)
 	BK_METRICS[$name]=127.0.0.1:$port
 	# shellcheck disable=SC2016 # expanded by the inner bash
@@ -73,21 +66,10 @@ bk_pipeline() {
 			  echo $? >"$out.verifier.rc"; } |
 			"$bin/writer" --db "$db" --flush-interval 50ms 2>"$out.writer.err"' \
 		_ "$BIN" "$url" "$DB" "$T/$name" "${BK_METRICS[$name]}" "${BK_FOLLOW:-0}" "$@"
-	for ((i = 0; i < 300; i++)); do
-		curl -sf -o /dev/null --max-time 2 "http://${BK_METRICS[$name]}/metrics" && return 0
-		[ -e "$T/$name.verifier.rc" ] && return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# bk_soft_wait SECONDS COND: like wait_until, but returns 1 on timeout
-bk_soft_wait() {
-	local end=$((SECONDS + $1))
-	until eval "$2"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
+	up=0
+	poll_until 30 'if curl -sf -o /dev/null --max-time 2 "http://${BK_METRICS[$name]}/metrics"
+		then up=1; else [ -e "$T/$name.verifier.rc" ]; fi' || true
+	[ "$up" = 1 ]
 }
 
 bk_watermark() {

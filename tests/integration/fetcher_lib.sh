@@ -6,21 +6,10 @@
 # node_chain FROM TO: "number hash txs receipts logs" a line, as the node
 # says, from one JSON-RPC batch for the blocks and one for the receipts.
 node_chain() {
-	local from=$1 to=$2 req_b req_r
-	# jq cannot print hex: build the batches with printf.
-	req_b="["
-	req_r="["
-	for ((n = from; n <= to; n++)); do
-		[ "$n" -gt "$from" ] && { req_b+=","; req_r+=","; }
-		req_b+=$(printf '{"jsonrpc":"2.0","id":%d,"method":"eth_getBlockByNumber","params":["0x%x",false]}' "$n" "$n")
-		req_r+=$(printf '{"jsonrpc":"2.0","id":%d,"method":"eth_getBlockReceipts","params":["0x%x"]}' "$n" "$n")
-	done
-	req_b+="]"
-	req_r+="]"
 	paste -d' ' \
-		<(curl -s -H 'content-type: application/json' -d "$req_b" "$RPC" |
+		<(node_batch eth_getBlockByNumber '["0x%x",false]' "$1" "$2" |
 			jq -r 'sort_by(.id)[] | "\(.id) \(.result.hash) \(.result.transactions | length)"') \
-		<(curl -s -H 'content-type: application/json' -d "$req_r" "$RPC" |
+		<(node_batch eth_getBlockReceipts '["0x%x"]' "$1" "$2" |
 			jq -r 'sort_by(.id)[] | "\(.result | length) \([.result[].logs | length] | add // 0)"')
 }
 

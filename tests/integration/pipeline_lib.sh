@@ -33,8 +33,7 @@ pl_init() {
 		PL_METRICS_writer1=$(free_port) PL_METRICS_writer2=$(free_port)
 		PL_METRICS_broadcaster=$PL_WS
 	fi
-	"$BIN/writer" --db "$DB" --init-schema 2>"$T/init.err" ||
-		fail "writer --init-schema: $(cat "$T/init.err")"
+	db_schema
 }
 
 # pl_metrics_args NAME: --metrics-addr for stage NAME (after PL_METRICS=1 pl_init)

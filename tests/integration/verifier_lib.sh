@@ -17,6 +17,25 @@
 #   stream_has_block FILE N   the stream holds a block message for height N
 #   stream_synced FILE FROM   the node's head is in the stream, and it matches
 #   stream_seq_increasing FILE  every seq strictly above the one before
+#   keep_heights COND         an awk program for verifier_pipeline's FILTER,
+#                             passing on the lines whose height n makes COND
+#                             true (awk; the lines with no height have n -1):
+#                             -- awk $AWK_UNBUF "$(keep_heights 'n != 4')"
+#   AWK_UNBUF                 what makes awk pass each line on at once (mawk
+#                             reads ahead unless interactive)
+#   stream_writer NAME PIPELINE [JQ_FILTER]  bg_run NAME: a writer on $DB
+#                             following verifier_pipeline PIPELINE's output
+#                             (--batch 1), only the messages JQ_FILTER selects
+#                             when given (e.g. a writer that loses reorgs)
+
+# shellcheck disable=SC2034 # for the tests
+AWK_UNBUF=
+awk -W version 2>&1 | grep -q mawk && AWK_UNBUF="-W interactive"
+
+keep_heights() {
+	printf '%s\n' '{ n = -1; if (match($0, /"number":[0-9]+/)) n = substr($0, RSTART + 9, RLENGTH - 9) + 0 }' \
+		"$1 { print; fflush() }"
+}
 
 verifier_pipeline() {
 	local name=$1
@@ -82,4 +101,15 @@ stream_has_block() {
 
 stream_synced() {
 	stream_has_block "$1" "$(node_head)" && stream_matches_node "$1" "$2"
+}
+
+stream_writer() {
+	local w=("$BIN/writer" --db "$DB" --batch 1 --flush-interval 50ms)
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	if [ -n "${3:-}" ]; then
+		bg_run "$1" bash -c 'tail -n +1 -F "$1" 2>/dev/null | jq --unbuffered -c "$2" |
+			exec "${@:3}"' _ "$T/$2.out" "$3" "${w[@]}"
+	else
+		bg_run "$1" bash -c 'tail -n +1 -F "$1" 2>/dev/null | exec "${@:2}"' _ "$T/$2.out" "${w[@]}"
+	fi
 }

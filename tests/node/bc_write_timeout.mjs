@@ -40,7 +40,10 @@ await waitFor(async () => {
 }, 'the client that never reads to be closed', 20000);
 const after = closedAt - subscribedAt;
 console.log(`never-reader closed ${after} ms after its last read, ${sent} blocks (1/s) sent meanwhile`);
-assert(after >= WT, `closed before the write timeout (${after} ms)`);
+// subscribedAt comes after the client's last read (by the poll above,
+// up to a few hundred ms on a loaded machine): "after" may fall short of
+// the timeout by that much (2991 ms was seen), never by a second
+assert(after >= WT - 500, `closed before the write timeout (${after} ms)`);
 assert(after < WT + 3000, `closed ${after} ms after its last read, write timeout ${WT} ms`);
 assert(sent < 32, `${sent} blocks: the queue (256) was not what closed it`);
 assert(await metric(/broadcaster_disconnects_total\{reason="overflow"\} (\d+)/) === 0, 'closed by overflow, not the write timeout');

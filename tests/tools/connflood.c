@@ -203,7 +203,13 @@ static int usage(void)
 	return 2;
 }
 
-int main(int argc, char **argv)
+/* The command line's settings. */
+struct opts {
+	long idle, slow, sources, seconds, interval, timeout;
+};
+
+/* 0, or -1 on misuse. */
+static int parse_args(int argc, char **argv, struct flood *f, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "port", required_argument, NULL, 'p' },
@@ -215,76 +221,95 @@ int main(int argc, char **argv)
 		{ "probe-timeout", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct flood f = { 0 };
-	long idle = 0, slow = 0, sources = 0, seconds = 10, interval = 200,
-	     timeout = 1000;
-	struct rlimit rl;
-	double t0, next_tend = 0, next_probe = 0, next_trickle = 0;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		long v = optarg ? strtol(optarg, NULL, 10) : 0;
 
 		switch (c) {
-		case 'p': f.port = (int)v; break;
-		case 'i': idle = v; break;
-		case 's': slow = v; break;
-		case 'k': sources = v; break;
-		case 'S': seconds = v; break;
-		case 'I': interval = v; break;
-		case 'T': timeout = v; break;
-		default: return usage();
+		case 'p': f->port = (int)v; break;
+		case 'i': o->idle = v; break;
+		case 's': o->slow = v; break;
+		case 'k': o->sources = v; break;
+		case 'S': o->seconds = v; break;
+		case 'I': o->interval = v; break;
+		case 'T': o->timeout = v; break;
+		default: return -1;
 		}
 	}
-	if (f.port <= 0 || f.port > 65535 || idle < 0 || slow < 0 ||
-	    idle + slow > MAX_CONNS || sources < 0 || sources > 250 ||
-	    seconds < 1 || seconds > 120 || interval < 10 || timeout < 10)
-		return usage();
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	f.n = (size_t)(idle + slow);
-	f.c = calloc(f.n + 1, sizeof(*f.c));
-	if (!f.c)
-		return 1;
-	for (size_t i = 0; i < f.n; i++) {
-		f.c[i].fd = -1;
-		f.c[i].slow = i >= (size_t)idle;
-		f.c[i].src = sources ? 1 + (int)(i % (size_t)sources) : 0;
-	}
+	if (f->port <= 0 || f->port > 65535 || o->idle < 0 || o->slow < 0 ||
+	    o->idle + o->slow > MAX_CONNS || o->sources < 0 ||
+	    o->sources > 250 || o->seconds < 1 || o->seconds > 120 ||
+	    o->interval < 10 || o->timeout < 10)
+		return -1;
+	return 0;
+}
+
+/* Tend the connections and probe until the time is up. */
+static void run(struct flood *f, const struct opts *o)
+{
+	double t0, next_tend = 0, next_probe = 0, next_trickle = 0;
+
 	t0 = now_ms();
-	while (now_ms() - t0 < (double)seconds * 1000) {
+	while (now_ms() - t0 < (double)o->seconds * 1000) {
 		double t = now_ms() - t0;
 
 		if (t >= next_tend) {
-			tend(&f, next_tend > 0 ? REOPEN_MAX : f.n,
+			tend(f, next_tend > 0 ? REOPEN_MAX : f->n,
 			     t >= next_trickle);
 			if (t >= next_trickle)
 				next_trickle = t + 500;
 			next_tend = t + 100;
 		}
 		if (t >= next_probe && t >= 1000) { /* once the flood is on */
-			probe(&f, (int)timeout);
-			next_probe = now_ms() - t0 + (double)interval;
+			probe(f, (int)o->timeout);
+			next_probe = now_ms() - t0 + (double)o->interval;
 		}
 		usleep(10000);
 	}
-	tend(&f, 0, 0);
-	{
-		long long held = 0;
+	tend(f, 0, 0);
+}
 
-		for (size_t i = 0; i < f.n; i++)
-			if (f.c[i].fd >= 0) {
-				held++;
-				close(f.c[i].fd);
-			}
-		printf("{\"probes\":%lld,\"probe_ok\":%lld,\"probe_max_ms\":%.1f,"
-		       "\"held_max\":%lld,\"held_end\":%lld,"
-		       "\"closed_by_server\":%lld,\"connect_failed\":%lld}\n",
-		       f.probes, f.probe_ok, f.probe_max_ms, f.held_max, held,
-		       f.closed, f.connect_failed);
+/* Close every connection and print the figures. */
+static void report(struct flood *f)
+{
+	long long held = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->c[i].fd >= 0) {
+			held++;
+			close(f->c[i].fd);
+		}
+	printf("{\"probes\":%lld,\"probe_ok\":%lld,\"probe_max_ms\":%.1f,"
+	       "\"held_max\":%lld,\"held_end\":%lld,"
+	       "\"closed_by_server\":%lld,\"connect_failed\":%lld}\n",
+	       f->probes, f->probe_ok, f->probe_max_ms, f->held_max, held,
+	       f->closed, f->connect_failed);
+}
+
+int main(int argc, char **argv)
+{
+	struct flood f = { 0 };
+	struct opts o = { 0, 0, 0, 10, 200, 1000 };
+	struct rlimit rl;
+
+	if (parse_args(argc, argv, &f, &o) < 0)
+		return usage();
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	f.n = (size_t)(o.idle + o.slow);
+	f.c = calloc(f.n + 1, sizeof(*f.c));
+	if (!f.c)
+		return 1;
+	for (size_t i = 0; i < f.n; i++) {
+		f.c[i].fd = -1;
+		f.c[i].slow = i >= (size_t)o.idle;
+		f.c[i].src = o.sources ? 1 + (int)(i % (size_t)o.sources) : 0;
+	}
+	run(&f, &o);
+	report(&f);
 	free(f.c);
 	return f.probes > 0 && f.probe_ok == f.probes ? 0 : 1;
 }

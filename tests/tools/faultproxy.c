@@ -56,12 +56,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,462 +71,13 @@
 
 #include "lib/bodyfault.h"
 #include "lib/bodylies.h"
-
+#include "lib/httpmini.h"
+#include "lib/namebits.h"
+#include "lib/proxy.h"
 #include "lib/rng.h"
+#include "lib/rpcspans.h"
+
 #include "banned.h"
-
-enum fault {
-	F_DELAY, F_429, F_500, F_502, F_TRUNCATE, F_NULL, F_GARBAGE, F_DROP,
-	F_CORRUPT, F_LAG, F_DUPKEY, F_COUNT, F_NONE = F_COUNT,
-};
-
-static const char *const fault_names[F_COUNT] = {
-	"delay", "429", "500", "502", "truncate", "null", "garbage", "drop",
-	"corrupt", "lag", "dupkey",
-};
-
-#define MAX_BODY ((size_t)256 << 20)
-
-struct proxy {
-	const char *upstream;
-	const char *hide;      /* --hide-method: a method the node "lacks" */
-	FILE *log;
-	pthread_mutex_t lock;  /* guards everything below */
-	uint64_t rng;
-	double rate;
-	unsigned faults;       /* one bit per enum fault */
-	unsigned long long requests, forwarded, upstream_errors, injected;
-	unsigned long long count[F_COUNT];
-	uint64_t *corrupted;   /* block numbers corrupted once already */
-	size_t ncorrupted, capcorrupted;
-	struct body_lies body; /* lib/bodylies.h, its own lock */
-};
-
-/* One call of a request: its raw id and its method. */
-struct call {
-	char id[40];
-	char method[64];
-	uint64_t number; /* params of a block call, when has_number */
-	int has_number, full;
-};
-
-struct calls {
-	struct call *v;
-	size_t n;
-	int batch;
-};
-
-/* One element of an answer: raw spans into the upstream body. */
-struct elem {
-	const char *id, *result;
-	size_t idlen, resultlen;
-};
-
-struct elems {
-	struct elem *v;
-	size_t n;
-};
-
-/* A replacement of body[off, off+len) by text. */
-struct edit {
-	size_t off, len;
-	char text[80];
-};
-
-/* ---- helpers ---- */
-
-static void rng_seed(uint64_t *s, uint64_t seed)
-{
-	*s = seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
-	if (!*s)
-		*s = 1;
-}
-
-/* "429,500" -> bits; -1 on an unknown name (named in *bad). */
-static int parse_faults(const char *list, unsigned *out, char *bad,
-			size_t badlen)
-{
-	unsigned bits = 0;
-	const char *p = list;
-
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		int found = 0;
-
-		for (int f = 0; f < F_COUNT && len; f++) {
-			if (strlen(fault_names[f]) == len &&
-			    !strncmp(p, fault_names[f], len)) {
-				bits |= 1u << f;
-				found = 1;
-			}
-		}
-		if (len && !found) {
-			snprintf(bad, badlen, "%.*s", (int)len, p);
-			return -1;
-		}
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	*out = bits;
-	return 0;
-}
-
-static void faults_string(unsigned bits, char *out, size_t outlen)
-{
-	size_t n;
-
-	out[0] = '\0';
-	for (int f = 0; f < F_COUNT; f++) {
-		if (!(bits & (1u << f)))
-			continue;
-		n = strlen(out);
-		snprintf(out + n, outlen - n, "%s%s", n ? "," : "",
-			 fault_names[f]);
-	}
-}
-
-static int calls_have(const struct calls *cs, const char *method)
-{
-	for (size_t i = 0; i < cs->n; i++)
-		if (!strcmp(cs->v[i].method, method))
-			return 1;
-	return 0;
-}
-
-/* The call with this raw id, or NULL. */
-static const struct call *call_of(const struct calls *cs, const char *id,
-				  size_t idlen)
-{
-	for (size_t i = 0; i < cs->n; i++)
-		if (id && strlen(cs->v[i].id) == idlen &&
-		    !memcmp(cs->v[i].id, id, idlen))
-			return &cs->v[i];
-	return NULL;
-}
-
-/* The method of the call with this raw id, or "". */
-static const char *method_of(const struct calls *cs, const char *id,
-			     size_t idlen)
-{
-	const struct call *c = call_of(cs, id, idlen);
-
-	return c ? c->method : "";
-}
-
-static int grow(void **v, size_t n, size_t *cap, size_t size)
-{
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	p = realloc(*v, (*cap ? *cap * 2 : 16) * size);
-	if (!p)
-		return -1;
-	*v = p;
-	*cap = *cap ? *cap * 2 : 16;
-	return 0;
-}
-
-/* ---- reading the request ---- */
-
-struct calls_walk {
-	struct calls *cs;
-	size_t cap;
-};
-
-static int on_call_member(void *arg, const struct json_member *m)
-{
-	struct calls_walk *w = arg;
-	struct calls *cs = w->cs;
-	struct call *c;
-
-	if (!m->key)
-		return 0;
-	while (cs->n <= m->index) {
-		if (grow((void **)&cs->v, cs->n, &w->cap, sizeof(*cs->v)) < 0)
-			return 1;
-		memset(&cs->v[cs->n++], 0, sizeof(*cs->v));
-	}
-	c = &cs->v[m->index];
-	if (m->keylen == 2 && !memcmp(m->key, "id", 2)) {
-		snprintf(c->id, sizeof(c->id), "%.*s", (int)m->vallen, m->val);
-	} else if (m->keylen == 6 && !memcmp(m->key, "method", 6) &&
-		   m->vallen >= 2 && m->val[0] == '"') {
-		snprintf(c->method, sizeof(c->method), "%.*s",
-			 (int)(m->vallen - 2), m->val + 1);
-	} else if (m->keylen == 6 && !memcmp(m->key, "params", 6)) {
-		c->has_number = body_params(m->val, m->vallen, &c->number,
-					    &c->full) == 0;
-	}
-	return 0;
-}
-
-/* Not JSON-RPC at all is fine: the upstream will say so. */
-static void read_calls(const struct buf *in, struct calls *cs)
-{
-	struct calls_walk w = { cs, 0 };
-	size_t i = 0;
-
-	while (i < in->len && (in->data[i] == ' ' || in->data[i] == '\n' ||
-			       in->data[i] == '\r' || in->data[i] == '\t'))
-		i++;
-	cs->batch = i < in->len && in->data[i] == '[';
-	if (in->len)
-		json_members(in->data, in->len, on_call_member, &w, NULL, 0);
-}
-
-/* ---- editing the answer ---- */
-
-struct elems_walk {
-	struct elems *es;
-	size_t cap;
-};
-
-static int on_elem_member(void *arg, const struct json_member *m)
-{
-	struct elems_walk *w = arg;
-	struct elems *es = w->es;
-	struct elem *e;
-
-	if (!m->key)
-		return 0;
-	while (es->n <= m->index) {
-		if (grow((void **)&es->v, es->n, &w->cap, sizeof(*es->v)) < 0)
-			return 1;
-		memset(&es->v[es->n++], 0, sizeof(*es->v));
-	}
-	e = &es->v[m->index];
-	if (m->keylen == 2 && !memcmp(m->key, "id", 2)) {
-		e->id = m->val;
-		e->idlen = m->vallen;
-	} else if (m->keylen == 6 && !memcmp(m->key, "result", 6)) {
-		e->result = m->val;
-		e->resultlen = m->vallen;
-	}
-	return 0;
-}
-
-static int edit_cmp(const void *a, const void *b)
-{
-	const struct edit *x = a, *y = b;
-
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-/* Apply non-overlapping edits to body into out. */
-static int apply_edits(const struct buf *body, struct edit *ed, size_t ned,
-		       struct buf *out)
-{
-	size_t pos = 0;
-	int rc = 0;
-
-	qsort(ed, ned, sizeof(*ed), edit_cmp);
-	for (size_t i = 0; i < ned; i++) {
-		rc |= buf_add(out, body->data + pos, ed[i].off - pos);
-		rc |= buf_adds(out, ed[i].text);
-		pos = ed[i].off + ed[i].len;
-	}
-	rc |= buf_add(out, body->data + pos, body->len - pos);
-	return rc ? -1 : 0;
-}
-
-struct block_fields {
-	const char *number, *roots[2];
-	size_t numberlen, rootlens[2];
-};
-
-static int on_block_member(void *arg, const struct json_member *m)
-{
-	struct block_fields *b = arg;
-
-	if (!m->key)
-		return 0;
-	if (m->keylen == 6 && !memcmp(m->key, "number", 6)) {
-		b->number = m->val;
-		b->numberlen = m->vallen;
-	} else if (m->keylen == 9 && !memcmp(m->key, "stateRoot", 9)) {
-		b->roots[0] = m->val;
-		b->rootlens[0] = m->vallen;
-	} else if (m->keylen == 16 &&
-		   !memcmp(m->key, "transactionsRoot", 16)) {
-		b->roots[1] = m->val;
-		b->rootlens[1] = m->vallen;
-	}
-	return 0;
-}
-
-static int hex_span_u64(const char *v, size_t len, uint64_t *out)
-{
-	char tmp[40];
-
-	if (len < 3 || len >= sizeof(tmp) || v[0] != '"' || v[len - 1] != '"')
-		return -1;
-	memcpy(tmp, v + 1, len - 2);
-	tmp[len - 2] = '\0';
-	return json_hex_u64(tmp, out);
-}
-
-/* Under p->lock: claim block number n for corruption, once. */
-static int claim_block(struct proxy *p, uint64_t n)
-{
-	for (size_t i = 0; i < p->ncorrupted; i++)
-		if (p->corrupted[i] == n)
-			return 0;
-	if (grow((void **)&p->corrupted, p->ncorrupted, &p->capcorrupted,
-		 sizeof(*p->corrupted)) < 0)
-		return 0;
-	p->corrupted[p->ncorrupted++] = n;
-	return 1;
-}
-
-/* Flip one hex digit of a root in the first block of the answer not
- * corrupted before. Returns 1 when an edit was made. */
-static int corrupt_one(struct proxy *p, const struct buf *body,
-		       const struct calls *cs, const struct elems *es,
-		       struct edit *ed)
-{
-	for (size_t i = 0; i < es->n; i++) {
-		const struct elem *e = &es->v[i];
-		struct block_fields b = { 0 };
-		uint64_t number, r1, r2;
-		int which, claimed;
-		size_t pos;
-		char c, nc;
-
-		if (!e->result || e->result[0] != '{' ||
-		    strcmp(method_of(cs, e->id, e->idlen),
-			   "eth_getBlockByNumber"))
-			continue;
-		if (json_members(e->result, e->resultlen, on_block_member, &b,
-				 NULL, 0) != 0 ||
-		    hex_span_u64(b.number, b.numberlen, &number) < 0)
-			continue;
-		pthread_mutex_lock(&p->lock);
-		r1 = rng_next(&p->rng);
-		r2 = rng_next(&p->rng);
-		claimed = claim_block(p, number);
-		pthread_mutex_unlock(&p->lock);
-		if (!claimed)
-			continue;
-		which = b.roots[r1 & 1] ? (int)(r1 & 1) : !(r1 & 1);
-		/* "0x" + 64 digits inside quotes. */
-		if (!b.roots[which] || b.rootlens[which] != 68)
-			continue;
-		pos = (size_t)(b.roots[which] - body->data) + 3 + r2 % 64;
-		c = body->data[pos];
-		nc = c == '0' ? '1' : '0';
-		ed->off = pos;
-		ed->len = 1;
-		snprintf(ed->text, sizeof(ed->text), "%c", nc);
-		return 1;
-	}
-	return 0;
-}
-
-/* Apply a fault that acts on the upstream answer. Returns the fault
- * actually applied (F_NONE when it did not fit this answer). */
-static enum fault mangle(struct proxy *p, enum fault f, const struct calls *cs,
-			 struct buf *body)
-{
-	struct elems es = { NULL, 0 };
-	struct elems_walk w = { &es, 0 };
-	struct edit *ed = NULL;
-	struct buf out = BUF_INIT;
-	size_t ned = 0;
-
-	if (f == F_TRUNCATE) {
-		body->len /= 2;
-		if (body->data)
-			body->data[body->len] = '\0';
-		return f;
-	}
-	if (!body->len ||
-	    json_members(body->data, body->len, on_elem_member, &w, NULL, 0))
-		goto none;
-	ed = calloc(es.n ? es.n : 1, sizeof(*ed));
-	if (!ed)
-		goto none;
-	for (size_t i = 0; i < es.n && f != F_CORRUPT; i++) {
-		const struct elem *e = &es.v[i];
-		uint64_t head, lag;
-
-		if (!e->result)
-			continue;
-		if (f == F_DUPKEY && e->result[0] == '{' &&
-		    !strcmp(method_of(cs, e->id, e->idlen),
-			    "eth_getBlockByNumber")) {
-			ed[ned].off = (size_t)(e->result - body->data) + 1;
-			ed[ned].len = 0;
-			snprintf(ed[ned++].text, sizeof(ed->text),
-				 "\"timestamp\":\"0x1\",\"miner\":\"0x%040d\",", 0);
-		} else if (f == F_NULL) {
-			ed[ned].off = (size_t)(e->result - body->data);
-			ed[ned].len = e->resultlen;
-			snprintf(ed[ned++].text, sizeof(ed->text), "null");
-		} else if (f == F_LAG &&
-			   !strcmp(method_of(cs, e->id, e->idlen),
-				   "eth_blockNumber") &&
-			   hex_span_u64(e->result, e->resultlen, &head) == 0) {
-			pthread_mutex_lock(&p->lock);
-			lag = 2 + rng_next(&p->rng) % 2;
-			pthread_mutex_unlock(&p->lock);
-			head = head > lag ? head - lag : 0;
-			ed[ned].off = (size_t)(e->result - body->data);
-			ed[ned].len = e->resultlen;
-			snprintf(ed[ned++].text, sizeof(ed->text), "\"0x%llx\"",
-				 (unsigned long long)head);
-		}
-	}
-	if (f == F_CORRUPT)
-		ned = (size_t)corrupt_one(p, body, cs, &es, ed);
-	if (!ned || apply_edits(body, ed, ned, &out) < 0)
-		goto none;
-	buf_release(body);
-	*body = out;
-	free(ed);
-	free(es.v);
-	return f;
-none:
-	buf_release(&out);
-	free(ed);
-	free(es.v);
-	return F_NONE;
-}
-
-/* ---- body faults ---- */
-
-/* Tell the body lies due in this answer (lib/bodylies.h). Returns 1 when
- * one was, with their names in names. */
-static int body_mangle(struct proxy *p, const struct calls *cs,
-		       struct buf *body, char *names, size_t nameslen)
-{
-	struct elems es = { NULL, 0 };
-	struct elems_walk w = { &es, 0 };
-	struct body_elem *el = NULL;
-	int rc = 0;
-
-	names[0] = '\0';
-	if (!body->len || !calls_have(cs, "eth_getBlockByNumber") ||
-	    json_members(body->data, body->len, on_elem_member, &w, NULL, 0))
-		goto out;
-	el = calloc(es.n + 1, sizeof(*el));
-	if (!el)
-		goto out;
-	for (size_t i = 0; i < es.n; i++) {
-		const struct call *c = call_of(cs, es.v[i].id, es.v[i].idlen);
-
-		el[i] = (struct body_elem){ c ? c->method : "",
-					    c ? c->number : 0,
-					    c && c->has_number, c && c->full,
-					    es.v[i].result, es.v[i].resultlen };
-	}
-	rc = body_lies_tell(&p->body, body, el, es.n, names, nameslen);
-out:
-	free(el);
-	free(es.v);
-	return rc;
-}
 
 /* ---- upstream ---- */
 
@@ -593,163 +142,6 @@ static int forward(const struct proxy *p, const struct buf *in,
 }
 
 /* ---- answers ---- */
-
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
-			     const char *type, const char *body, size_t len,
-			     const char *retry_after)
-{
-	struct MHD_Response *r;
-	enum MHD_Result rc;
-
-	r = MHD_create_response_from_buffer(len, (void *)body,
-					    MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	if (retry_after)
-		MHD_add_response_header(r, "Retry-After", retry_after);
-	rc = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
-static enum MHD_Result reply_gen(struct MHD_Connection *conn,
-				 unsigned status, yajl_gen g)
-{
-	const unsigned char *out;
-	size_t len;
-	enum MHD_Result rc = MHD_NO;
-
-	if (yajl_gen_get_buf(g, &out, &len) == yajl_gen_status_ok)
-		rc = reply(conn, status, "application/json",
-			   (const char *)out, len, NULL);
-	yajl_gen_free(g);
-	return rc;
-}
-
-static void gen_settings(struct proxy *p, yajl_gen g)
-{
-	char list[128], rate[32];
-
-	faults_string(p->faults, list, sizeof(list));
-	/* %g: 0.3 rather than yajl's 0.29999999999999998890 */
-	snprintf(rate, sizeof(rate), "%g", p->rate);
-	json_gen_key(g, "fault_rate");
-	json_gen_raw(g, rate, strlen(rate));
-	json_gen_key(g, "enabled");
-	json_gen_cstr(g, list);
-	body_lies_gen_settings(&p->body, g);
-}
-
-static enum MHD_Result serve_stats(struct proxy *p,
-				   struct MHD_Connection *conn)
-{
-	yajl_gen g = json_gen_new();
-
-	if (!g)
-		return MHD_NO;
-	pthread_mutex_lock(&p->lock);
-	yajl_gen_map_open(g);
-	json_gen_key(g, "requests");
-	json_gen_u64(g, p->requests);
-	json_gen_key(g, "forwarded");
-	json_gen_u64(g, p->forwarded);
-	json_gen_key(g, "upstream_errors");
-	json_gen_u64(g, p->upstream_errors);
-	json_gen_key(g, "injected");
-	json_gen_u64(g, p->injected);
-	json_gen_key(g, "faults");
-	yajl_gen_map_open(g);
-	for (int f = 0; f < F_COUNT; f++) {
-		json_gen_key(g, fault_names[f]);
-		json_gen_u64(g, p->count[f]);
-	}
-	yajl_gen_map_close(g);
-	body_lies_gen_stats(&p->body, g);
-	gen_settings(p, g);
-	yajl_gen_map_close(g);
-	pthread_mutex_unlock(&p->lock);
-	return reply_gen(conn, 200, g);
-}
-
-static enum MHD_Result control_error(struct MHD_Connection *conn,
-				     const char *msg)
-{
-	yajl_gen g = json_gen_new();
-
-	if (!g)
-		return MHD_NO;
-	yajl_gen_map_open(g);
-	json_gen_key(g, "error");
-	json_gen_cstr(g, msg);
-	yajl_gen_map_close(g);
-	return reply_gen(conn, 400, g);
-}
-
-static enum MHD_Result serve_control(struct proxy *p,
-				     struct MHD_Connection *conn,
-				     const struct buf *in)
-{
-	char err[200], bad[64], now[128], body[160], rate_s[32];
-	yajl_val v, rate, seed;
-	const char *list, *why;
-	unsigned bits = 0;
-	yajl_gen g;
-
-	v = json_parse(in->data ? in->data : "", err, sizeof(err));
-	if (!v || !YAJL_IS_OBJECT(v)) {
-		if (v)
-			yajl_tree_free(v);
-		return control_error(conn, "body is not a JSON object");
-	}
-	rate = json_get(v, "fault_rate");
-	list = json_get_str(v, "faults");
-	seed = json_get(v, "seed");
-	if (rate && (!YAJL_IS_NUMBER(rate) || YAJL_GET_DOUBLE(rate) < 0 ||
-		     YAJL_GET_DOUBLE(rate) > 1)) {
-		yajl_tree_free(v);
-		return control_error(conn, "fault_rate must be in [0, 1]");
-	}
-	if (list && parse_faults(list, &bits, bad, sizeof(bad)) < 0) {
-		yajl_tree_free(v);
-		return control_error(conn, "unknown fault in faults");
-	}
-	/* the body settings are checked and applied first: all or nothing */
-	if ((why = body_lies_control(&p->body, v)) != NULL) {
-		yajl_tree_free(v);
-		return control_error(conn, why);
-	}
-	pthread_mutex_lock(&p->lock);
-	if (rate)
-		p->rate = YAJL_GET_DOUBLE(rate);
-	if (list)
-		p->faults = bits;
-	if (seed && YAJL_IS_INTEGER(seed))
-		rng_seed(&p->rng, (uint64_t)YAJL_GET_INTEGER(seed));
-	if (json_get_bool(v, "reset_stats", 0)) {
-		p->requests = p->forwarded = p->upstream_errors = 0;
-		p->injected = 0;
-		memset(p->count, 0, sizeof(p->count));
-		p->ncorrupted = 0;
-	}
-	faults_string(p->faults, now, sizeof(now));
-	snprintf(rate_s, sizeof(rate_s), "%g", p->rate);
-	pthread_mutex_unlock(&p->lock);
-	yajl_tree_free(v);
-	body_lies_kinds(&p->body, body, sizeof(body));
-	log_at(LOG_INFO, LOGF(LF_S("fault_rate", rate_s), LF_S("faults", now),
-			      LF_S("body_faults", body)),
-	       "settings changed");
-	g = json_gen_new();
-	if (!g)
-		return MHD_NO;
-	yajl_gen_map_open(g);
-	pthread_mutex_lock(&p->lock);
-	gen_settings(p, g);
-	pthread_mutex_unlock(&p->lock);
-	yajl_gen_map_close(g);
-	return reply_gen(conn, 200, g);
-}
 
 /* Draw the fault for a request, among those that apply to it. */
 static enum fault draw_fault(struct proxy *p, const struct calls *cs,
@@ -845,17 +237,18 @@ static enum MHD_Result serve_rpc(struct proxy *p, struct MHD_Connection *conn,
 	switch (f) {
 	case F_429:
 		status = 429;
-		rc = reply(conn, status, "text/plain", "too many requests", 17,
-			   "1");
+		rc = httpmini_reply(conn, status, "text/plain",
+				    "too many requests", 17, "1");
 		goto done;
 	case F_500:
 	case F_502:
 		status = f == F_500 ? 500 : 502;
-		rc = reply(conn, status, "text/plain", "injected fault", 14,
-			   NULL);
+		rc = httpmini_reply(conn, status, "text/plain",
+				    "injected fault", 14, NULL);
 		goto done;
 	case F_GARBAGE:
-		rc = reply(conn, status, "text/html", html, strlen(html), NULL);
+		rc = httpmini_reply(conn, status, "text/html", html,
+				    strlen(html), NULL);
 		goto done;
 	case F_DROP:
 		status = 0;
@@ -875,8 +268,8 @@ static enum MHD_Result serve_rpc(struct proxy *p, struct MHD_Connection *conn,
 		if (f != F_DELAY)
 			f = F_NONE;
 		status = 502;
-		rc = reply(conn, status, "text/plain", "upstream failed", 15,
-			   NULL);
+		rc = httpmini_reply(conn, status, "text/plain",
+				    "upstream failed", 15, NULL);
 		goto done;
 	}
 	pthread_mutex_lock(&p->lock);
@@ -884,13 +277,13 @@ static enum MHD_Result serve_rpc(struct proxy *p, struct MHD_Connection *conn,
 	pthread_mutex_unlock(&p->lock);
 	if (f == F_TRUNCATE || f == F_NULL || f == F_CORRUPT || f == F_LAG ||
 	    f == F_DUPKEY)
-		f = mangle(p, f, &cs, &out);
+		f = proxy_mangle(p, f, &cs, &out);
 	/* a body lie only in an answer that is otherwise the node's */
 	if ((f == F_NONE || f == F_DELAY) && upstream_status == 200)
-		body_mangle(p, &cs, &out, lies, sizeof(lies));
+		proxy_body_mangle(p, &cs, &out, lies, sizeof(lies));
 	status = upstream_status > 0 ? (unsigned)upstream_status : 502;
-	rc = reply(conn, status, "application/json", out.data ? out.data : "",
-		   out.len, NULL);
+	rc = httpmini_reply(conn, status, "application/json",
+			    out.data ? out.data : "", out.len, NULL);
 done:
 	count_fault(p, f);
 	log_request(p, seq, &cs, f, lies, status);
@@ -899,51 +292,20 @@ done:
 	return rc;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+static enum MHD_Result on_request(void *arg, struct MHD_Connection *conn,
 				  const char *url, const char *method,
-				  const char *version, const char *data,
-				  size_t *data_size, void **con_cls)
+				  struct buf *in)
 {
-	struct proxy *p = cls;
-	struct buf *in = *con_cls;
+	struct proxy *p = arg;
 
-	(void)version;
-	if (!in) {
-		in = calloc(1, sizeof(*in));
-		if (!in)
-			return MHD_NO;
-		buf_init(in, MAX_BODY);
-		*con_cls = in;
-		return MHD_YES;
-	}
-	if (*data_size) {
-		if (buf_add(in, data, *data_size) < 0)
-			return MHD_NO;
-		*data_size = 0;
-		return MHD_YES;
-	}
 	if (!strcmp(url, "/__stats"))
-		return serve_stats(p, conn);
+		return proxy_serve_stats(p, conn);
 	if (!strcmp(url, "/__control") && !strcmp(method, "POST"))
-		return serve_control(p, conn, in);
+		return proxy_serve_control(p, conn, in);
 	if (strcmp(method, "POST"))
-		return reply(conn, 405, "text/plain", "POST only", 9, NULL);
+		return httpmini_reply(conn, 405, "text/plain", "POST only", 9,
+				      NULL);
 	return serve_rpc(p, conn, in);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn,
-			 void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	struct buf *in = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (in) {
-		buf_release(in);
-		free(in);
-		*con_cls = NULL;
-	}
 }
 
 /* ---- main ---- */
@@ -992,7 +354,85 @@ static void usage(FILE *out)
 		"--body-times always\n");
 }
 
-int main(int argc, char **argv)
+/* What the command line sets beside struct proxy's settings. */
+struct args {
+	long long port, seed;
+	const char *log_path;
+};
+
+/* NO_EXIT: go on; else the exit status (help, self-test, misuse). */
+#define NO_EXIT (-1)
+
+/* A number in [0, max] for option opt: NO_EXIT, or 2 with a line. */
+static int int_option(const char *opt, const char *arg, long long max,
+		      long long *out)
+{
+	const char *why;
+
+	if (cfg_parse_int(arg, 0, max, out, &why) == 0)
+		return NO_EXIT;
+	fprintf(stderr, "faultproxy: %s '%s': %s\n", opt, arg, why);
+	return 2;
+}
+
+static int parse_option(int opt, const char *arg, struct proxy *p,
+			struct args *a)
+{
+	char bad[64], *end;
+
+	switch (opt) {
+	case 'B':
+	case 'E':
+	case 'R':
+	case 'T':
+		if (body_lies_option(&p->body, opt == 'B' ? "--body-faults" :
+					       opt == 'E' ? "--body-heights" :
+					       opt == 'R' ? "--body-rate" :
+							    "--body-times",
+				     arg) < 0)
+			return 2;
+		return NO_EXIT;
+	case 'S':
+		return body_fault_self_test(stdout) ? 1 : 0;
+	case 'r':
+		p->rate = strtod(arg, &end);
+		if (end == arg || *end || !(p->rate >= 0) || p->rate > 1) {
+			fprintf(stderr, "faultproxy: --fault-rate '%s': not a "
+				"number in [0, 1]\n", arg);
+			return 2;
+		}
+		return NO_EXIT;
+	case 'f':
+		if (namebits_parse(arg, fault_names, F_COUNT, &p->faults, bad,
+				   sizeof(bad)) < 0) {
+			fprintf(stderr, "faultproxy: --faults: unknown fault "
+				"'%s'\n", bad);
+			return 2;
+		}
+		return NO_EXIT;
+	case 'h':
+		usage(stdout);
+		return 0;
+	case 'H':
+		p->hide = arg;
+		return NO_EXIT;
+	case 'l':
+		return int_option("--listen", arg, 65535, &a->port);
+	case 'L':
+		a->log_path = arg;
+		return NO_EXIT;
+	case 's':
+		return int_option("--seed", arg, LLONG_MAX, &a->seed);
+	case 'u':
+		p->upstream = arg;
+		return NO_EXIT;
+	default:
+		usage(stderr);
+		return 2;
+	}
+}
+
+static int parse_args(int argc, char **argv, struct proxy *p, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "body-faults", required_argument, NULL, 'B' },
@@ -1010,131 +450,70 @@ int main(int argc, char **argv)
 		{ "upstream", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+		if ((rc = parse_option(opt, optarg, p, a)) != NO_EXIT)
+			return rc;
+	if (optind < argc || a->port < 0 || !p->upstream) {
+		usage(stderr);
+		return 2;
+	}
+	return NO_EXIT;
+}
+
+/* Serve until SIGINT or SIGTERM; the exit status. */
+static int serve(struct proxy *p, const struct args *a)
+{
+	/* A thread per connection, so that a delayed answer holds up no
+	 * other request. */
+	struct httpmini http = { on_request, p, MAX_BODY };
+	struct httpmini_opts opts = { MHD_USE_THREAD_PER_CONNECTION, 0, 0 };
+	struct MHD_Daemon *d;
+	struct timespec nap = { 0, 100 * 1000000L };
+
+	if (a->log_path && !(p->log = fopen(a->log_path, "a"))) {
+		log_error_errno("cannot open '%s'", a->log_path);
+		return 1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("cannot initialise libcurl");
+		return 1;
+	}
+	sig_init();
+	d = httpmini_start(&http, (unsigned)a->port, &opts);
+	if (!d) {
+		log_error("cannot listen on 127.0.0.1:%lld", a->port);
+		curl_global_cleanup();
+		return 1;
+	}
+	printf("listening on 127.0.0.1:%u\n",
+	       httpmini_port(d) ? httpmini_port(d) : (unsigned)a->port);
+	fflush(stdout);
+	while (!sig_stopping())
+		nanosleep(&nap, NULL);
+	MHD_stop_daemon(d);
+	curl_global_cleanup();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
 	struct proxy p;
-	struct sockaddr_in sa;
-	struct MHD_Daemon *d = NULL;
-	const union MHD_DaemonInfo *info;
-	long long port = -1, seed = (long long)time(NULL) ^ getpid();
-	const char *why, *log_path = NULL;
-	char bad[64], *end;
-	int opt, status = 1;
+	struct args a = { -1, (long long)time(NULL) ^ getpid(), NULL };
+	int status;
 
 	memset(&p, 0, sizeof(p));
 	body_lies_init(&p.body, 0);
 	p.faults = (1u << F_COUNT) - 1;
 	log_init("faultproxy", LOG_INFO);
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'B':
-		case 'E':
-		case 'R':
-		case 'T':
-			if (body_lies_option(&p.body, opt == 'B' ? "--body-faults" :
-					     opt == 'E' ? "--body-heights" :
-					     opt == 'R' ? "--body-rate" :
-					     "--body-times", optarg) < 0)
-				return 2;
-			break;
-		case 'S':
-			return body_fault_self_test(stdout) ? 1 : 0;
-		case 'r':
-			p.rate = strtod(optarg, &end);
-			if (end == optarg || *end || !(p.rate >= 0) ||
-			    p.rate > 1) {
-				fprintf(stderr, "faultproxy: --fault-rate "
-					"'%s': not a number in [0, 1]\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'f':
-			if (parse_faults(optarg, &p.faults, bad,
-					 sizeof(bad)) < 0) {
-				fprintf(stderr, "faultproxy: --faults: unknown "
-					"fault '%s'\n", bad);
-				return 2;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'H':
-			p.hide = optarg;
-			break;
-		case 'l':
-			if (cfg_parse_int(optarg, 0, 65535, &port, &why) < 0) {
-				fprintf(stderr,
-					"faultproxy: --listen '%s': %s\n",
-					optarg, why);
-				return 2;
-			}
-			break;
-		case 'L':
-			log_path = optarg;
-			break;
-		case 's':
-			if (cfg_parse_int(optarg, 0, LLONG_MAX, &seed,
-					  &why) < 0) {
-				fprintf(stderr, "faultproxy: --seed '%s': %s\n",
-					optarg, why);
-				return 2;
-			}
-			break;
-		case 'u':
-			p.upstream = optarg;
-			break;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc || port < 0 || !p.upstream) {
-		usage(stderr);
-		return 2;
-	}
-	rng_seed(&p.rng, (uint64_t)seed);
-	body_lies_seed(&p.body, (uint64_t)seed);
 	pthread_mutex_init(&p.lock, NULL);
-	if (log_path && !(p.log = fopen(log_path, "a"))) {
-		log_error_errno("cannot open '%s'", log_path);
-		goto fail;
+	status = parse_args(argc, argv, &p, &a);
+	if (status == NO_EXIT) {
+		proxy_seed(&p.rng, (uint64_t)a.seed);
+		body_lies_seed(&p.body, (uint64_t)a.seed);
+		status = serve(&p, &a);
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_error("cannot initialise libcurl");
-		goto fail;
-	}
-	sig_init();
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons((uint16_t)port);
-	/* A thread per connection, so that a delayed answer holds up no
-	 * other request. */
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-				     MHD_USE_THREAD_PER_CONNECTION,
-			     0, NULL, NULL, on_request, &p,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &p,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 120U,
-			     MHD_OPTION_END);
-	if (!d) {
-		log_error("cannot listen on 127.0.0.1:%lld", port);
-		goto cleanup;
-	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("listening on 127.0.0.1:%u\n", info ? info->port :
-						      (unsigned)port);
-	fflush(stdout);
-	while (!sig_stopping()) {
-		struct timespec ts = { 0, 100 * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
-	MHD_stop_daemon(d);
-	status = 0;
-cleanup:
-	curl_global_cleanup();
-fail:
 	if (p.log)
 		fclose(p.log);
 	free(p.corrupted);

@@ -16,8 +16,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <search.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -28,6 +26,8 @@
 #include <yajl/yajl_tree.h>
 
 #include "buf.h"
+
+#include "lib/httpmini.h"
 #include "banned.h"
 
 #define MAX_BODY (4u << 20)
@@ -166,21 +166,7 @@ static void answer_one(struct replay *r, yajl_val call, struct buf *out)
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
 			     struct buf *body)
 {
-	struct MHD_Response *res;
-	enum MHD_Result rc;
-
-	size_t len;
-	char *data = buf_detach(body, &len);
-
-	res = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!res) {
-		free(data);
-		return MHD_NO;
-	}
-	MHD_add_response_header(res, "Content-Type", "application/json");
-	rc = MHD_queue_response(conn, status, res);
-	MHD_destroy_response(res);
-	return rc;
+	return httpmini_reply_buf(conn, status, "application/json", body);
 }
 
 static enum MHD_Result serve(struct replay *r, struct MHD_Connection *conn,
@@ -210,28 +196,13 @@ static enum MHD_Result serve(struct replay *r, struct MHD_Connection *conn,
 	return reply(conn, 200, &out);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+static enum MHD_Result on_request(void *arg, struct MHD_Connection *conn,
 				  const char *url, const char *method,
-				  const char *version, const char *data,
-				  size_t *data_size, void **con_cls)
+				  struct buf *in)
 {
-	struct replay *r = cls;
-	struct buf *in = *con_cls, out = BUF_INIT;
+	struct replay *r = arg;
+	struct buf out = BUF_INIT;
 
-	(void)version;
-	if (!in) {
-		if (!(in = calloc(1, sizeof(*in))))
-			return MHD_NO;
-		buf_init(in, MAX_BODY);
-		*con_cls = in;
-		return MHD_YES;
-	}
-	if (*data_size) {
-		if (buf_add(in, data, *data_size) < 0)
-			return MHD_NO;
-		*data_size = 0;
-		return MHD_YES;
-	}
 	if (!strcmp(url, "/__stats")) {
 		buf_addf(&out, "{\"answers\":%zu,\"requests\":%lu,\"calls\":%lu,"
 				 "\"missing\":%lu}\n", r->answers,
@@ -244,21 +215,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return reply(conn, 405, &out);
 	}
 	return serve(r, conn, in);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn,
-			 void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	struct buf *in = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (in) {
-		buf_release(in);
-		free(in);
-		*con_cls = NULL;
-	}
 }
 
 /* ---- main ---- */
@@ -283,7 +239,8 @@ int main(int argc, char **argv)
 	static struct replay r;
 	const char *rec = NULL;
 	long port = -1, threads = 1;
-	struct sockaddr_in sa = { 0 };
+	struct httpmini http = { on_request, NULL, MAX_BODY };
+	struct httpmini_opts opts = { MHD_USE_EPOLL, 0, 1024 };
 	struct MHD_Daemon *d;
 	int c;
 
@@ -302,17 +259,9 @@ int main(int argc, char **argv)
 	}
 	if (load(&r, rec) < 0)
 		return 1;
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
-			     0, NULL, NULL, on_request, &r,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &r,
-			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-			     MHD_OPTION_CONNECTION_LIMIT, 1024U,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 120U,
-			     MHD_OPTION_END);
+	opts.threads = (unsigned)threads;
+	http.arg = &r;
+	d = httpmini_start(&http, (unsigned)port, &opts);
 	if (!d) {
 		fprintf(stderr, "replaynode: cannot listen on 127.0.0.1:%ld\n", port);
 		return 1;

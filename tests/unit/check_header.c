@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "header.h"
+#include "json.h"
 #include "hex.h"
 #include "rlp.h"
 
@@ -399,6 +400,46 @@ START_TEST(test_not_json)
 }
 END_TEST
 
+/* header_inspect_tree() on json_parse()'s tree reads what
+ * header_inspect() reads from the text: the same result, fields and
+ * reason (json_parse() refuses what is not JSON or repeats a key). */
+static void inspect_both(const char *json)
+{
+	struct header_info a, b;
+	char wa[160] = "", wb[160] = "";
+	yajl_val t = json_parse(json, NULL, 0);
+	int ra, rb;
+
+	if (!t)
+		return;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	ra = header_inspect(json, strlen(json), &a, wa, sizeof(wa));
+	rb = header_inspect_tree(t, &b, wb, sizeof(wb));
+	yajl_tree_free(t);
+	ck_assert_int_eq(ra, rb);
+	ck_assert_str_eq(wa, wb);
+	if (ra == 0) {
+		ck_assert_uint_eq(a.number, b.number);
+		ck_assert_str_eq(a.hash, b.hash);
+		ck_assert_str_eq(a.parent_hash, b.parent_hash);
+		ck_assert_str_eq(a.computed, b.computed);
+	}
+}
+
+START_TEST(test_inspect_tree)
+{
+	for (size_t i = 0; i < NHEADERS; i++)
+		inspect_both(headers[i].json);
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		char *s = edit(headers[0].json, edits[i].from, edits[i].to);
+
+		inspect_both(s);
+		free(s);
+	}
+}
+END_TEST
+
 static Suite *header_suite(void)
 {
 	Suite *s = suite_create("header");
@@ -409,6 +450,7 @@ static Suite *header_suite(void)
 	tcase_add_loop_test(tc, test_edits, 0, sizeof(edits) / sizeof(edits[0]));
 	tcase_add_test(tc, test_null_is_absent);
 	tcase_add_test(tc, test_not_json);
+	tcase_add_test(tc, test_inspect_tree);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,9 +10,8 @@
 #include "hex.h"
 #include "json.h"
 #include "message.h"
+#include "msg_fixture.h"
 
-#define H(c) "0x" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
-	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
 #define HS(c) "\"" H(c) "\""
 
 #define BLOCK_OBJ "{\"number\":\"0x10\",\"hash\":" HS("b") ",\"timestamp\":\"0x1\"," \
@@ -42,23 +41,6 @@ static const char heartbeat_msg[] =
 static const char committed_msg[] =
 	"{\"type\":\"committed\",\"chain_id\":1,\"writer\":\"h:1\",\"from\":null,"
 	"\"to\":null,\"blocks\":0,\"watermark\":41,\"time\":1700000000000}";
-
-/* base with the first occurrence of from replaced by to (malloc'd). */
-static char *subst(const char *base, const char *from, const char *to)
-{
-	const char *p = from ? strstr(base, from) : NULL;
-	size_t n = strlen(base) + (to ? strlen(to) : 0) + 1;
-	char *out = malloc(n);
-
-	ck_assert_ptr_nonnull(out);
-	if (!from) {
-		snprintf(out, n, "%s", base);
-		return out;
-	}
-	ck_assert_msg(p != NULL, "test bug: '%s' not in the message", from);
-	snprintf(out, n, "%.*s%s%s", (int)(p - base), base, to, p + strlen(from));
-	return out;
-}
 
 static const struct rcase {
 	const char *name;
@@ -184,6 +166,20 @@ START_TEST(test_read_table)
 	if (st != MESSAGE_OK)
 		ck_assert_msg(err[0], "%s: no reason", c->name);
 	message_release(&m);
+	/* with the tree: the same verdict, a tree only when read */
+	{
+		char terr[256] = "";
+		yajl_val t = NULL;
+
+		ck_assert_int_eq(message_read_tree(exact, len, &m, &t, terr,
+						   sizeof(terr)), st);
+		ck_assert_str_eq(terr, err);
+		ck_assert(st == MESSAGE_OK ? t != NULL : t == NULL);
+		ck_assert(!t || YAJL_IS_OBJECT(t));
+		if (t)
+			yajl_tree_free(t);
+		message_release(&m);
+	}
 	free(exact);
 	free(text);
 }
@@ -217,6 +213,19 @@ START_TEST(test_read_block)
 	ck_assert(span_eq(&b->receipts, RECEIPTS));
 	ck_assert_int_eq(b->nstamps, 3);
 	message_release(&m);
+	{
+		yajl_val t;
+
+		ck_assert_int_eq(message_read_tree(block_msg, strlen(block_msg),
+						   &m, &t, err, sizeof(err)),
+				 MESSAGE_OK);
+		ck_assert_str_eq(json_get_str(json_get(t, "block"), "number"),
+				 "0x10");
+		ck_assert_uint_eq(json_get(t, "receipts")->u.array.len, 1);
+		ck_assert(span_eq(&b->block, BLOCK_OBJ));
+		yajl_tree_free(t);
+		message_release(&m);
+	}
 }
 END_TEST
 

@@ -461,6 +461,26 @@ static int ready_flag(void *arg)
 	return *(int *)arg;
 }
 
+/* METHOD http://127.0.0.1:port/path answers status, and want_body when
+ * not NULL. */
+static void expect(int port, const char *path, const char *method,
+		   long status, const char *want_body)
+{
+	struct reply r;
+	char url[128];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	ck_assert_msg(http(url, method, &r) == 0, "%s %s: no answer", method,
+		      url);
+	ck_assert_msg(r.status == status, "%s %s: status %ld, want %ld",
+		      method, url, r.status, status);
+	if (want_body)
+		ck_assert_msg(!strcmp(body(&r), want_body),
+			      "%s %s: body '%s', want '%s'", method, url,
+			      body(&r), want_body);
+	buf_release(&r.body);
+}
+
 START_TEST(test_http)
 {
 	struct metrics *m = metrics_new("test");
@@ -487,49 +507,20 @@ START_TEST(test_http)
 	buf_release(&r.body);
 
 	/* Query strings do not matter; HEAD has no body. */
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics?x=1", port);
-	ck_assert_int_eq(http(url, "GET", &r), 0);
-	ck_assert_int_eq(r.status, 200);
-	buf_release(&r.body);
-	ck_assert_int_eq(http(url, "HEAD", &r), 0);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_uint_eq(r.body.len, 0);
-	buf_release(&r.body);
-	ck_assert_int_eq(http(url, "POST", &r), 0);
-	ck_assert_int_eq(r.status, 405);
-	buf_release(&r.body);
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", port);
-	ck_assert_int_eq(http(url, "GET", &r), 0);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(body(&r), "ok\n");
-	buf_release(&r.body);
+	expect(port, "/metrics?x=1", "GET", 200, NULL);
+	expect(port, "/metrics?x=1", "HEAD", 200, "");
+	expect(port, "/metrics?x=1", "POST", 405, NULL);
+	expect(port, "/health", "GET", 200, "ok\n");
 
 	/* No readiness function: ready. */
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ready", port);
-	ck_assert_int_eq(http(url, "GET", &r), 0);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(body(&r), "ready\n");
-	buf_release(&r.body);
+	expect(port, "/ready", "GET", 200, "ready\n");
 	metrics_set_ready(m, ready_flag, &ready);
-	ck_assert_int_eq(http(url, "GET", &r), 0);
-	ck_assert_int_eq(r.status, 503);
-	ck_assert_str_eq(body(&r), "not ready\n");
-	buf_release(&r.body);
+	expect(port, "/ready", "GET", 503, "not ready\n");
 	ready = 1;
-	ck_assert_int_eq(http(url, "GET", &r), 0);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(body(&r), "ready\n");
-	buf_release(&r.body);
+	expect(port, "/ready", "GET", 200, "ready\n");
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
-	ck_assert_int_eq(http(url, "GET", &r), 0);
-	ck_assert_int_eq(r.status, 404);
-	buf_release(&r.body);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metricsx", port);
-	ck_assert_int_eq(http(url, "GET", &r), 0);
-	ck_assert_int_eq(r.status, 404);
-	buf_release(&r.body);
+	expect(port, "/", "GET", 404, NULL);
+	expect(port, "/metricsx", "GET", 404, NULL);
 
 	/* The port is taken while we serve... */
 	{

@@ -21,6 +21,8 @@
 #include "rpc_breaker.h"
 #include "rpc_pool.h"
 
+#include "../tools/lib/httpmini.h"
+
 #include "banned.h"
 
 /* ---- rpc_parse_response ---- */
@@ -448,6 +450,7 @@ enum act {
 };
 
 struct srv {
+	struct httpmini http;
 	struct MHD_Daemon *d;
 	int port;
 	char url[64];
@@ -534,52 +537,18 @@ static void answer(struct buf *out, const struct buf *in, enum act act)
 		buf_addch(out, ']');
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
-			     const char *type, const char *body, size_t len,
-			     const char *retry_after)
-{
-	struct MHD_Response *r;
-	enum MHD_Result rc;
-
-	r = MHD_create_response_from_buffer(len, (void *)body,
-					    MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	if (retry_after)
-		MHD_add_response_header(r, "Retry-After", retry_after);
-	rc = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+static enum MHD_Result on_request(void *arg, struct MHD_Connection *conn,
 				  const char *url, const char *method,
-				  const char *version, const char *data,
-				  size_t *data_size, void **con_cls)
+				  struct buf *in)
 {
 	static const char html[] = "<html>oops</html>";
-	struct srv *s = cls;
-	struct buf *in = *con_cls;
+	struct srv *s = arg;
 	struct buf out = BUF_INIT;
 	enum MHD_Result rc;
 	enum act act;
 
 	(void)url;
 	(void)method;
-	(void)version;
-	if (!in) {
-		in = calloc(1, sizeof(*in));
-		if (!in)
-			return MHD_NO;
-		*con_cls = in;
-		return MHD_YES;
-	}
-	if (*data_size) {
-		buf_add(in, data, *data_size);
-		*data_size = 0;
-		return MHD_YES;
-	}
 	pthread_mutex_lock(&s->lock);
 	act = (size_t)s->requests < s->nscript ? s->script[s->requests] :
 						 s->dflt;
@@ -588,13 +557,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
 	switch (act) {
 	case ACT_429:
-		return reply(conn, 429, "text/plain", "slow down", 9, "1");
+		return httpmini_reply(conn, 429, "text/plain", "slow down", 9,
+				      "1");
 	case ACT_500:
-		return reply(conn, 500, "text/plain", "oops", 4, NULL);
+		return httpmini_reply(conn, 500, "text/plain", "oops", 4, NULL);
 	case ACT_GARBAGE:
-		return reply(conn, 200, "text/html", html, strlen(html), NULL);
+		return httpmini_reply(conn, 200, "text/html", html,
+				      strlen(html), NULL);
 	case ACT_404:
-		return reply(conn, 404, "text/html", html, strlen(html), NULL);
+		return httpmini_reply(conn, 404, "text/html", html,
+				      strlen(html), NULL);
 	case ACT_DROP:
 		return MHD_NO;
 	case ACT_SLOW:
@@ -604,32 +576,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		break;
 	}
 	answer(&out, in, act);
-	rc = reply(conn, 200, "application/json", out.data ? out.data : "",
-		   act == ACT_TRUNCATE ? out.len / 2 : out.len, NULL);
+	rc = httpmini_reply(conn, 200, "application/json",
+			    out.data ? out.data : "",
+			    act == ACT_TRUNCATE ? out.len / 2 : out.len, NULL);
 	buf_release(&out);
 	return rc;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn,
-			 void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	struct buf *in = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (in) {
-		buf_release(in);
-		free(in);
-		*con_cls = NULL;
-	}
 }
 
 static void srv_start(struct srv *s, enum act dflt, const enum act *script,
 		      size_t nscript)
 {
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *info;
+	struct httpmini_opts opts = { MHD_USE_THREAD_PER_CONNECTION, 0, 0 };
 
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
@@ -638,19 +595,11 @@ static void srv_start(struct srv *s, enum act dflt, const enum act *script,
 	if (nscript)
 		memcpy(s->script, script, nscript * sizeof(*script));
 	s->nscript = nscript;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-					MHD_USE_THREAD_PER_CONNECTION,
-				0, NULL, NULL, on_request, s,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_END);
+	s->http = (struct httpmini){ on_request, s, 0 };
+	s->d = httpmini_start(&s->http, 0, &opts);
 	ck_assert_ptr_nonnull(s->d);
-	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-	ck_assert_ptr_nonnull(info);
-	s->port = info->port;
+	s->port = (int)httpmini_port(s->d);
+	ck_assert_int_gt(s->port, 0);
 	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d/", s->port);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bodyfault.h"
+#include "textedit.h"
 
 #include "banned.h"
 
@@ -26,16 +27,8 @@ struct spans {
 	size_t n, cap;
 };
 
-/* Replace text[off, off+len) by rep[0, replen). */
-struct bedit {
-	size_t off, len;
-	const char *rep;
-	size_t replen;
-	char small[8]; /* rep points here for one-digit changes */
-};
-
 struct bedits {
-	struct bedit v[8];
+	struct text_edit v[8];
 	size_t n;
 };
 
@@ -159,43 +152,22 @@ static int member(const char *s, struct span o, const char *key,
 
 /* ---- edits ---- */
 
-static struct bedit *edit_add(struct bedits *ed, size_t off, size_t len,
-			      const char *rep, size_t replen)
+static struct text_edit *edit_add(struct bedits *ed, size_t off, size_t len,
+				  const char *rep, size_t replen)
 {
-	struct bedit *e;
+	struct text_edit *e;
 
 	if (ed->n == sizeof(ed->v) / sizeof(ed->v[0]))
 		return NULL;
 	e = &ed->v[ed->n++];
-	*e = (struct bedit){ off, len, rep, replen, { 0 } };
+	*e = (struct text_edit){ off, len, rep, replen };
 	return e;
-}
-
-static int bedit_cmp(const void *a, const void *b)
-{
-	const struct bedit *x = a, *y = b;
-
-	return x->off < y->off ? -1 : x->off > y->off;
 }
 
 static int edits_apply(const char *s, size_t n, struct bedits *ed,
 		       struct buf *out)
 {
-	size_t pos = 0;
-	int rc = 0;
-
-	qsort(ed->v, ed->n, sizeof(ed->v[0]), bedit_cmp);
-	for (size_t i = 0; i < ed->n; i++) {
-		struct bedit *e = &ed->v[i];
-
-		if (e->off < pos)
-			return -1; /* overlapping: a bug here */
-		rc |= buf_add(out, s + pos, e->off - pos);
-		rc |= buf_add(out, e->rep, e->replen);
-		pos = e->off + e->len;
-	}
-	rc |= buf_add(out, s + pos, n - pos);
-	return rc ? -1 : 0;
+	return text_edits_apply(s, n, ed->v, ed->n, out);
 }
 
 static int is_hex_digit(char c)
@@ -208,8 +180,10 @@ static int is_hex_digit(char c)
  * bit flipped: never the same value, never a leading zero added). */
 static int flip_last_digit(const char *s, struct span v, struct bedits *ed)
 {
+	/* what the edit's replacement points at: every character the flip
+	 * below gives ('f' becomes 'g', not a hex digit: kept as it was) */
+	static const char flipped[] = "0123456789abcdefg";
 	size_t pos = v.off + v.len - 2;
-	struct bedit *e;
 	char c;
 
 	if (v.len < 5 || s[v.off] != '"' || s[v.off + 1] != '0' ||
@@ -220,12 +194,7 @@ static int flip_last_digit(const char *s, struct span v, struct bedits *ed)
 		c = (char)(c - 'A' + 'a');
 	c = c == '9' ? '8' : c == '8' ? '9' : c == 'a' ? 'b' : c == 'b' ? 'a' :
 	    (char)(c ^ 1);
-	e = edit_add(ed, pos, 1, NULL, 1);
-	if (!e)
-		return -1;
-	e->small[0] = c;
-	e->rep = e->small;
-	return 0;
+	return edit_add(ed, pos, 1, strchr(flipped, c), 1) ? 0 : -1;
 }
 
 /* Delete element k of the array whose elements are el, with the comma

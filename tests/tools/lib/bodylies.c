@@ -9,7 +9,10 @@
 #include "json.h"
 #include "log.h"
 
+#include "grow.h"
+#include "namebits.h"
 #include "rng.h"
+#include "textedit.h"
 #include "banned.h"
 
 /* ---- helpers ---- */
@@ -23,27 +26,8 @@ static void rng_seed(uint64_t *s, uint64_t seed)
 static int parse_kinds(const char *list, unsigned *out, char *bad,
 		       size_t badlen)
 {
-	unsigned bits = 0;
-
-	for (const char *p = list; *p; p += *p == ',') {
-		size_t len = strcspn(p, ",");
-		int found = 0;
-
-		for (int f = 0; f < BF_COUNT && len; f++) {
-			if (strlen(body_fault_names[f]) == len &&
-			    !strncmp(p, body_fault_names[f], len)) {
-				bits |= 1u << f;
-				found = 1;
-			}
-		}
-		if (len && !found) {
-			snprintf(bad, badlen, "%.*s", (int)len, p);
-			return -1;
-		}
-		p += len;
-	}
-	*out = bits;
-	return 0;
+	return namebits_parse(list, body_fault_names, BF_COUNT, out, bad,
+			      badlen);
 }
 
 void body_lies_init(struct body_lies *bl, uint64_t seed)
@@ -209,17 +193,8 @@ const char *body_lies_control(struct body_lies *bl, yajl_val v)
 
 void body_lies_kinds(struct body_lies *bl, char *out, size_t outlen)
 {
-	size_t n;
-
-	out[0] = '\0';
 	pthread_mutex_lock(&bl->lock);
-	for (int f = 0; f < BF_COUNT; f++) {
-		if (!(bl->cfg.kinds & (1u << f)))
-			continue;
-		n = strlen(out);
-		snprintf(out + n, outlen - n, "%s%s", n ? "," : "",
-			 body_fault_names[f]);
-	}
+	namebits_join(bl->cfg.kinds, body_fault_names, BF_COUNT, out, outlen);
 	pthread_mutex_unlock(&bl->lock);
 }
 
@@ -229,12 +204,7 @@ void body_lies_gen_stats(struct body_lies *bl, yajl_gen g)
 
 	pthread_mutex_lock(&bl->lock);
 	json_gen_key(g, "body");
-	yajl_gen_map_open(g);
-	for (int f = 0; f < BF_COUNT; f++) {
-		json_gen_key(g, body_fault_names[f]);
-		json_gen_u64(g, bl->count[f]);
-	}
-	yajl_gen_map_close(g);
+	namebits_gen_counts(g, body_fault_names, bl->count, BF_COUNT);
 	json_gen_key(g, "lies");
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < bl->ntold; i++) {
@@ -290,20 +260,12 @@ static int height_chosen(const struct body_cfg *b, uint64_t h)
  * first use), or NULL when out of memory. */
 static unsigned long long *told_at(struct body_lies *bl, uint64_t h)
 {
-	struct body_told *v;
-	size_t cap;
-
 	for (size_t i = 0; i < bl->ntold; i++)
 		if (bl->told[i].height == h)
 			return &bl->told[i].n;
-	if (bl->ntold == bl->captold) {
-		cap = bl->captold ? bl->captold * 2 : 16;
-		v = realloc(bl->told, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		bl->told = v;
-		bl->captold = cap;
-	}
+	if (grow((void **)&bl->told, bl->ntold, &bl->captold,
+		 sizeof(*bl->told)) < 0)
+		return NULL;
 	bl->told[bl->ntold] = (struct body_told){ h, 0 };
 	return &bl->told[bl->ntold++].n;
 }
@@ -351,36 +313,42 @@ static void undraw(struct body_lies *bl, uint64_t h)
 
 /* ---- splicing the lies into the answer ---- */
 
-/* Replace answer[off, off+len) by pre, text, post. */
+/* Replace answer[off, off+len) by text. */
 struct splice {
 	size_t off, len;
-	const char *pre, *post;
 	struct buf text;
 };
 
-static int splice_cmp(const void *a, const void *b)
+static int splice_all(const struct buf *body, const struct splice *sp,
+		      size_t n, struct buf *out)
 {
-	const struct splice *x = a, *y = b;
+	struct text_edit *ed = calloc(n, sizeof(*ed));
+	int rc;
 
-	return x->off < y->off ? -1 : x->off > y->off;
+	if (!ed)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		ed[i] = (struct text_edit){ sp[i].off, sp[i].len,
+					    sp[i].text.data, sp[i].text.len };
+	rc = text_edits_apply(body->data, body->len, ed, n, out);
+	free(ed);
+	return rc;
 }
 
-static int splice_all(const struct buf *body, struct splice *sp, size_t n,
-		      struct buf *out)
+/* BF_DUP_RESULT's fake block as a member of its own before the node's
+ * "result": text becomes "result":TEXT, */
+static int as_result_member(struct buf *text)
 {
-	size_t pos = 0;
-	int rc = 0;
+	struct buf m = BUF_INIT;
 
-	qsort(sp, n, sizeof(*sp), splice_cmp);
-	for (size_t i = 0; i < n; i++) {
-		rc |= buf_add(out, body->data + pos, sp[i].off - pos);
-		rc |= buf_adds(out, sp[i].pre);
-		rc |= buf_add(out, sp[i].text.data, sp[i].text.len);
-		rc |= buf_adds(out, sp[i].post);
-		pos = sp[i].off + sp[i].len;
+	if (buf_adds(&m, "\"result\":") < 0 ||
+	    buf_add(&m, text->data, text->len) < 0 || buf_addch(&m, ',') < 0) {
+		buf_release(&m);
+		return -1;
 	}
-	rc |= buf_add(out, body->data + pos, body->len - pos);
-	return rc ? -1 : 0;
+	buf_release(text);
+	*text = m;
+	return 0;
 }
 
 /* The receipts element for height h, or NULL. */
@@ -414,20 +382,21 @@ static size_t lie(struct body_lies *bl, const struct buf *answer,
 		return 0;
 	r = receipts_of(el, n, e->number);
 	sp[0] = (struct splice){ (size_t)(e->result - answer->data),
-				 e->resultlen, "", "", BUF_INIT };
+				 e->resultlen, BUF_INIT };
 	sp[1] = (struct splice){ r ? (size_t)(r->result - answer->data) : 0,
-				 r ? r->resultlen : 0, "", "", BUF_INIT };
+				 r ? r->resultlen : 0, BUF_INIT };
 	rc = body_fault_apply(f, e->result, e->resultlen, r ? r->result : NULL,
 			      r ? r->resultlen : 0, &sp[0].text, &sp[1].text,
 			      &why);
 	if (rc == 1 && f == BF_DUP_RESULT) {
 		sp[0].off = body_result_key(answer->data, sp[0].off);
 		sp[0].len = 0;
-		sp[0].pre = "\"result\":";
-		sp[0].post = ",";
 		if (sp[0].off == (size_t)-1) {
 			rc = -1;
 			why = "no \"result\" key before the block";
+		} else if (as_result_member(&sp[0].text) < 0) {
+			rc = -1;
+			why = "out of memory";
 		}
 	}
 	if (rc != 1) {
