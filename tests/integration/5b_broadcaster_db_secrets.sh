@@ -18,6 +18,9 @@ good=${DB/:\/\/blockpipe@/://blockpipe:SECRETPW@}
 [ "$good" != "$DB" ] || fail "cannot put a password into '$DB'"
 dead="postgresql://blockpipe:SECRETPW2@127.0.0.1:$(free_port)/x"
 
+# The broadcasters' input: a SUB socket to a publisher that never comes.
+quiet=tcp://127.0.0.1:$(free_port)
+
 # replay NAME PORT: a channel client asks for since_seq 0; prints the
 # first answer
 replay() {
@@ -30,14 +33,13 @@ replay() {
 	' "$ROOT/tests/node/node_modules/ws" "$2" >"$CHECK/$1.answer"
 }
 
-# run NAME ARGS...: the broadcaster on stdin kept open, a replay asked
-# for, its command line, endpoints and logs saved for the check
+# run NAME ARGS...: a broadcaster with no input, a replay asked for, its command line, endpoints and logs saved for the check
 run() {
 	local name=$1 port
 	shift
 	port=$(free_port)
-	bg_run "$name" bash -c 'exec "$0" "$@" < <(while :; do sleep 1; done)' \
-		"$BIN/broadcaster" --sub - --listen "127.0.0.1:$port" --chain-id 31337 "$@"
+	bg_run "$name" "$BIN/broadcaster" --sub "$quiet" --listen "127.0.0.1:$port" \
+		--chain-id 31337 "$@"
 	wait_until 10 "curl -s http://127.0.0.1:$port/health >/dev/null" "$name to listen"
 	cmdline_of "$(bg_pid "$name")" >"$CHECK/$name.cmdline"
 	replay "$name" "$port"
@@ -68,7 +70,7 @@ INSERT INTO blocks (chain_id, hash, number, parent_hash, timestamp, gas_used, ga
 INSERT INTO canonical (chain_id, number, hash, seq)
 	SELECT 31337, g, sha256(g::text::bytea), g + 1 FROM generate_series(0, 19) g" >/dev/null
 port=$(free_port)
-bg_run rate bash -c 'exec "$0" "$@" < <(while :; do sleep 1; done)' "$BIN/broadcaster" --sub - \
+bg_run rate "$BIN/broadcaster" --sub "$quiet" \
 	--listen "127.0.0.1:$port" --chain-id 31337 --db "$DB" --replay-rate 10 --replay-page 5
 wait_until 10 "curl -s http://127.0.0.1:$port/health >/dev/null" "the broadcaster to listen"
 ms=$(node -e '
@@ -92,7 +94,7 @@ INSERT INTO blocks (chain_id, hash, number, parent_hash, timestamp, gas_used, ga
 	       to_timestamp(1700000100 + g), 0, 30000000, 0 FROM generate_series(18, 19) g;
 UPDATE canonical SET hash = sha256('new19'::bytea), seq = 27 WHERE number = 19" >/dev/null
 port=$(free_port)
-bg_run hold bash -c 'exec "$0" "$@" < <(while :; do sleep 1; done)' "$BIN/broadcaster" --sub - \
+bg_run hold "$BIN/broadcaster" --sub "$quiet" \
 	--listen "127.0.0.1:$port" --chain-id 31337 --db "$DB"
 wait_until 10 "curl -s http://127.0.0.1:$port/health >/dev/null" "the broadcaster to listen"
 node -e '
