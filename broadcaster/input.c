@@ -140,6 +140,7 @@ static int inputs_open(struct bc_server *srv, struct input *in, char **addr,
 
 	for (int i = 0; i < n; i++) {
 		struct msg_opts o = MSG_OPTS_INIT;
+		char name[16];
 
 		in[i].endpoint = addr[i];
 		o.kind = stdio ? MSG_IN : MSG_SUB;
@@ -149,6 +150,8 @@ static int inputs_open(struct bc_server *srv, struct input *in, char **addr,
 		in[i].io = msg_open(&o);
 		if (!in[i].io)
 			return -1;
+		snprintf(name, sizeof(name), "in%d", i);
+		msg_set_metrics(in[i].io, srv->metrics, name);
 	}
 	return 0;
 }

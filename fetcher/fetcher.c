@@ -522,6 +522,7 @@ static int open_io(struct fetcher *f, enum fetcher_exit *rc)
 	f->out = msg_open(&mo);
 	if (!f->out)
 		return -1;
+	msg_set_metrics(f->out, f->metrics, "out");
 	return 0;
 }
 

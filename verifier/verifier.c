@@ -505,6 +505,7 @@ static enum verifier_exit setup_sockets(struct verifier *v, char *why,
 	if (!v->out)
 		return config_error(why, whylen, "cannot open --out '%s'",
 				    c->out);
+	msg_set_metrics(v->out, v->metrics, "out");
 	if (c->pub) {
 		mo.kind = MSG_PUB;
 		mo.endpoint = c->pub;
@@ -512,12 +513,14 @@ static enum verifier_exit setup_sockets(struct verifier *v, char *why,
 		if (!v->pub)
 			return config_error(why, whylen,
 					    "cannot open --pub '%s'", c->pub);
+		msg_set_metrics(v->pub, v->metrics, "pub");
 	}
 	mo.kind = MSG_IN;
 	mo.endpoint = c->in;
 	v->in = msg_open(&mo);
 	if (!v->in)
 		return config_error(why, whylen, "cannot open --in '%s'", c->in);
+	msg_set_metrics(v->in, v->metrics, "in");
 	return VERIFIER_EXIT_OK;
 }
 

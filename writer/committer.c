@@ -263,22 +263,36 @@ static int flush(struct writer *w)
 	return 0;
 }
 
+/* The clean-up looks at every block once when the writer starts and
+ * once a day (orphans of a time it was not running), and in between only
+ * at the heights of the reorgs recorded in the last two --keep-orphans
+ * and ten minutes: every orphan turns old enough within --keep-orphans of
+ * its reorg, and the margin covers a verifier's clock that is off. */
+#define FULL_CLEANUP_EVERY_MS (24LL * 3600 * 1000)
+#define CLEANUP_MARGIN_MS (10LL * 60 * 1000)
+
 static void maybe_clean(struct writer *w)
 {
-	long long every, deleted;
+	long long every, deleted, recent = 0, now = clock_mono_ms();
 
-	if (w->cfg->keep_orphans_ms <= 0 || clock_mono_ms() < w->next_cleanup_ms)
+	if (w->cfg->keep_orphans_ms <= 0 || now < w->next_cleanup_ms)
 		return;
 	every = w->cfg->keep_orphans_ms / 2;
 	if (every < 1000)
 		every = 1000;
 	if (every > 60000)
 		every = 60000;
-	w->next_cleanup_ms = clock_mono_ms() + every;
+	w->next_cleanup_ms = now + every;
 	if (writer_connect(w) < 0)
 		return;
-	switch (pg_clean_orphans(w->conn, w->cfg->keep_orphans_ms, &deleted)) {
+	if (w->last_full_cleanup_ms &&
+	    now - w->last_full_cleanup_ms < FULL_CLEANUP_EVERY_MS)
+		recent = 2 * w->cfg->keep_orphans_ms + CLEANUP_MARGIN_MS;
+	switch (pg_clean_orphans(w->conn, w->cfg->keep_orphans_ms, recent,
+				 &deleted)) {
 	case DB_OK:
+		if (!recent)
+			w->last_full_cleanup_ms = now;
 		if (deleted) {
 			metric_add(w->m_orphans, (double)deleted);
 			log_info("deleted %lld orphaned blocks", deleted);

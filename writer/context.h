@@ -55,6 +55,7 @@ struct writer {
 	long long batch_started_ms;
 	long long last_read_ms;  /* main thread: when a message last came */
 	long long next_cleanup_ms;
+	long long last_full_cleanup_ms; /* 0 until the first, a full pass */
 	long long stop_deadline_ms; /* 0 until stopping */
 	unsigned long long nread;   /* messages read, for log lines */
 	unsigned long long unsequenced;

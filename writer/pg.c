@@ -316,33 +316,51 @@ enum db_status pg_write(PGconn *conn, const struct batch *b, size_t from,
 }
 
 enum db_status pg_clean_orphans(PGconn *conn, long long keep_ms,
-				long long *deleted)
+				long long recent_ms, long long *deleted)
 {
-	char lock[96], sql[1024], err[256], st[6];
+	char lock[96], sql[1536], doomed[768], err[256], st[6];
 	enum db_status s;
 
 	*deleted = 0;
 	snprintf(lock, sizeof(lock), "SELECT pg_advisory_xact_lock(%d, 0)",
 		 DB_LOCK_CLEANUP);
+	/* The recent form: the blocks of each reorg's range by the number
+	 * index (LATERAL ... OFFSET 0), each looked up in canonical's hash
+	 * index (OFFSET 0 keeps NOT EXISTS a per-row lookup): the planner's
+	 * guesses for ranges known only at run time would scan both tables. */
+	if (recent_ms > 0)
+		snprintf(doomed, sizeof(doomed),
+			 "SELECT DISTINCT b.chain_id, b.hash FROM reorgs r"
+			 " CROSS JOIN LATERAL (SELECT b.chain_id, b.hash,"
+			 "  b.timestamp FROM blocks b WHERE b.chain_id = r.chain_id"
+			 "  AND b.number BETWEEN r.invalidate_from"
+			 "  AND r.invalidate_to OFFSET 0) b"
+			 " WHERE r.at > now() - interval '%lld milliseconds'"
+			 " AND b.timestamp < now() - interval '%lld milliseconds'"
+			 " AND NOT EXISTS (SELECT 1 FROM canonical c"
+			 "  WHERE c.chain_id = b.chain_id AND c.hash = b.hash"
+			 "  OFFSET 0)", recent_ms, keep_ms);
+	else
+		snprintf(doomed, sizeof(doomed),
+			 "SELECT b.chain_id, b.hash FROM blocks b"
+			 " WHERE b.timestamp < now() - interval '%lld milliseconds'"
+			 " AND NOT EXISTS (SELECT 1 FROM canonical c"
+			 "  WHERE c.chain_id = b.chain_id AND c.hash = b.hash)",
+			 keep_ms);
 	/* One statement: the CTEs see one snapshot, and under the exclusive
 	 * lock no writer can point canonical at a block being deleted. */
 	snprintf(sql, sizeof(sql),
-		 "WITH doomed AS ("
-		 " SELECT b.chain_id, b.hash FROM blocks b"
-		 " WHERE b.timestamp < now() - interval '%lld milliseconds'"
-		 " AND NOT EXISTS (SELECT 1 FROM canonical c"
-		 "  WHERE c.chain_id = b.chain_id AND c.hash = b.hash)),"
+		 "WITH doomed AS (%s),"
 		 " dl AS (DELETE FROM logs l USING doomed d"
 		 "  WHERE l.chain_id = d.chain_id AND l.block_hash = d.hash),"
 		 " dt AS (DELETE FROM transactions t USING doomed d"
 		 "  WHERE t.chain_id = d.chain_id AND t.block_hash = d.hash)"
 		 " DELETE FROM blocks b USING doomed d"
-		 " WHERE b.chain_id = d.chain_id AND b.hash = d.hash",
-		 keep_ms);
+		 " WHERE b.chain_id = d.chain_id AND b.hash = d.hash", doomed);
 	s = run(conn, "BEGIN", NULL, err, sizeof(err), st);
 	if (s == DB_OK)
-		s = run(conn, "SET LOCAL lock_timeout = '10s'", NULL, err,
-			sizeof(err), st);
+		s = run(conn, "SET LOCAL lock_timeout = '10s'; "
+			"SET LOCAL jit = off", NULL, err, sizeof(err), st);
 	if (s == DB_OK)
 		s = run(conn, lock, NULL, err, sizeof(err), st);
 	if (s == DB_OK)

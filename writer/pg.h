@@ -33,9 +33,13 @@ enum db_status pg_write(PGconn *conn, const struct batch *b, size_t from,
 			size_t errlen, char *sqlstate);
 
 /* Delete blocks, with their transactions and logs, that no canonical row
- * points to and whose timestamp is older than keep_ms. Serialized against
- * every writer's batches by an advisory lock (DB_LOCK_CLEANUP). */
+ * points to and whose timestamp is older than keep_ms. recent_ms 0 looks
+ * at every block (a scan of the table); recent_ms > 0 only at the heights
+ * of the reorgs recorded in the last recent_ms (a block is orphaned only
+ * by a reorg or a repair over its height, and each is recorded in
+ * `reorgs`): index lookups, whatever the chain's length. Serialized
+ * against every writer's batches by an advisory lock (DB_LOCK_CLEANUP). */
 enum db_status pg_clean_orphans(PGconn *conn, long long keep_ms,
-				long long *deleted);
+				long long recent_ms, long long *deleted);
 
 #endif

@@ -248,6 +248,7 @@ static int open_sockets(struct writer *w)
 	w->in = msg_open(&mo);
 	if (!w->in)
 		return -1;
+	msg_set_metrics(w->in, w->metrics, "in");
 	if (w->cfg->pub) {
 		struct msg_opts po = MSG_OPTS_INIT;
 
@@ -257,6 +258,7 @@ static int open_sockets(struct writer *w)
 		w->pub = msg_open(&po);
 		if (!w->pub)
 			return -1;
+		msg_set_metrics(w->pub, w->metrics, "pub");
 	}
 	return 0;
 }

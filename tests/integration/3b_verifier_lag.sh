@@ -14,7 +14,7 @@ proxy_start proxy --faults null --fault-rate 0.33 --seed 11 --log "$T/proxy.log"
 
 drop=$(keep_heights 'n != 4 && n != 8 && n != 9 && n != 15')
 verifier_pipeline p --rpc "$RPC" --from 0 --follow --poll-interval 100ms \
-	-- --rpc "$PROXY" --lag-wait 60s -- awk $AWK_UNBUF "$drop"
+	-- --rpc "$PROXY" --lag-wait 60s -- perl -e "$drop"
 OUT=$T/p.out
 wait_until 60 'stream_synced "$OUT" 0' "blocks 0..12"
 rpc anvil_reorg "[3, [[$(tx_json 77), 1]]]" >/dev/null

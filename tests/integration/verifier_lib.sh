@@ -17,24 +17,32 @@
 #   stream_has_block FILE N   the stream holds a block message for height N
 #   stream_synced FILE FROM   the node's head is in the stream, and it matches
 #   stream_seq_increasing FILE  every seq strictly above the one before
-#   keep_heights COND         an awk program for verifier_pipeline's FILTER,
-#                             passing on the lines whose height n makes COND
-#                             true (awk; the lines with no height have n -1):
-#                             -- awk $AWK_UNBUF "$(keep_heights 'n != 4')"
-#   AWK_UNBUF                 what makes awk pass each line on at once (mawk
-#                             reads ahead unless interactive)
+#   keep_heights COND         a perl program for verifier_pipeline's FILTER,
+#                             passing on at once the lines whose height n
+#                             makes COND true (a perl expression of n,
+#                             written without the $; the lines with no
+#                             height have n -1):
+#                             -- perl -e "$(keep_heights 'n != 4')"
 #   stream_writer NAME PIPELINE [JQ_FILTER]  bg_run NAME: a writer on $DB
 #                             following verifier_pipeline PIPELINE's output
 #                             (--batch 1), only the messages JQ_FILTER selects
 #                             when given (e.g. a writer that loses reorgs)
 
-# shellcheck disable=SC2034 # for the tests
-AWK_UNBUF=
-awk -W version 2>&1 | grep -q mawk && AWK_UNBUF="-W interactive"
-
+# perl, not awk: mawk -W interactive held a line back now and then (the
+# last before a pause, until its input closed: 32_verifier_gap timed out
+# on loaded runs with the fetcher's block 15 read by awk and never passed
+# on); perl's readline hands out every line it has read, and $| flushes
+# each one.
+# perl, not awk: mawk -W interactive now and then held a line back until
+# its input closed (32_verifier_gap timed out on loaded runs: the
+# fetcher's block 15 was read by awk and never passed on); perl's
+# readline hands out every line it has read, and $| flushes each one.
 keep_heights() {
-	printf '%s\n' '{ n = -1; if (match($0, /"number":[0-9]+/)) n = substr($0, RSTART + 9, RLENGTH - 9) + 0 }' \
-		"$1 { print; fflush() }"
+	local cond
+	cond=$(sed -E 's/(^|[^A-Za-z_$])n([^A-Za-z_]|$)/\1$n\2/g' <<<"$1")
+	printf '%s\n' '$| = 1;' 'while (my $l = <STDIN>) {' \
+		'	my $n = $l =~ /"number":([0-9]+)/ ? $1 : -1;' \
+		"	print \$l if $cond;" '}'
 }
 
 verifier_pipeline() {
