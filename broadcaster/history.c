@@ -19,8 +19,6 @@
 #include "server.h"
 #include "banned.h"
 
-/* The most workers (and connections) a pool has. */
-#define HISTORY_POOL_MAX 64
 /* How long a worker waits before it connects again after a failure. */
 #define HISTORY_RECONNECT_MS 1000
 

@@ -21,10 +21,12 @@ struct bc_event;
 struct bc_metrics;
 struct lws_context;
 
-/* The rows a replay page holds at most. A page is the unit of
- * back-pressure: the next is asked for only when the client has been
- * written the last. */
+/* The blocks a replay page holds at most (--replay-page). A page is
+ * the unit of back-pressure: the next is asked for only when the client
+ * has been written the last. */
 #define HISTORY_PAGE_MAX 1000
+/* The most workers (and connections) a pool has (--db-pool). */
+#define HISTORY_POOL_MAX 64
 /* Reorgs a page holds at most (a page stops at the last one). */
 #define HISTORY_PAGE_REORGS 64
 

@@ -8,6 +8,7 @@
 #include "broadcaster.h"
 #include "cfg.h"
 #include "db.h"
+#include "history.h"
 #include "log.h"
 #include "sig.h"
 #include "banned.h"
@@ -71,8 +72,8 @@ int main(int argc, char **argv)
 		  "PostgreSQL to answer a since older than the ring from "
 		  "(replays; none without)", false },
 		{ "db-pool", 0, "BROADCASTER_DB_POOL", CFG_INT, &cfg.db_pool, "2",
-		  1, 64, "N", "database connections (and threads) for replays",
-		  false },
+		  1, HISTORY_POOL_MAX, "N",
+		  "database connections (and threads) for replays", false },
 		{ "drop-on-overflow", 0, "BROADCASTER_DROP_ON_OVERFLOW", CFG_BOOL,
 		  &cfg.drop_on_overflow, "0", 0, 0, NULL,
 		  "skip a slow client's oldest events instead of closing it",
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
 		  &cfg.replay_max_blocks, "100000", 1, 1LL << 40, "N",
 		  "blocks a replay from the database may span at most", false },
 		{ "replay-page", 0, "BROADCASTER_REPLAY_PAGE", CFG_INT,
-		  &cfg.replay_page, "50", 1, 1000, "N",
+		  &cfg.replay_page, "50", 1, HISTORY_PAGE_MAX, "N",
 		  "blocks a page of a replay from the database (one query; "
 		  "the next when the client has been written it)", false },
 		{ "replay-rate", 0, "BROADCASTER_REPLAY_RATE", CFG_INT,
