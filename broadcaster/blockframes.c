@@ -152,6 +152,8 @@ static int txs_frame(struct bc_event *ev, const struct head_walk *hw,
 	json_gen_u64(tw->g, ev->seq);
 	json_gen_key(tw->g, "height");
 	json_gen_u64(tw->g, ev->height);
+	json_gen_key(tw->g, "hash");
+	json_gen_cstr(tw->g, ev->hash);
 	json_gen_key(tw->g, "data");
 	yajl_gen_array_open(tw->g);
 	if (span_is(&hw->transactions) && hw->transactions.n > 2) {

@@ -27,6 +27,12 @@ struct broadcaster_cfg {
 	long long chain_id;          /* until the stream says; 0 unknown */
 	const char *rpc;             /* node for eth_chainId, eth_blockNumber
 					before the stream says; NULL none */
+	const char *db;              /* PostgreSQL, for replays older than
+					the ring; NULL none */
+	long long db_pool;           /* connections (and threads) for them */
+	long long replay_max_blocks; /* blocks a replay may span */
+	long long replay_rate;       /* blocks a second a client; 0 no limit */
+	long long replay_page;       /* blocks a page of a replay */
 };
 
 /* Serve until SIGTERM/SIGINT. Returns 0 after a clean stop, 1 when the

@@ -9,6 +9,7 @@
 
 #include "events.h"
 #include "metrics.h"
+#include "replay.h"
 #include "ring.h"
 #include "banned.h"
 
@@ -39,10 +40,7 @@ void chan_release(struct client *c)
 	filter_release(&c->chan_filter);
 }
 
-static void chan_error(struct client *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void chan_error(struct client *c, const char *fmt, ...)
+void chan_error(struct client *c, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -88,7 +86,7 @@ static int chan_bit(const char *name)
 	return 0;
 }
 
-static void chan_ack(struct client *c, const char *type, int replay,
+static void chan_ack(struct client *c, const char *type, const char *key,
 		     uint64_t from)
 {
 	yajl_gen g = json_gen_new();
@@ -104,8 +102,8 @@ static void chan_ack(struct client *c, const char *type, int replay,
 		if (c->chans & (1 << i))
 			json_gen_cstr(g, chan_names[i]);
 	yajl_gen_array_close(g);
-	if (replay) {
-		json_gen_key(g, "replay_from");
+	if (key) {
+		json_gen_key(g, key);
 		json_gen_u64(g, from);
 	}
 	yajl_gen_map_close(g);
@@ -138,44 +136,76 @@ static int chan_bits(struct client *c, yajl_val chans)
 	return bits;
 }
 
-/* subscribe with 'since': replay from the first kept block at or above
- * that height, or answer why not. */
-static void chan_subscribe_since(struct client *c, yajl_val since, int bits)
+void chan_subscribed(struct client *c, int bits, const char *key,
+		     uint64_t since)
+{
+	set_chans(c, c->chans | bits);
+	chan_ack(c, "subscribed", key, since);
+	lws_callback_on_writable(c->wsi);
+}
+
+/* A point not in the ring, and no database to replay it from. */
+static void chan_too_old(struct client *c, int by_seq, long long n,
+			 uint64_t oldest)
+{
+	if (by_seq)
+		chan_error(c, "cannot replay since seq %lld: older than the "
+			   "events kept", n);
+	else if (oldest == UINT64_MAX)
+		chan_error(c, "cannot replay since %lld: no block kept yet", n);
+	else
+		chan_error(c, "cannot replay since %lld: the oldest height "
+			   "kept is %" PRIu64, n, oldest);
+}
+
+/* subscribe with 'since' (a height) or 'since_seq': replay from the
+ * ring when it holds that point, else from the database (--db), else
+ * answer why not. */
+static void chan_subscribe_since(struct client *c, yajl_val since,
+				 yajl_val since_seq, int bits)
 {
 	struct ring *ring = c->srv->ring;
-	uint64_t pos, oldest;
-	long long h;
+	int by_seq = since_seq && !YAJL_IS_NULL(since_seq);
+	yajl_val v = by_seq ? since_seq : since;
+	uint64_t pos, oldest = UINT64_MAX;
+	int in_ring;
+	long long n;
+	char why[160];
 
-	if (!YAJL_IS_INTEGER(since) || (h = YAJL_GET_INTEGER(since)) < 0) {
-		chan_error(c, "'since' must be a block height");
+	if (!YAJL_IS_INTEGER(v) || (n = YAJL_GET_INTEGER(v)) < 0) {
+		chan_error(c, by_seq ? "'since_seq' must be a seq" :
+			   "'since' must be a block height");
 		return;
 	}
-	switch (ring_find_since(ring, (uint64_t)h, &pos, &oldest)) {
-	case RING_SINCE_TOO_OLD:
-		if (oldest == UINT64_MAX)
-			chan_error(c, "cannot replay since %lld: no block "
-				   "kept yet", h);
-		else
-			chan_error(c, "cannot replay since %lld: the "
-				   "oldest height kept is %" PRIu64, h,
-				   oldest);
+	if (by_seq)
+		in_ring = ring_find_seq(ring, (uint64_t)n, &pos);
+	else
+		in_ring = ring_find_since(ring, (uint64_t)n, &pos, &oldest) !=
+			  RING_SINCE_TOO_OLD;
+	if (!in_ring && !c->srv->history) {
+		chan_too_old(c, by_seq, n, oldest);
 		return;
-	case RING_SINCE_OK:
-	case RING_SINCE_LIVE:
-		break;
 	}
-	set_chans(c, c->chans | bits);
+	if (!in_ring) {
+		if (replay_begin(c, bits, by_seq ? REPLAY_SINCE_SEQ :
+				 REPLAY_SINCE_HEIGHT, (uint64_t)n, why,
+				 sizeof(why)) < 0)
+			chan_error(c, "cannot replay since %s%lld: %s",
+				   by_seq ? "seq " : "", n, why);
+		return;
+	}
 	c->pos = pos;
 	c->step = 0;
 	c->replay_end = ring_head(ring);
-	chan_ack(c, "subscribed", 1, (uint64_t)h);
-	lws_callback_on_writable(c->wsi);
+	chan_subscribed(c, bits, by_seq ? "replay_from_seq" : "replay_from",
+			(uint64_t)n);
 }
 
 static void chan_request(struct client *c, yajl_val req)
 {
 	const char *action = json_get_str(req, "action");
 	yajl_val since = json_get(req, "since");
+	yajl_val since_seq = json_get(req, "since_seq");
 	int bits, sub;
 
 	if (!action) {
@@ -194,12 +224,17 @@ static void chan_request(struct client *c, yajl_val req)
 			   "or ping)", action);
 		return;
 	}
+	if (sub && c->replay) {
+		chan_error(c, "a replay from the database is in progress: "
+			   "subscribe when it is done");
+		return;
+	}
 	bits = chan_bits(c, json_get(req, "channels"));
 	if (!bits)
 		return;
 	if (!sub) {
 		set_chans(c, c->chans & ~bits);
-		chan_ack(c, "unsubscribed", 0, 0);
+		chan_ack(c, "unsubscribed", NULL, 0);
 		return;
 	}
 	if (json_get(req, "filter")) {
@@ -214,8 +249,9 @@ static void chan_request(struct client *c, yajl_val req)
 		filter_release(&c->chan_filter);
 		c->chan_filter = f;
 	}
-	if (since && !YAJL_IS_NULL(since)) {
-		chan_subscribe_since(c, since, bits);
+	if ((since && !YAJL_IS_NULL(since)) ||
+	    (since_seq && !YAJL_IS_NULL(since_seq))) {
+		chan_subscribe_since(c, since, since_seq, bits);
 		return;
 	}
 	if (!c->chans) {
@@ -223,7 +259,7 @@ static void chan_request(struct client *c, yajl_val req)
 		c->step = 0;
 	}
 	set_chans(c, c->chans | bits);
-	chan_ack(c, "subscribed", 0, 0);
+	chan_ack(c, "subscribed", NULL, 0);
 }
 
 void chan_on_request(struct client *c, yajl_val root)

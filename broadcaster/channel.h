@@ -25,6 +25,14 @@ void chan_on_bad_message(struct client *c, enum bad_message why,
 int chan_next(struct client *c, const struct bc_event *ev,
 	      struct frame_out *o, int consume);
 
+/* Answers for a replay from the database (replay.c): an error message
+ * (counted in bad_requests), and `bits` subscribed with key: since in
+ * the reply ("replay_from", "replay_from_seq"). */
+void chan_error(struct client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void chan_subscribed(struct client *c, int bits, const char *key,
+		     uint64_t since);
+
 /* Leave every channel (the subscription gauges follow) and free the
  * logs filter: the client is closing. */
 void chan_release(struct client *c);

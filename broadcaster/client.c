@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "replay.h"
 #include "ring.h"
 #include "server.h"
 #include "banned.h"
@@ -57,6 +58,7 @@ void client_ws_close(struct client *c)
 
 	if (!srv)
 		return;
+	replay_cancel(c);
 	chan_release(c);
 	ethsub_release(c);
 	while (c->ctl_head) {
@@ -239,7 +241,7 @@ int client_on_message(struct client *c)
 static int next_frame(struct client *c, struct frame_out *o,
 		      const struct bc_event **evp, int consume)
 {
-	struct ring *ring = c->srv->ring;
+	struct ring *ring = replay_ring(c);
 
 	if (!client_subscribed(c)) {
 		c->pos = ring_head(ring);
@@ -261,6 +263,8 @@ static int next_frame(struct client *c, struct frame_out *o,
 		c->step = 0;
 		c->phase = c->li = c->si = 0;
 	}
+	if (c->replay && replay_drained(c))
+		return next_frame(c, o, evp, consume);
 	return 0;
 }
 
@@ -283,7 +287,7 @@ void client_notify(struct client *c)
 	uint64_t from = c->pos > c->replay_end ? c->pos : c->replay_end;
 	uint64_t lag = ring_lag(srv->ring, from);
 
-	if (c->closing || !client_subscribed(c))
+	if (c->closing || !client_subscribed(c) || c->replay)
 		return;
 	if (lag > (uint64_t)srv->cfg->queue_depth ||
 	    c->pos < ring_tail(srv->ring)) {

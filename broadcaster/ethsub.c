@@ -14,6 +14,7 @@
 #include "hex.h"
 #include "metrics.h"
 #include "node.h"
+#include "replay.h"
 #include "ring.h"
 #include "banned.h"
 
@@ -77,13 +78,103 @@ static void new_sub_id(char id[SUB_ID_LEN + 1])
 	hex_encode(r, sizeof(r), id);
 }
 
+/* The optional fromBlock of a subscription's parameters (an extension):
+ * 1 with *h set, 0 when absent, -1 when invalid. */
+static int parse_from_block(yajl_val params, uint64_t *h)
+{
+	yajl_val opt = params->u.array.len > 1 ? params->u.array.values[1] :
+		       NULL;
+	yajl_val v = opt && YAJL_IS_OBJECT(opt) ? json_get(opt, "fromBlock") :
+		     NULL;
+
+	if (!v || YAJL_IS_NULL(v))
+		return 0;
+	if (YAJL_IS_STRING(v))
+		return json_hex_u64(YAJL_GET_STRING(v), h) < 0 ? -1 : 1;
+	if (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0) {
+		*h = (uint64_t)YAJL_GET_INTEGER(v);
+		return 1;
+	}
+	return -1;
+}
+
+/* Start the connection's subscriptions at height h: from the ring when it
+ * holds it, else from the database. A second subscription joins when it
+ * names the same height before any notification was written. 0, or -1
+ * with why. */
+static int start_from_block(struct client *c, uint64_t h, char *why,
+			    size_t whylen)
+{
+	struct ring *ring = c->srv->ring;
+	uint64_t pos, oldest;
+
+	if (c->nactive) {
+		if (c->eth_from == h + 1 && !c->eth_sent)
+			return 0;
+		snprintf(why, whylen, "fromBlock: this connection has "
+			 "subscriptions already (give each the same fromBlock "
+			 "before any notification, or use a connection of its "
+			 "own)");
+		return -1;
+	}
+	if (ring_find_since(ring, h, &pos, &oldest) != RING_SINCE_TOO_OLD) {
+		c->pos = pos;
+		c->phase = c->li = c->si = 0;
+		c->replay_end = ring_head(ring);
+	} else if (replay_begin(c, 0, REPLAY_SINCE_HEIGHT, h, why,
+				whylen) < 0) {
+		return -1;
+	}
+	c->eth_from = h + 1;
+	c->eth_sent = 0;
+	return 0;
+}
+
+/* A subscription slot not in use, or a new one; NULL when out of memory. */
+static struct sub *free_slot(struct client *c)
+{
+	struct sub *ns;
+
+	for (size_t i = 0; i < c->nslots; i++)
+		if (!c->subs[i].active)
+			return &c->subs[i];
+	ns = realloc(c->subs, (c->nslots + 1) * sizeof(*ns));
+	if (!ns)
+		return NULL;
+	c->subs = ns;
+	return &c->subs[c->nslots++];
+}
+
+/* A new subscription's start: 1 from its fromBlock (the connection set
+ * to replay from there), 0 live, -1 after answering an error. */
+static int subscribe_from(struct client *c, yajl_gen g, yajl_val id,
+			  yajl_val params)
+{
+	int from;
+	uint64_t h = 0;
+	char why[160], msg[240];
+
+	from = parse_from_block(params, &h);
+	if (from < 0 || (from == 0 && c->replay) ||
+	    (from > 0 && start_from_block(c, h, why, sizeof(why)) < 0)) {
+		snprintf(msg, sizeof(msg), "invalid params: %s", from < 0 ?
+			 "fromBlock must be a block number" : from == 0 ?
+			 "a replay (fromBlock) is in progress on this "
+			 "connection" : why);
+		rpc_error(c, g, id, -32602, msg);
+		return -1;
+	}
+	return from;
+}
+
 static void rpc_subscribe(struct client *c, yajl_gen g, yajl_val id,
 			  yajl_val params)
 {
 	const char *kind;
-	struct sub *s = NULL;
+	struct sub *s;
 	struct log_filter f = LOG_FILTER_INIT;
 	enum sub_kind k;
+	int from;
 	char why[160];
 
 	if (!params || !YAJL_IS_ARRAY(params) || !params->u.array.len ||
@@ -123,31 +214,27 @@ static void rpc_subscribe(struct client *c, yajl_gen g, yajl_val id,
 		rpc_error(c, g, id, -32005, msg);
 		return;
 	}
-	for (size_t i = 0; i < c->nslots; i++)
-		if (!c->subs[i].active) {
-			s = &c->subs[i];
-			break;
-		}
+	from = subscribe_from(c, g, id, params);
+	if (from < 0) {
+		filter_release(&f);
+		return;
+	}
+	s = free_slot(c);
 	if (!s) {
-		struct sub *ns = realloc(c->subs, (c->nslots + 1) * sizeof(*ns));
-
-		if (!ns) {
-			filter_release(&f);
-			rpc_error(c, g, id, -32603, "out of memory");
-			return;
-		}
-		c->subs = ns;
-		s = &c->subs[c->nslots++];
+		filter_release(&f);
+		rpc_error(c, g, id, -32603, "out of memory");
+		return;
 	}
 	memset(s, 0, sizeof(*s));
-	if (!c->nactive) {
+	if (!c->nactive && !from) {
 		c->pos = ring_head(c->srv->ring);
 		c->phase = c->li = c->si = 0;
+		c->eth_from = 0;
 	}
 	s->active = 1;
 	s->kind = k;
 	s->filter = f;
-	s->from_pos = ring_head(c->srv->ring);
+	s->from_pos = from ? 0 : ring_head(c->srv->ring);
 	new_sub_id(s->id);
 	c->nactive++;
 	metric_add(c->srv->m.subs[k], 1);
@@ -397,6 +484,7 @@ int ethsub_notification(struct client *c, const struct frame_out *o,
 		"\"eth_subscription\",\"params\":{\"subscription\":\"";
 	static const char mid[] = "\",\"result\":";
 
+	c->eth_sent = 1;
 	buf_reset(&c->out);
 	if (buf_grow(&c->out, EV_PRE + sizeof(pre) + SUB_ID_LEN + sizeof(mid) +
 		     o->f->len + 2) < 0)

@@ -7,6 +7,8 @@
 #include "addr.h"
 #include "broadcaster.h"
 #include "cfg.h"
+#include "db.h"
+#include "history.h"
 #include "log.h"
 #include "sig.h"
 #include "banned.h"
@@ -16,7 +18,8 @@ static const struct cfg_prog prog = {
 	"--sub ENDPOINT|- [--listen HOST:PORT] [--replay N] "
 	"[--queue-depth N] [--drop-on-overflow] [--broadcast-backfill] "
 	"[--max-connections N] [--conn-rate N] [--max-message BYTES] "
-	"[--max-subscriptions N] [--allowed-origins LIST] ...",
+	"[--max-subscriptions N] [--allowed-origins LIST] [--db DSN] "
+	"[--db-pool N] [--replay-max-blocks N] [--replay-rate N] ...",
 	"Serve the verifier's blocks, logs and reorgs to WebSocket "
 	"clients: a channel protocol at /v1/stream, eth_subscribe at / "
 	"and /v1/eth, a live page at /, /metrics /health /ready.",
@@ -36,6 +39,8 @@ static int check_cfg(const struct broadcaster_cfg *cfg)
 	if (addr_parse(cfg->listen, &la, why, sizeof(why)) < 0)
 		return cfg_fail(&prog, "invalid value '%s' for --listen: %s",
 				cfg->listen, why);
+	if (cfg->db && db_check_dsn(cfg->db, why, sizeof(why)) < 0)
+		return cfg_fail(&prog, "invalid value for --db: %s", why);
 	if (cfg->pong_timeout_ms <= cfg->ping_interval_ms)
 		return cfg_fail(&prog, "--pong-timeout (%lld ms) must be longer "
 				"than --ping-interval (%lld ms)",
@@ -63,6 +68,12 @@ int main(int argc, char **argv)
 		  "600", 0, 1000000000, "N",
 		  "new connections per IP address per minute (0 no limit)",
 		  false },
+		{ "db", 0, "BLOCKPIPE_DB", CFG_SECRET, &cfg.db, NULL, 0, 0, "DSN",
+		  "PostgreSQL to answer a since older than the ring from "
+		  "(replays; none without)", false },
+		{ "db-pool", 0, "BROADCASTER_DB_POOL", CFG_INT, &cfg.db_pool, "2",
+		  1, HISTORY_POOL_MAX, "N",
+		  "database connections (and threads) for replays", false },
 		{ "drop-on-overflow", 0, "BROADCASTER_DROP_ON_OVERFLOW", CFG_BOOL,
 		  &cfg.drop_on_overflow, "0", 0, 0, NULL,
 		  "skip a slow client's oldest events instead of closing it",
@@ -96,6 +107,17 @@ int main(int argc, char **argv)
 		{ "replay", 0, "BROADCASTER_REPLAY", CFG_INT, &cfg.replay, "256",
 		  1, 1000000, "N", "recent events kept for 'since' replays",
 		  false },
+		{ "replay-max-blocks", 0, "BROADCASTER_REPLAY_MAX_BLOCKS", CFG_INT,
+		  &cfg.replay_max_blocks, "100000", 1, 1LL << 40, "N",
+		  "blocks a replay from the database may span at most", false },
+		{ "replay-page", 0, "BROADCASTER_REPLAY_PAGE", CFG_INT,
+		  &cfg.replay_page, "50", 1, HISTORY_PAGE_MAX, "N",
+		  "blocks a page of a replay from the database (one query; "
+		  "the next when the client has been written it)", false },
+		{ "replay-rate", 0, "BROADCASTER_REPLAY_RATE", CFG_INT,
+		  &cfg.replay_rate, "2000", 0, 1000000000, "N",
+		  "blocks a second a client is replayed from the database at "
+		  "most (0 no limit)", false },
 		{ "rpc", 0, "BLOCKPIPE_RPC_URL", CFG_STR, &cfg.rpc, NULL, 0, 0,
 		  "URL", "node(s), comma-separated, that answer eth_chainId and "
 		  "eth_blockNumber until the verifier's first message", false },

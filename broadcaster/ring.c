@@ -53,6 +53,14 @@ uint64_t ring_push(struct ring *r, struct bc_event *ev)
 	return pos;
 }
 
+void ring_clear(struct ring *r)
+{
+	for (; r->tail < r->head; r->tail++) {
+		ev_free(r->slots[r->tail % r->cap]);
+		r->slots[r->tail % r->cap] = NULL;
+	}
+}
+
 uint64_t ring_head(const struct ring *r)
 {
 	return r->head;
@@ -73,6 +81,25 @@ struct bc_event *ring_get(const struct ring *r, uint64_t pos)
 uint64_t ring_lag(const struct ring *r, uint64_t pos)
 {
 	return pos >= r->head ? 0 : r->head - pos;
+}
+
+int ring_find_seq(const struct ring *r, uint64_t seq, uint64_t *pos)
+{
+	int covered = 0;
+
+	*pos = r->head;
+	for (uint64_t p = r->tail; p < r->head; p++) {
+		const struct bc_event *ev = r->slots[p % r->cap];
+
+		if ((ev->kind != EV_BLOCK && ev->kind != EV_REORG) || !ev->seq)
+			continue;
+		if (ev->seq > seq) {
+			*pos = p;
+			break;
+		}
+		covered = 1;
+	}
+	return covered;
 }
 
 enum ring_since ring_find_since(const struct ring *r, uint64_t height,

@@ -24,6 +24,8 @@ void ring_destroy(struct ring **r);
 
 /* Append ev (the ring takes it); returns its position. */
 uint64_t ring_push(struct ring *r, struct bc_event *ev);
+/* Free every event held: the ring is empty, positions go on from head. */
+void ring_clear(struct ring *r);
 /* One past the newest position (the position of the next push). */
 uint64_t ring_head(const struct ring *r);
 /* The oldest position held (== head when empty). */
@@ -44,5 +46,11 @@ enum ring_since { RING_SINCE_OK, RING_SINCE_LIVE, RING_SINCE_TOO_OLD };
  * when no block is held yet (*oldest = UINT64_MAX). */
 enum ring_since ring_find_since(const struct ring *r, uint64_t height,
 				uint64_t *pos, uint64_t *oldest);
+
+/* Where a client that had every event up to seq resumes: 1 when the ring
+ * holds a block or reorg at or below seq (nothing after it was dropped),
+ * *pos then the first block or reorg above it (head when none); 0 when
+ * the ring does not reach back that far. */
+int ring_find_seq(const struct ring *r, uint64_t seq, uint64_t *pos);
 
 #endif

@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "notify.h"
+#include "replay.h"
 #include "ring.h"
 #include "server.h"
 #include "sig.h"
@@ -41,7 +42,7 @@ static const char *const ft_names[FT__COUNT] = {
 };
 static const char *const dr_names[DR__COUNT] = {
 	"overflow", "write_timeout", "pong_timeout", "too_large", "flood",
-	"shutdown", "closed_by_peer_or_lws",
+	"shutdown", "closed_by_peer_or_lws", "replay_failed",
 };
 static const char *const rj_names[RJ__COUNT] = {
 	"max_connections", "rate", "origin", "path",
@@ -319,7 +320,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 		begin_shutdown(srv);
 	for (struct client *c = srv->clients; c; c = c->next) {
 		int pending = c->ctl_head ||
-			      (client_subscribed(c) &&
+			      (client_subscribed(c) && !c->replay &&
 			       c->pos < ring_head(srv->ring));
 
 		client_check_alive(c, now);
@@ -456,6 +457,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		take_events(srv);
+		replay_take(srv);
 		return 0;
 	default:
 		break;
@@ -613,6 +615,7 @@ static int serve(struct bc_server *srv)
 static void server_release(struct bc_server *srv)
 {
 	input_stop(srv);
+	replay_teardown(srv);
 	node_stop(&srv->node);
 	if (srv->ctx) {
 		lws_sul_cancel(&srv->tick);
@@ -649,7 +652,8 @@ int broadcaster_run(const struct broadcaster_cfg *cfg)
 	if (rc != 0)
 		goto out;
 	rc = 1;
-	if (server_listen(&srv, &la) < 0 || input_start(&srv) < 0)
+	if (server_listen(&srv, &la) < 0 || replay_setup(&srv) < 0 ||
+	    input_start(&srv) < 0)
 		goto out;
 	lws_sul_schedule(srv.ctx, 0, &srv.tick, on_tick, TICK_US);
 	if (serve(&srv) == 0)

@@ -28,7 +28,7 @@ enum frame_type {
 
 enum disc_reason {
 	DR_OVERFLOW, DR_WRITE_TIMEOUT, DR_PONG_TIMEOUT, DR_TOO_LARGE, DR_FLOOD,
-	DR_SHUTDOWN, DR_CLOSED, DR__COUNT
+	DR_SHUTDOWN, DR_CLOSED, DR_REPLAY, DR__COUNT
 };
 
 enum reject_reason {
@@ -53,6 +53,9 @@ struct bc_metrics {
 	struct metric *bad_requests;
 	struct metric *dup_input;    /* also counted in bad_input */
 	struct metric *dup_requests; /* also counted in bad_requests */
+	/* replay.c: replays from the database */
+	struct metric *replays, *replays_total, *replay_refused;
+	struct metric *replay_blocks, *db_errors, *db_seconds;
 };
 
 struct bc_qitem {
@@ -76,6 +79,12 @@ struct bc_server {
 	int have_tip;
 	struct bc_node *node; /* --rpc; NULL without */
 	struct bc_status *status; /* GET /v1/status; its own lock */
+	struct history *history;  /* --db: the replay workers; NULL without */
+	lws_dll2_owner_t replays; /* struct replay: clients replaying from
+				     the database */
+	size_t replay_pages;      /* their pages fetched or being written */
+	size_t replay_waiting;    /* replays waiting for a page's turn */
+	lws_sorted_usec_list_t replay_tick;
 	char **origins;
 	size_t norigins;
 	int stopping;
@@ -143,6 +152,10 @@ struct client {
 	uint32_t step;     /* channel: frame index in the event */
 	uint32_t phase, li, si; /* eth: heads/logs, log index, sub index */
 	uint64_t replay_end; /* positions below it were replayed: no lag */
+	struct replay *replay; /* replaying from the database: pos is in
+				  its page (replay.h); NULL when live */
+	uint64_t eth_from; /* eth: fromBlock + 1 of the subscriptions; 0 none */
+	int eth_sent;      /* eth: a notification was written since */
 	uint64_t observed;   /* pos + 1 of the last event timed */
 
 	int chans;

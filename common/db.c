@@ -325,9 +325,8 @@ enum db_status db_next_epoch(PGconn *conn, uint64_t chain_id,
 	return s;
 }
 
-/* Run a query with text parameters and check it returned rows. */
-static PGresult *query_rows(PGconn *conn, const char *sql, int nparams,
-			    const char *const *params, enum db_status *s)
+PGresult *db_query_rows(PGconn *conn, const char *sql, int nparams,
+			const char *const *params, enum db_status *s)
 {
 	PGresult *r = PQexecParams(conn, sql, nparams, NULL, params, NULL,
 				   NULL, 0);
@@ -389,7 +388,7 @@ static PGresult *query_u64_rows(PGconn *conn, const char *sql, int nvals,
 		u64s(text[i], sizeof(text[i]), vals[i]);
 		p[i] = text[i];
 	}
-	r = query_rows(conn, sql, nvals, p, s);
+	r = db_query_rows(conn, sql, nvals, p, s);
 	if (!r)
 		return NULL;
 	*s = alloc_rows(r, size, rows);
@@ -495,7 +494,7 @@ enum db_status db_record_reorg(PGconn *conn, uint64_t chain_id,
 	p[13] = r->below_finalized ? "t" : "f";
 	p[14] = r->repair ? "t" : "f";
 	p[15] = v[8];
-	res = query_rows(conn, "SELECT blockpipe_record_reorg($1, $2, $3, $4,"
+	res = db_query_rows(conn, "SELECT blockpipe_record_reorg($1, $2, $3, $4,"
 			 " $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
 			 " $16)", 16, p, &s);
 	PQclear(res);

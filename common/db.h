@@ -15,8 +15,9 @@
 #include "hex.h"
 
 /* The version db_apply_schema() records in schema_version. Bump it when
- * common/schema.sql changes in a way an older database must receive. */
-#define DB_SCHEMA_VERSION 4
+ * common/schema.sql changes in a way an older database must receive
+ * (5: the broadcaster's resume from the database). */
+#define DB_SCHEMA_VERSION 5
 
 /* The text of common/schema.sql, NUL-terminated (generated at build time
  * into build/common/schema_sql.c). */
@@ -66,6 +67,12 @@ const char *db_error_line(PGconn *conn, const PGresult *res, char *out,
 /* Run one command that returns no rows. The status as db_classify; on
  * failure a warn line with what (a short description) and the error. */
 enum db_status db_exec(PGconn *conn, const char *what, const char *sql);
+
+/* Run a query with text parameters (NULL entries are SQL NULL) that
+ * returns rows: the result (PQclear it), or NULL with *s set and a warn
+ * line naming the query and the server's error. */
+PGresult *db_query_rows(PGconn *conn, const char *sql, int nparams,
+			const char *const *params, enum db_status *s);
 
 /* Run a query with text parameters whose result is one bigint (or NULL:
  * *isnull is set). The status as db_classify, with a log line on

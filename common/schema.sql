@@ -376,3 +376,221 @@ BEGIN
 	RETURN w;
 END
 $$;
+
+-- Version 5: resume from the database (the broadcaster's --db; docs/
+-- broadcaster.md "Resume from the database"). A client that had every
+-- message up to seq S is sent what came after S in seq order, the order
+-- it went out live: the canonical rows by seq (this index), the reorgs
+-- by seq (their primary key), and for each reorg the orphaned blocks it
+-- held, which it can tell only from the seq that had made each of them
+-- canonical: canonical_replaced keeps it when a pointer is replaced.
+CREATE INDEX IF NOT EXISTS canonical_seq_idx ON canonical (chain_id, seq);
+
+CREATE TABLE IF NOT EXISTS canonical_replaced (
+	chain_id     bigint NOT NULL,
+	number       bigint NOT NULL,
+	hash         bytea NOT NULL,  -- the block that was canonical
+	seq          bigint NOT NULL, -- the seq that had made it canonical
+	replaced_seq bigint NOT NULL, -- the seq of the tombstone or block
+				      -- that replaced it
+	PRIMARY KEY (chain_id, hash, seq)
+);
+
+-- Fired only for the rare update that replaces a block's pointer (a
+-- reorg's tombstone, a repair); inserts and seq bumps of the same hash
+-- do not fire it. SECURITY DEFINER: a writer's role needs no right on
+-- canonical_replaced.
+CREATE OR REPLACE FUNCTION blockpipe_note_replaced() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+	INSERT INTO canonical_replaced (chain_id, number, hash, seq, replaced_seq)
+	VALUES (OLD.chain_id, OLD.number, OLD.hash, OLD.seq, NEW.seq)
+	ON CONFLICT DO NOTHING;
+	RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER canonical_replaced_trg AFTER UPDATE ON canonical
+FOR EACH ROW WHEN (OLD.hash IS NOT NULL AND NEW.hash IS DISTINCT FROM OLD.hash)
+EXECUTE FUNCTION blockpipe_note_replaced();
+
+-- JSON-RPC quantities and data as the node writes them.
+CREATE OR REPLACE FUNCTION blockpipe_0x(p bytea) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT '0x' || encode(p, 'hex') $$;
+
+CREATE OR REPLACE FUNCTION blockpipe_hexint(p bigint) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT '0x' || to_hex(p) $$;
+
+CREATE OR REPLACE FUNCTION blockpipe_hexnum(p numeric) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+DECLARE
+	n numeric := p;
+	s text := '';
+BEGIN
+	IF n = 0 THEN
+		RETURN '0x0';
+	END IF;
+	WHILE n > 0 LOOP
+		s := lpad(to_hex(mod(n, 4294967296)::bigint), 8, '0') || s;
+		n := div(n, 4294967296);
+	END LOOP;
+	RETURN '0x' || ltrim(s, '0');
+END
+$$;
+
+-- A stored block as the node's eth_getBlockByNumber(n, true) object, with
+-- what the tables keep of it (transactions: hash, from, to, value and
+-- their index); NULL columns are left out.
+CREATE OR REPLACE FUNCTION blockpipe_block_json(p_chain bigint, p_hash bytea)
+RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT json_strip_nulls(json_build_object(
+		'number', blockpipe_hexint(b.number),
+		'hash', blockpipe_0x(b.hash),
+		'parentHash', blockpipe_0x(b.parent_hash),
+		'sha3Uncles', blockpipe_0x(b.sha3_uncles),
+		'miner', blockpipe_0x(b.miner),
+		'stateRoot', blockpipe_0x(b.state_root),
+		'transactionsRoot', blockpipe_0x(b.transactions_root),
+		'receiptsRoot', blockpipe_0x(b.receipts_root),
+		'logsBloom', blockpipe_0x(b.logs_bloom),
+		'difficulty', blockpipe_hexnum(b.difficulty),
+		'gasLimit', blockpipe_hexint(b.gas_limit),
+		'gasUsed', blockpipe_hexint(b.gas_used),
+		'timestamp', blockpipe_hexint(extract(epoch FROM b.timestamp)::bigint),
+		'extraData', blockpipe_0x(b.extra_data),
+		'mixHash', blockpipe_0x(b.mix_hash),
+		'nonce', blockpipe_0x(b.nonce),
+		'baseFeePerGas', blockpipe_hexnum(b.base_fee),
+		'size', blockpipe_hexint(b.size),
+		'withdrawalsRoot', blockpipe_0x(b.withdrawals_root),
+		'blobGasUsed', blockpipe_hexint(b.blob_gas_used),
+		'excessBlobGas', blockpipe_hexint(b.excess_blob_gas),
+		'parentBeaconBlockRoot', blockpipe_0x(b.parent_beacon_block_root),
+		'transactions', coalesce((
+			SELECT json_agg(json_build_object(
+				'hash', blockpipe_0x(t.hash),
+				'from', blockpipe_0x(t.from_addr),
+				'to', blockpipe_0x(t.to_addr),
+				'value', blockpipe_hexnum(t.value),
+				'transactionIndex', blockpipe_hexint(t.tx_index))
+				ORDER BY t.tx_index)
+			FROM transactions t
+			WHERE t.chain_id = b.chain_id AND t.block_hash = b.hash),
+			'[]'::json)))::text
+	FROM blocks b WHERE b.chain_id = p_chain AND b.hash = p_hash
+$$;
+
+-- A stored block's logs as one receipt's `logs` ([{"logs":[...]}]), each
+-- the node's log object without `removed`, in log index order.
+CREATE OR REPLACE FUNCTION blockpipe_receipts_json(p_chain bigint, p_hash bytea)
+RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT json_build_array(json_build_object('logs', coalesce(json_agg(
+		json_build_object(
+			'address', blockpipe_0x(l.address),
+			'topics', (SELECT coalesce(json_agg(blockpipe_0x(t.v)
+						   ORDER BY t.i), '[]'::json)
+				   FROM unnest(ARRAY[l.topic0, l.topic1, l.topic2,
+						     l.topic3]) WITH ORDINALITY
+					AS t(v, i) WHERE t.v IS NOT NULL),
+			'data', blockpipe_0x(l.data),
+			'blockNumber', blockpipe_hexint(l.block_number),
+			'transactionHash', blockpipe_0x(l.tx_hash),
+			'transactionIndex', blockpipe_hexint(l.tx_index),
+			'blockHash', blockpipe_0x(l.block_hash),
+			'logIndex', blockpipe_hexint(l.log_index))
+		ORDER BY l.log_index), '[]'::json)))::text
+	FROM logs l WHERE l.chain_id = p_chain AND l.block_hash = p_hash
+$$;
+
+-- The canonical blocks a client that had every message up to seq p_after
+-- lacks, in seq order, below seq p_before (NULL: no bound), p_limit at
+-- most: seq, number, hash, parent hash, the block and its receipts.
+CREATE OR REPLACE FUNCTION blockpipe_replay_blocks(p_chain bigint,
+	p_after bigint, p_before bigint, p_limit integer)
+RETURNS TABLE (seq bigint, number bigint, hash text, parent_hash text,
+	       block text, receipts text)
+LANGUAGE sql STABLE AS $$
+	SELECT c.seq, c.number, blockpipe_0x(c.hash), blockpipe_0x(b.parent_hash),
+	       blockpipe_block_json(c.chain_id, c.hash),
+	       blockpipe_receipts_json(c.chain_id, c.hash)
+	FROM canonical c
+	JOIN blocks b ON b.chain_id = c.chain_id AND b.hash = c.hash
+	WHERE c.chain_id = p_chain AND c.seq > p_after
+	  AND c.seq < coalesce(p_before, 9223372036854775807)
+	  AND c.hash IS NOT NULL
+	ORDER BY c.seq LIMIT p_limit
+$$;
+
+-- The reorgs recorded after p_after and below p_before (NULL: no bound),
+-- the audit's repairs left out (no message went out for them), each as
+-- the verifier's reorg message.
+CREATE OR REPLACE FUNCTION blockpipe_replay_reorgs(p_chain bigint,
+	p_after bigint, p_before bigint, p_limit integer)
+RETURNS TABLE (seq bigint, message text)
+LANGUAGE sql STABLE AS $$
+	SELECT r.seq, json_build_object('type', 'reorg',
+		'chain_id', r.chain_id, 'seq', r.seq,
+		'ancestor', CASE WHEN r.ancestor_number IS NULL THEN NULL
+			ELSE json_build_object('number', r.ancestor_number,
+				'hash', blockpipe_0x(r.ancestor_hash)) END,
+		'orphaned', r.orphaned,
+		'new_tip', CASE WHEN r.new_tip_number IS NULL THEN NULL
+			ELSE json_build_object('number', r.new_tip_number,
+				'hash', blockpipe_0x(r.new_tip_hash)) END,
+		'depth', r.depth, 'deep', r.deep,
+		'invalidate_from', r.invalidate_from,
+		'invalidate_to', r.invalidate_to,
+		'below_finalized', r.below_finalized)::text
+	FROM reorgs r
+	WHERE r.chain_id = p_chain AND r.seq > p_after
+	  AND r.seq < coalesce(p_before, 9223372036854775807) AND NOT r.repair
+	ORDER BY r.seq LIMIT p_limit
+$$;
+
+-- The orphaned blocks of reorg p_reorg that a client which had every
+-- message up to seq p_had held: those canonical_replaced says were made
+-- canonical at a seq <= p_had, and those it knows nothing of (their
+-- pointer never reached the database before the tombstone: taken as
+-- held); ascending, with the block and its receipts. An orphan whose
+-- rows were cleaned up is not listed.
+CREATE OR REPLACE FUNCTION blockpipe_replay_orphans(p_chain bigint,
+	p_reorg bigint, p_had bigint)
+RETURNS TABLE (number bigint, hash text, parent_hash text, block text,
+	       receipts text)
+LANGUAGE sql STABLE AS $$
+	SELECT b.number, blockpipe_0x(b.hash), blockpipe_0x(b.parent_hash),
+	       blockpipe_block_json(b.chain_id, b.hash),
+	       blockpipe_receipts_json(b.chain_id, b.hash)
+	FROM reorgs r
+	CROSS JOIN LATERAL jsonb_array_elements(r.orphaned) AS o(v)
+	JOIN blocks b ON b.chain_id = r.chain_id
+		     AND b.hash = blockpipe_hex(o.v->>'hash')
+	WHERE r.chain_id = p_chain AND r.seq = p_reorg
+	  AND (EXISTS (SELECT 1 FROM canonical_replaced x
+		       WHERE x.chain_id = r.chain_id AND x.hash = b.hash
+			 AND x.seq <= p_had)
+	       OR NOT EXISTS (SELECT 1 FROM canonical_replaced x
+			      WHERE x.chain_id = r.chain_id AND x.hash = b.hash))
+	ORDER BY b.number
+$$;
+
+CREATE INDEX IF NOT EXISTS canonical_replaced_number_idx
+	ON canonical_replaced (chain_id, number);
+
+-- Where a client that has every height below p_height resumes, as a seq:
+-- one less than the smallest seq that ever made a block canonical at
+-- p_height or above (the canonical rows, and the replaced ones: a
+-- reorg that orphaned such a block and the blocks below it is news to
+-- the client); the highest seq when there are none (it has everything).
+CREATE OR REPLACE FUNCTION blockpipe_seq_since_height(p_chain bigint,
+	p_height bigint)
+RETURNS bigint LANGUAGE sql STABLE AS $$
+	SELECT coalesce(
+		(SELECT min(s) - 1 FROM (
+			SELECT min(c.seq) AS s FROM canonical c
+			WHERE c.chain_id = p_chain AND c.number >= p_height
+			UNION ALL
+			SELECT min(x.seq) FROM canonical_replaced x
+			WHERE x.chain_id = p_chain AND x.number >= p_height) m),
+		(SELECT max(c.seq) FROM canonical c WHERE c.chain_id = p_chain),
+		0)
+$$;

@@ -103,6 +103,16 @@ assert(rs.join() === '8,9,10,R,10,11,12', `replay order ${rs}`);
 b.send(chain.next());
 await waitFor(() => of(s.msgs, 'newBlock').some((m) => m.data.height === 13), 'live after the replay');
 
+// since_seq: every event after that seq, from the ring (here: from the
+// reorg on, as the client that had block 10 of the old branch left).
+const last10 = s.msgs.find((m) => m.type === 'newBlock' && m.data.height === 10);
+const q = await open();
+q.ws.send(JSON.stringify({ action: 'subscribe', channels: ['newBlocks', 'reorgs'], since_seq: last10.seq }));
+await waitFor(() => of(q.msgs, 'newBlock').length >= 4, 'the since_seq replay');
+const qs = q.msgs.map((m) => (m.type === 'subscribed' ? `S${m.replay_from_seq}` : m.type === 'reorg' ? 'R' : m.data.height));
+assert(qs.join() === `S${last10.seq},R,10,11,12,13`, `since_seq replay ${qs}`);
+q.ws.close();
+
 // since older than what is kept (--replay 20 events): a clear error.
 // (In bursts smaller than --queue-depth: a burst larger than that is an
 // overflow for every client.)
@@ -115,6 +125,10 @@ old.ws.send(JSON.stringify({ action: 'subscribe', channels: ['newBlocks'], since
 await waitFor(() => of(old.msgs, 'error').length, 'the since error');
 const oe = of(old.msgs, 'error')[0].error;
 assert(/cannot replay since 3: the oldest height kept is \d+/.test(oe), `since error: ${oe}`);
+old.ws.send(JSON.stringify({ action: 'subscribe', channels: ['newBlocks'], since_seq: 1 }));
+await waitFor(() => of(old.msgs, 'error').length > 1, 'the since_seq error');
+const oe2 = of(old.msgs, 'error')[1].error;
+assert(/cannot replay since seq 1: older than the events kept/.test(oe2), `since_seq error: ${oe2}`);
 
 // /metrics says what happened.
 const met = await (await fetch(`${b.http}/metrics`)).text();

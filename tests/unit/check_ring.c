@@ -106,6 +106,60 @@ START_TEST(test_since_after_eviction)
 }
 END_TEST
 
+static struct bc_event *ev_seq(enum ev_kind kind, uint64_t height,
+			       uint64_t seq)
+{
+	struct bc_event *ev = ev_new(kind, height);
+
+	ev->seq = seq;
+	return ev;
+}
+
+/* since_seq: the ring must hold an event at or below the seq (nothing
+ * dropped after it); gaps (no seq) are neither. */
+START_TEST(test_find_seq)
+{
+	struct ring *r = ring_new(4);
+	uint64_t pos = 99;
+
+	ck_assert_int_eq(ring_find_seq(r, 5, &pos), 0);
+	ck_assert_uint_eq(pos, 0);
+	ring_push(r, ev_seq(EV_BLOCK, 10, 10));
+	ring_push(r, ev_seq(EV_GAP, 0, 0));
+	ring_push(r, ev_seq(EV_REORG, 9, 11));
+	ring_push(r, ev_seq(EV_BLOCK, 9, 12));
+	ck_assert_int_eq(ring_find_seq(r, 9, &pos), 0); /* older than kept */
+	ck_assert_uint_eq(pos, 0);
+	ck_assert_int_eq(ring_find_seq(r, 10, &pos), 1);
+	ck_assert_uint_eq(pos, 2); /* the reorg, past the gap */
+	ck_assert_int_eq(ring_find_seq(r, 11, &pos), 1);
+	ck_assert_uint_eq(pos, 3);
+	ck_assert_int_eq(ring_find_seq(r, 12, &pos), 1);
+	ck_assert_uint_eq(pos, 4); /* live: nothing to replay */
+	/* The block at seq 10 leaves: seq 10 is no longer provably kept. */
+	ring_push(r, ev_seq(EV_BLOCK, 10, 13));
+	ck_assert_int_eq(ring_find_seq(r, 10, &pos), 0);
+	ck_assert_int_eq(ring_find_seq(r, 11, &pos), 1);
+	ring_destroy(&r);
+}
+END_TEST
+
+START_TEST(test_clear)
+{
+	struct ring *r = ring_new(4);
+
+	for (uint64_t i = 0; i < 3; i++)
+		ring_push(r, ev_new(EV_BLOCK, i));
+	ring_clear(r);
+	ck_assert_uint_eq(ring_tail(r), 3);
+	ck_assert_uint_eq(ring_head(r), 3);
+	ck_assert_ptr_null(ring_get(r, 2));
+	ck_assert_uint_eq(ring_push(r, ev_new(EV_BLOCK, 7)), 3);
+	ck_assert_uint_eq(ring_get(r, 3)->height, 7);
+	ring_destroy(&r);
+}
+END_TEST
+
 static Suite *ring_suite(void)
 {
 	Suite *s = suite_create("ring");
@@ -115,6 +169,8 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_wraps_many_times);
 	tcase_add_test(tc, test_since);
 	tcase_add_test(tc, test_since_after_eviction);
+	tcase_add_test(tc, test_find_seq);
+	tcase_add_test(tc, test_clear);
 	suite_add_tcase(s, tc);
 	return s;
 }
