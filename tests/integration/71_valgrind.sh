@@ -2,8 +2,8 @@
 # Every program runs once under valgrind (memcheck): a backfill of a few
 # anvil blocks with transactions and logs through fetcher, verifier (with
 # --db and --pub, tap subscribed) and writer, the decoder over them, the
-# broadcaster fed the verifier's messages and asked for /v1/status, tap
-# and the broadcaster stopped by SIGTERM. Any memory error, and any
+# broadcaster (with --db: its replay workers) fed the verifier's messages
+# and asked for /v1/status, tap and the broadcaster stopped by SIGTERM. Any memory error, and any
 # definite or indirect leak at exit, fails (exit status 9).
 . "$(dirname "$0")/../lib.sh"
 command -v valgrind >/dev/null || fail "valgrind is not installed (scripts/deps)"
@@ -24,7 +24,7 @@ echo '{"tables": [{"name": "pings", "event": "Ping(uint256 n)"}]}' >"$T/t.json"
 $VG "$BIN/decoder" --db "$DB" --config "$T/t.json" --chain-id 31337 --once 2>"$T/vg.decoder" || fail "decoder: $(grep -v '"level"' "$T/vg.decoder" | head -30)"
 P=$(free_port)
 mkfifo "$T/bin"; exec 7<>"$T/bin"
-bg_run bc $VG "$BIN/broadcaster" --sub - --listen "127.0.0.1:$P" <"$T/bin"
+bg_run bc $VG "$BIN/broadcaster" --sub - --listen "127.0.0.1:$P" --db "$DB" <"$T/bin"
 sleep 3
 cat "$T/v.ndjson" >&7
 sleep 2
