@@ -45,9 +45,11 @@ define prog_rules
 $(1)_SRC := $$(wildcard $(1)/*.c)
 $(1)_OBJ := $$($(1)_SRC:%.c=$(BUILD)/%.o)
 $(1)_LIBOBJ := $$(filter-out $(BUILD)/$(1)/main.o,$$($(1)_OBJ))
+# Archives are made anew: ar rcs on an old one keeps the members of files
+# since deleted or renamed, whose stale symbols the linker may then take.
 $(BUILD)/lib$(1).a: $$($(1)_LIBOBJ)
 	@mkdir -p $$(@D)
-	@$$(AR) rcs $$@ $$^
+	@rm -f $$@ && $$(AR) rcs $$@ $$^
 $(BINDIR)/$(1): $(BUILD)/$(1)/main.o $(BUILD)/lib$(1).a $(LIBCOMMON)
 	@mkdir -p $$(@D)
 	@echo "  LINK    $$@"
@@ -136,7 +138,7 @@ $(BUILD)/libbroadcaster.a: $(BUILD)/broadcaster/page_assets.o
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(@D)
-	@$(AR) rcs $@ $^
+	@rm -f $@ && $(AR) rcs $@ $^
 
 $(BINDIR)/%: $(BUILD)/tests/tools/%.o $(LIBCOMMON)
 	@mkdir -p $(@D)
