@@ -16,7 +16,8 @@
 //   answering the block + receipts batch of the affected heights (what any
 //   follower must fetch once told).
 // Prints one JSON line: {n, db: {p50,p99,max,missing}, removed, heads,
-// node_heads, fetch, per_depth: {d: db p50}} (ms).
+// node_heads, fetch, db_past_node (db from the node's newHeads of the new
+// tip), per_depth: {d: db p50}} (ms).
 //
 // usage: node bench/reorg.mjs RPC NODE_WS BC_WS PSQL_DSN EMITTER N POLL_MS
 import { spawn } from 'node:child_process';
@@ -115,14 +116,19 @@ async function waitFor(cond, what) {
 }
 const emitTx = () => ({ from: FROM, to: emitter, data: '0x' });
 
-const res = { db: [], removed: [], heads: [], node_heads: [], fetch: [] };
-const miss = { db: 0, removed: 0, heads: 0, node_heads: 0, fetch: 0 };
+const res = { db: [], removed: [], heads: [], node_heads: [], fetch: [], db_past_node: [] };
+const miss = { db: 0, removed: 0, heads: 0, node_heads: 0, fetch: 0, db_past_node: 0 };
 const perDepth = {};
 for (let i = 0; i < N; i++) {
 	const depth = (i % 5) + 1, longer = i % 3 === 2;
 	// The blocks to orphan, each with one log; settled everywhere first.
+	// anvil may answer eth_sendTransaction before the block is mined: the
+	// head is the one these blocks make (reading it at once measured, now
+	// and then, a reorg of heights the switch did not touch).
+	const before = Number(await call('eth_blockNumber', []));
 	for (let k = 0; k < depth; k++) await call('eth_sendTransaction', [emitTx()]);
-	const head = Number(await call('eth_blockNumber', []));
+	const head = before + depth;
+	while (Number(await call('eth_blockNumber', [])) < head) await sleep(2);
 	const from = head - depth + 1;
 	const old = await hashes(from, head);
 	const oldLogs = (await call('eth_getLogs', [{ fromBlock: hex(from), toBlock: hex(head) }])).length;
@@ -158,6 +164,8 @@ for (let i = 0; i < N; i++) {
 	if (headsDone()) res.heads.push(Math.max(...neu.map((h) => heads.get(h))) - t0); else miss.heads++;
 	const nt = nodeHeads.get(neu[neu.length - 1]);
 	if (nt !== undefined) res.node_heads.push(nt - t0); else miss.node_heads++;
+	// the pipeline's own share: from the node's announcement of the new tip
+	if (nt !== undefined && d !== null) res.db_past_node.push(Math.max(0, d - (nt - t0))); else miss.db_past_node++;
 	const got = logs.slice(seen).filter((l) => l.removed && old.includes(l.blockHash.toLowerCase())).length;
 	const last = (a) => (a.length ? a[a.length - 1].toFixed(1) : '-');
 	console.error(`reorg ${i}: depth ${depth}${longer ? ' (longer branch)' : ''} at ${from}..${to}: ` +

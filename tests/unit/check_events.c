@@ -209,6 +209,38 @@ START_TEST(test_reorg)
 }
 END_TEST
 
+/* The tip of a reorg's new branch orphaned by the next reorg: its logs
+ * are undone too (bench/reorg found 0 of 1 removed when a reorg took the
+ * block the previous one had brought). */
+START_TEST(test_reorg_of_a_new_branch)
+{
+	struct events *e = new_events(0);
+	struct bc_event *ev;
+	char msg[1024];
+
+	for (unsigned n = 1; n <= 4; n++)
+		ev_free(build_ok(e, block_msg(n, (int)n, (int)n - 1, 1)));
+	snprintf(msg, sizeof(msg),
+		 "{\"type\":\"reorg\",\"chain_id\":31337,\"seq\":9,"
+		 "\"ancestor\":{\"number\":3,\"hash\":\"0x%064x\"},"
+		 "\"orphaned\":[{\"number\":4,\"hash\":\"0x%064x\"}],"
+		 "\"depth\":1,\"invalidate_from\":4,\"invalidate_to\":4}", 3, 4);
+	ev = build_ok(e, msg);
+	ck_assert_uint_eq(ev->nlogs, 2);
+	ev_free(ev);
+	ev_free(build_ok(e, block_msg(4, 0x44, 3, 1)));
+	snprintf(msg, sizeof(msg),
+		 "{\"type\":\"reorg\",\"chain_id\":31337,\"seq\":11,"
+		 "\"ancestor\":{\"number\":3,\"hash\":\"0x%064x\"},"
+		 "\"orphaned\":[{\"number\":4,\"hash\":\"0x%064x\"}],"
+		 "\"depth\":1,\"invalidate_from\":4,\"invalidate_to\":4}", 3, 0x44);
+	ev = build_ok(e, msg);
+	ck_assert_uint_eq(ev->nlogs, 2);
+	ev_free(ev);
+	events_destroy(&e);
+}
+END_TEST
+
 /* A reorg down to block 0 has a null ancestor: every block held is
  * orphaned, and the new branch starts at height 0. */
 START_TEST(test_reorg_null_ancestor)
@@ -356,6 +388,7 @@ static Suite *events_suite(void)
 	tcase_add_test(tc, test_skips);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad_msgs) / sizeof(bad_msgs[0]));
 	tcase_add_test(tc, test_reorg);
+	tcase_add_test(tc, test_reorg_of_a_new_branch);
 	tcase_add_test(tc, test_reorg_null_ancestor);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_heartbeat_and_gap);
