@@ -87,7 +87,7 @@ CREATE TABLE IF NOT EXISTS logs (
 
 -- The canonical chain: one row a height. hash NULL is a tombstone (the
 -- height was invalidated by a reorg and its new block has not arrived).
--- Every change is guarded by seq (ARCHITECTURE.md):
+-- Every change is guarded by seq (docs/architecture.md):
 --   INSERT ... ON CONFLICT (chain_id, number) DO UPDATE
 --   SET hash = excluded.hash, seq = excluded.seq
 --   WHERE canonical.seq < excluded.seq
