@@ -14,6 +14,13 @@ long long clock_mono_ms(void);
 /* Unix time in milliseconds (CLOCK_REALTIME). */
 long long clock_wall_ms(void);
 
+/* Seconds on CLOCK_MONOTONIC to the nanosecond, for durations measured
+ * in seconds (histograms, CPU-time counters). */
+double clock_mono_s(void);
+
+/* Unix time in microseconds (CLOCK_REALTIME): the verifier's clock seq. */
+unsigned long long clock_wall_us(void);
+
 /* The wall-clock instant ms milliseconds from now, for
  * pthread_cond_timedwait() (whose condition variables, by default, wait
  * on CLOCK_REALTIME). */

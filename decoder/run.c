@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -393,9 +392,8 @@ static enum db_status table_step(struct run *r, struct table_state *ts,
 {
 	int64_t height, seq, hi, w;
 	enum db_status s;
-	struct timespec t0, t1;
+	double t0 = clock_mono_s();
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((s = db_exec(r->conn, "begin",
 			 "BEGIN ISOLATION LEVEL REPEATABLE READ")) != DB_OK)
 		return s;
@@ -409,10 +407,8 @@ static enum db_status table_step(struct run *r, struct table_state *ts,
 		return s;
 	metric_set(ts->height, (double)ts->done);
 	*more = *more || ts->done < w;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (hi > height)
-		metric_observe(r->batch_seconds, (double)(t1.tv_sec - t0.tv_sec) +
-				       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		metric_observe(r->batch_seconds, clock_mono_s() - t0);
 	return DB_OK;
 fail:
 	PQclear(PQexec(r->conn, "ROLLBACK"));

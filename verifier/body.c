@@ -6,9 +6,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "body.h"
+#include "clock.h"
 #include "internal.h"
 #include "log.h"
 #include "metrics.h"
@@ -55,25 +55,18 @@ int body_metrics_setup(struct verifier *v)
 	return 0;
 }
 
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int vbody_verify(struct verifier *v, const struct vblock *b, yajl_val msg)
 {
 	struct vbody *vb = v->body;
 	struct body_report r;
 	enum body_field f;
-	double t0 = seconds();
+	double t0 = clock_mono_s();
 
 	if (!vb || !vb->checker)
 		return 0;
 	f = body_check(vb->checker, msg, &r);
-	metric_add(vb->seconds, seconds() - t0);
+	metric_add(vb->seconds, clock_mono_s() - t0);
 	if (f == BODY_OK) {
 		metric_inc(vb->verified);
 		return 0;

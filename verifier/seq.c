@@ -3,8 +3,8 @@
 
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "banned.h"
 
@@ -24,18 +24,11 @@ void seq_init_clock(struct seq_state *s)
 	s->clock = 1;
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 uint64_t seq_next(struct seq_state *s)
 {
 	if (s->clock) {
-		uint64_t t = now_us();
+		uint64_t t = clock_wall_us();
 
 		s->last = t > s->last ? t : s->last + 1;
 		return s->last;

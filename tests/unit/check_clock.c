@@ -16,6 +16,11 @@ START_TEST(test_clocks)
 	ck_assert(b >= a);
 	ck_assert_msg(w >= t - 1000 && w <= t + 2000, "wall %lld, time %lld", w,
 		      t);
+	/* the same clocks in other units */
+	ck_assert(clock_mono_s() * 1000 >= (double)a - 1);
+	ck_assert(clock_mono_s() * 1000 <= (double)clock_mono_ms() + 1);
+	ck_assert(clock_wall_us() / 1000 >= (unsigned long long)w);
+	ck_assert(clock_wall_us() / 1000 <= (unsigned long long)clock_wall_ms());
 }
 END_TEST
 
