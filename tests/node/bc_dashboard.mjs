@@ -166,6 +166,9 @@ process.on('exit', () => bc.kill('SIGKILL'));
 const tipBefore = await evaluate("Number(document.querySelector('#blocks tr.block').getAttribute('data-height'))");
 await waitFor(async () => await evaluate("document.getElementById('banner').hidden") &&
 	/^connected/.test(await evaluate("document.getElementById('status').textContent")), 'the page to reconnect', 30000);
+// New blocks mined here: the traffic may be waiting out receipts of
+// transactions the reorg above took away (a loaded run saw none in 30 s).
+await rpc(RPC, 'anvil_mine', ['0x2']);
 await waitFor(async () => await evaluate("Number(document.querySelector('#blocks tr.block').getAttribute('data-height'))") > tipBefore,
 	'new blocks after the reconnect', 30000);
 assert(page.errors.length === 0, `no script error: ${page.errors.join('; ')}`);
