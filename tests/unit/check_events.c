@@ -209,9 +209,21 @@ START_TEST(test_reorg)
 }
 END_TEST
 
+/* A depth-1 reorg at height 4 over ancestor 3 (hash byte 3), orphaning
+ * the block of hash byte orph. */
+static const char *reorg_at_4(char *buf, size_t n, unsigned seq, int orph)
+{
+	snprintf(buf, n,
+		 "{\"type\":\"reorg\",\"chain_id\":31337,\"seq\":%u,"
+		 "\"ancestor\":{\"number\":3,\"hash\":\"0x%064x\"},"
+		 "\"orphaned\":[{\"number\":4,\"hash\":\"0x%064x\"}],"
+		 "\"depth\":1,\"invalidate_from\":4,\"invalidate_to\":4}",
+		 seq, 3, orph);
+	return buf;
+}
+
 /* The tip of a reorg's new branch orphaned by the next reorg: its logs
- * are undone too (bench/reorg found 0 of 1 removed when a reorg took the
- * block the previous one had brought). */
+ * are undone too. */
 START_TEST(test_reorg_of_a_new_branch)
 {
 	struct events *e = new_events(0);
@@ -220,21 +232,11 @@ START_TEST(test_reorg_of_a_new_branch)
 
 	for (unsigned n = 1; n <= 4; n++)
 		ev_free(build_ok(e, block_msg(n, (int)n, (int)n - 1, 1)));
-	snprintf(msg, sizeof(msg),
-		 "{\"type\":\"reorg\",\"chain_id\":31337,\"seq\":9,"
-		 "\"ancestor\":{\"number\":3,\"hash\":\"0x%064x\"},"
-		 "\"orphaned\":[{\"number\":4,\"hash\":\"0x%064x\"}],"
-		 "\"depth\":1,\"invalidate_from\":4,\"invalidate_to\":4}", 3, 4);
-	ev = build_ok(e, msg);
+	ev = build_ok(e, reorg_at_4(msg, sizeof(msg), 9, 4));
 	ck_assert_uint_eq(ev->nlogs, 2);
 	ev_free(ev);
 	ev_free(build_ok(e, block_msg(4, 0x44, 3, 1)));
-	snprintf(msg, sizeof(msg),
-		 "{\"type\":\"reorg\",\"chain_id\":31337,\"seq\":11,"
-		 "\"ancestor\":{\"number\":3,\"hash\":\"0x%064x\"},"
-		 "\"orphaned\":[{\"number\":4,\"hash\":\"0x%064x\"}],"
-		 "\"depth\":1,\"invalidate_from\":4,\"invalidate_to\":4}", 3, 0x44);
-	ev = build_ok(e, msg);
+	ev = build_ok(e, reorg_at_4(msg, sizeof(msg), 11, 0x44));
 	ck_assert_uint_eq(ev->nlogs, 2);
 	ev_free(ev);
 	events_destroy(&e);
