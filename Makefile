@@ -32,7 +32,10 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 CFLAGS += -std=c11 -D_GNU_SOURCE -DBLOCKPIPE_VERSION='"$(VERSION)"' \
 	$(WARN) $(OPT) $(SAN) -MMD -MP -Icommon $(PKG_CFLAGS)
 LDFLAGS += $(SAN)
-LDLIBS += $(PKG_LIBS) -lpthread -lm
+# libev (no pkg-config file): the loop the broadcaster runs lws on; linked
+# only where used.
+LDLIBS += $(PKG_LIBS) -Wl,--push-state,--as-needed -lev -Wl,--pop-state \
+	-lpthread -lm
 
 PROGS := fetcher verifier writer broadcaster tap decoder
 COMMON_SRC := $(wildcard common/*.c)

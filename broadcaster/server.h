@@ -68,6 +68,7 @@ struct client;
 struct bc_server {
 	const struct broadcaster_cfg *cfg;
 	struct lws_context *ctx;
+	struct ev_loop *loop; /* the loop lws runs on (libev) */
 	struct lws_vhost *vh;
 	struct ring *ring;
 	struct metrics *metrics;
