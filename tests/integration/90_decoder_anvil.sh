@@ -20,7 +20,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 NODE_DIR=$ROOT/tests/node
-ev() { (cd "$NODE_DIR" && node decode_events.mjs "$@"); }
+ev() { (cd "$NODE_DIR" && timeout 180 node decode_events.mjs "$@"); }
 
 anvil_start
 new_db >/dev/null

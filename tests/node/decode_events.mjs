@@ -109,9 +109,21 @@ function roundEvents(round) {
   ];
 }
 
+// The receipt of tx, polled: ethers' tx.wait() looks again only when a new
+// block comes, so a transaction mined between its first look and its
+// subscription waits for a block nobody mines (a loaded run hung 300 s).
+async function mined(provider, tx) {
+  for (const end = Date.now() + 60000; Date.now() < end;) {
+    const rc = await provider.send('eth_getTransactionReceipt', [tx.hash]);
+    if (rc) return { status: Number(rc.status), contractAddress: rc.contractAddress };
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`no receipt for ${tx.hash} in 60 s`);
+}
+
 async function send(provider, signer, to, payload) {
   const tx = await signer.sendTransaction({ to, data: payload, gasLimit: 1_000_000 });
-  const rc = await tx.wait();
+  const rc = await mined(provider, tx);
   if (rc.status !== 1) throw new Error('emitter call reverted');
 }
 
@@ -130,7 +142,7 @@ async function emit(rpc, addrs, round) {
   const r = BigInt(round);
   for (const tx of [await token.transfer(zeroPadValue(toBeHex(0x1000n * r + 1n), 20), 10n ** 18n * r),
     await token.approve(zeroPadValue(toBeHex(0x1000n * r + 4n), 20), 2n ** 256n - r)]) {
-    if ((await tx.wait()).status !== 1) throw new Error('token call reverted');
+    if ((await mined(provider, tx)).status !== 1) throw new Error('token call reverted');
   }
   for (const [sig, vals] of roundEvents(round)) await send(provider, signer, addr, calldata(encodeLog(sig, vals)));
   // A Transfer whose data is cut short: the decoder counts it, logs it, goes on.
@@ -145,7 +157,7 @@ async function deploy(rpc) {
   const out = [];
   for (const runtime of [emitterRuntime(), tokenRuntime()]) {
     const tx = await signer.sendTransaction({ data: hexlify(initcode(runtime)) });
-    const rc = await tx.wait();
+    const rc = await mined(provider, tx);
     out.push(rc.contractAddress.toLowerCase());
   }
   console.log(out.join(','));
