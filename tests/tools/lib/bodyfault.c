@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bodyfault.h"
+#include "hex.h"
 #include "textedit.h"
 
 #include "banned.h"
@@ -170,31 +171,21 @@ static int edits_apply(const char *s, size_t n, struct bedits *ed,
 	return text_edits_apply(s, n, ed->v, ed->n, out);
 }
 
-static int is_hex_digit(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	       (c >= 'A' && c <= 'F');
-}
-
-/* Change the last hex digit of the quoted hex string at v (its lowest
- * bit flipped: never the same value, never a leading zero added). */
+/* Change the last hex digit of the quoted hex string at v: the lowest bit
+ * of its value flipped, so the lie is still hex of the same length
+ * (never the same value, never a leading zero added). */
 static int flip_last_digit(const char *s, struct span v, struct bedits *ed)
 {
-	/* what the edit's replacement points at: every character the flip
-	 * below gives ('f' becomes 'g', not a hex digit: kept as it was) */
-	static const char flipped[] = "0123456789abcdefg";
+	/* what the edit's replacement points at */
+	static const char digits[] = "0123456789abcdef";
 	size_t pos = v.off + v.len - 2;
-	char c;
+	int val;
 
 	if (v.len < 5 || s[v.off] != '"' || s[v.off + 1] != '0' ||
-	    s[v.off + 2] != 'x' || !is_hex_digit(s[pos]))
+	    s[v.off + 2] != 'x' || hex_digit(s[pos]) < 0)
 		return -1;
-	c = s[pos];
-	if (c >= 'A' && c <= 'F')
-		c = (char)(c - 'A' + 'a');
-	c = c == '9' ? '8' : c == '8' ? '9' : c == 'a' ? 'b' : c == 'b' ? 'a' :
-	    (char)(c ^ 1);
-	return edit_add(ed, pos, 1, strchr(flipped, c), 1) ? 0 : -1;
+	val = hex_digit(s[pos]);
+	return edit_add(ed, pos, 1, &digits[val ^ 1], 1) ? 0 : -1;
 }
 
 /* Delete element k of the array whose elements are el, with the comma
@@ -418,7 +409,7 @@ int body_params(const char *params, size_t len, uint64_t *number, int *full)
 	for (i = v.off + 3; i < v.off + v.len - 1; i++) {
 		char c = params[i];
 
-		if (!is_hex_digit(c))
+		if (hex_digit(c) < 0)
 			goto out;
 		n = n * 16 + (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
 	}
