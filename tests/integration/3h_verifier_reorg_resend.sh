@@ -18,6 +18,7 @@
 #  3. restarted once more, the verifier sends neither again.
 # The database ends equal to the node (check-consistency) with exactly
 # one `reorgs` row a reorg, none unsent.
+# shellcheck disable=SC2034 # PL_ENV_verifier is pl_start's
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/pipeline_lib.sh"
 
@@ -41,6 +42,7 @@ wait_until 90 db_synced "the backfill of 0..$(node_head)"
 # SUB sockets join late: a heartbeat proves the tap listens
 # shellcheck disable=SC2016 # wait_until evaluates it
 wait_until 30 'grep -q "\"type\":\"heartbeat\"" "$T/tap.out"' "a heartbeat on the tap"
+# shellcheck disable=SC2016 # wait_until evaluates it
 wait_until 30 'grep -q "^# connected" "$T/ws.out"' "the WebSocket client to subscribe"
 
 msgs() { jq -c "select(.type == \"$2\")" "$T/$1.out" 2>/dev/null; }
@@ -144,7 +146,7 @@ top=$(node_head)
 reorg_and_kill after 2
 r2=$(recorded)
 s2=$(jq .seq <<<"$r2")
-[ "$s2" -gt "$s1" ] && jq -e .unsent <<<"$r2" >/dev/null || fail "the second reorg is not unsent: $r2"
+{ [ "$s2" -gt "$s1" ] && jq -e .unsent <<<"$r2" >/dev/null; } || fail "the second reorg is not unsent: $r2"
 [ "$(msgs tap reorg | jq -s --argjson s "$s2" 'map(select(.seq == $s)) | length')" = 1 ] ||
 	fail "the second reorg did not go out before the kill"
 cut2=$(wc -l <"$T/ws.out")
