@@ -147,9 +147,10 @@ struct reorg_info {
 	size_t norphans;
 };
 /* Record the reorg in the database (with --db: its `reorgs` row and
- * tombstones, before anything is sent), then emit the reorg message
- * (not for a repair). 0, or -1 when it could not be recorded or sent
- * (nothing was sent then). */
+ * tombstones, unsent, before anything is sent), then emit the reorg
+ * message (not for a repair) and mark it sent. 0, or -1 when it could
+ * not be recorded or sent (nothing was sent then), or when marking it
+ * sent lost the connection (the lock is lost; it stays unsent). */
 int emit_reorg(struct verifier *v, const struct reorg_info *r);
 /* Send again the reorg message m as recorded (its seq and contents; only
  * emitted_at is set anew), then mark it sent (resend.c). 0, or -1 when it

@@ -126,26 +126,19 @@ START_TEST(test_in_seq_order)
 }
 END_TEST
 
-static Suite *resend_suite(void)
-{
-	const TTest *tests[] = {
-		test_recorded_reorg_goes_again, test_refused, test_in_seq_order,
-	};
-	Suite *s = suite_create("resend");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, NULL);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		tcase_add_test(tc, tests[i]);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(resend_suite());
+	Suite *s = suite_create("resend");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
 	int failed;
 
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_recorded_reorg_goes_again);
+	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_in_seq_order);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
