@@ -105,7 +105,8 @@ static void handle(struct bc_server *srv, struct events *evs,
 		}
 	}
 	r = events_build(evs, m->data, m->len, &ev, why, sizeof(why));
-	if (r == EV_RES_OK || r == EV_RES_SKIP || r == EV_RES_REPEAT)
+	/* a repeated reorg is not counted again in the status's reorgs */
+	if (r == EV_RES_OK || r == EV_RES_SKIP)
 		status_note(srv->status, in->endpoint, events_seen(evs),
 			    clock_wall_ms());
 	switch (r) {

@@ -171,6 +171,9 @@ assert_eq 1 "$(ws_msgs reorg | jq -s --argjson s "$s2" 'map(select(.seq == $s)) 
 	"the second reorg on the WebSocket client"
 grep -q "reorg not broadcast again: a reorg of seq $s2 " "$T/broadcaster.err" ||
 	fail "the broadcaster did not log the repeat it refused"
+# its dashboard counts each reorg once
+assert_eq 2 "$(curl -sf -m 10 "http://127.0.0.1:$PL_WS/v1/status" | jq .reorgs.total)" \
+	"reorgs in the broadcaster's /v1/status"
 assert_eq "2|0" "$(psql_q "select count(*), count(*) filter (where unsent) from reorgs
 	where chain_id = 31337 and not repair")" "reorgs rows (all, unsent) after the second reorg"
 
