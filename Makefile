@@ -80,6 +80,11 @@ endef
 $(foreach u,$(UNIT_SRC:tests/unit/check_%.c=%),$(eval $(call unit_rules,$(u),$(call unit_prog,$(u)))))
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BINDIR)/%)
+# tests/tools/preload/: LD_PRELOAD shims the tests put into a program
+# (bin/NAME.so), built without the sanitizers: a test that preloads one
+# into an ASan build sets verify_asan_link_order=0.
+PRELOAD_SRC := $(wildcard tests/tools/preload/*.c)
+PRELOAD_SO := $(PRELOAD_SRC:tests/tools/preload/%.c=$(BINDIR)/%.so)
 
 # What a program links: for tests and benches that build against
 # libcommon.a themselves.
@@ -87,7 +92,7 @@ print-ldlibs:
 	@echo $(LDLIBS)
 
 .PHONY: print-ldlibs all test unit integration asan run stop install clean deps style bench build-asan-units
-all: $(PROGS:%=$(BINDIR)/%) $(TOOL_BIN)
+all: $(PROGS:%=$(BINDIR)/%) $(TOOL_BIN) $(PRELOAD_SO)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -147,6 +152,11 @@ $(BINDIR)/%: $(BUILD)/tests/tools/%.o $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BINDIR)/%.so: tests/tools/preload/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
 
 $(BUILD)/tests/tools/%.o: tests/tools/%.c
 	@mkdir -p $(@D)

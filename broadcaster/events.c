@@ -40,6 +40,7 @@ struct events {
 	struct rb *blocks; /* circular, oldest at head */
 	size_t head, count, cap;
 	struct ev_seen seen;
+	uint64_t last_seq; /* the highest seq of a message read */
 };
 
 void ev_free(struct bc_event *ev)
@@ -551,6 +552,37 @@ const struct ev_seen *events_seen(const struct events *e)
 	return &e->seen;
 }
 
+/* The seq of a block, reorg or heartbeat read (0: none). */
+static uint64_t message_seq(const struct message *m)
+{
+	switch (m->type) {
+	case MESSAGE_BLOCK:
+		return m->u.block.has_seq ? m->u.block.seq : 0;
+	case MESSAGE_REORG:
+		return m->u.reorg.has_seq ? m->u.reorg.seq : 0;
+	case MESSAGE_HEARTBEAT:
+		return m->u.heartbeat.has_seq ? m->u.heartbeat.seq : 0;
+	default:
+		return 0;
+	}
+}
+
+/* A reorg at or below a seq already read is one the verifier sent again
+ * after a restart (docs/protocol.md): its clients had it already, or
+ * the blocks after it replaced what it would undo. Undone again, it
+ * would take the new branch's logs back. */
+static int reorg_passed(struct events *e, const struct message *m,
+			char *why, size_t whylen)
+{
+	uint64_t seq = message_seq(m);
+
+	if (m->type != MESSAGE_REORG || !seq || seq > e->last_seq)
+		return 0;
+	snprintf(why, whylen, "a reorg of seq %" PRIu64 " at or below seq %"
+		 PRIu64 " already read (sent again)", seq, e->last_seq);
+	return 1;
+}
+
 enum ev_result events_build(struct events *e, const char *json, size_t len,
 			    struct bc_event **out, char *why, size_t whylen)
 {
@@ -568,6 +600,8 @@ enum ev_result events_build(struct events *e, const char *json, size_t len,
 		r = EV_RES_DUPLICATE;
 	else if (st != MESSAGE_OK)
 		r = EV_RES_BAD;
+	else if (reorg_passed(e, &m, why, whylen))
+		r = EV_RES_REPEAT;
 	else if (m.type == MESSAGE_BLOCK)
 		r = build_block(e, &m.u.block, out, why, whylen);
 	else if (m.type == MESSAGE_REORG)
@@ -579,6 +613,8 @@ enum ev_result events_build(struct events *e, const char *json, size_t len,
 			 m.type_name);
 		r = EV_RES_SKIP;
 	}
+	if (st == MESSAGE_OK && message_seq(&m) > e->last_seq)
+		e->last_seq = message_seq(&m);
 	message_release(&m);
 	return r;
 }

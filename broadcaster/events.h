@@ -92,6 +92,10 @@ enum ev_result {
 	EV_RES_BAD,  /* malformed message; why says what is wrong */
 	EV_RES_DUPLICATE, /* refused: an object of it repeats a key (why:
 			     "duplicate key 'K' in PATH") */
+	EV_RES_REPEAT, /* not broadcast: a reorg whose seq is at or below
+			  the highest seq of a block, reorg or heartbeat
+			  read before (a verifier that restarted sends a
+			  reorg again with its seq); why says which */
 };
 
 /* Turn one verifier message (block, reorg or heartbeat) into an event. */

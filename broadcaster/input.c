@@ -105,6 +105,7 @@ static void handle(struct bc_server *srv, struct events *evs,
 		}
 	}
 	r = events_build(evs, m->data, m->len, &ev, why, sizeof(why));
+	/* a repeated reorg is not counted again in the status's reorgs */
 	if (r == EV_RES_OK || r == EV_RES_SKIP)
 		status_note(srv->status, in->endpoint, events_seen(evs),
 			    clock_wall_ms());
@@ -115,6 +116,11 @@ static void handle(struct bc_server *srv, struct events *evs,
 	case EV_RES_SKIP:
 		log_at(LOG_DEBUG, LOGF(LF_S("endpoint", in->endpoint)),
 		       "message not broadcast: %s", why);
+		break;
+	case EV_RES_REPEAT:
+		metric_inc(srv->m.repeated_reorgs);
+		log_at(LOG_INFO, LOGF(LF_S("endpoint", in->endpoint)),
+		       "reorg not broadcast again: %s", why);
 		break;
 	case EV_RES_DUPLICATE:
 		metric_inc(srv->m.dup_input);

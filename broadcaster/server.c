@@ -102,6 +102,10 @@ static void metrics_setup(struct bc_server *srv)
 	srv->m.dup_requests = metrics_counter(m, "broadcaster_duplicate_key_total",
 		"messages or requests refused because an object repeats a key",
 		"source=\"request\"");
+	srv->m.repeated_reorgs = metrics_counter(m,
+		"broadcaster_repeated_reorgs_total",
+		"reorgs at or below a seq already read (a verifier's repeat), "
+		"not broadcast again", NULL);
 }
 
 /* ---- admission ---------------------------------------------------------- */

@@ -53,6 +53,7 @@ struct bc_metrics {
 	struct metric *bad_requests;
 	struct metric *dup_input;    /* also counted in bad_input */
 	struct metric *dup_requests; /* also counted in bad_requests */
+	struct metric *repeated_reorgs; /* reorgs sent again, not passed on */
 	/* replay.c: replays from the database */
 	struct metric *replays, *replays_total, *replay_refused;
 	struct metric *replay_blocks, *db_errors, *db_seconds;

@@ -501,6 +501,62 @@ enum db_status db_record_reorg(PGconn *conn, uint64_t chain_id,
 	return s;
 }
 
+enum db_status db_reorg_sent(PGconn *conn, uint64_t chain_id, uint64_t seq)
+{
+	const uint64_t v[] = { chain_id, seq };
+	enum db_status s;
+	void *none;
+	PGresult *r = query_u64_rows(conn, "SELECT blockpipe_reorg_sent($1, $2)",
+				     2, v, 1, &none, &s);
+
+	free(none);
+	PQclear(r);
+	return r ? DB_OK : s;
+}
+
+enum db_status db_unsent_reorgs(PGconn *conn, uint64_t chain_id, size_t max,
+				struct db_unsent_reorg **out, size_t *n)
+{
+	const uint64_t v[] = { chain_id, max };
+	enum db_status s;
+	PGresult *r;
+	void *mem;
+
+	*n = 0;
+	r = query_u64_rows(conn, "SELECT seq, message FROM"
+			   " blockpipe_unsent_reorgs($1, $2)", 2, v,
+			   sizeof(**out), &mem, &s);
+	*out = mem;
+	if (!r)
+		return s;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct db_unsent_reorg *u = &(*out)[i];
+
+		u->seq = strtoull(PQgetvalue(r, i, 0), NULL, 10);
+		u->message = strdup(PQgetvalue(r, i, 1));
+		if (!u->message) {
+			log_error("out of memory");
+			s = DB_FATAL;
+			break;
+		}
+		*n = (size_t)i + 1;
+	}
+	PQclear(r);
+	if (s != DB_OK) {
+		db_unsent_reorgs_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return s;
+}
+
+void db_unsent_reorgs_free(struct db_unsent_reorg *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].message);
+	free(rows);
+}
+
 enum db_status db_lock_held(PGconn *conn, int32_t classid, int32_t objid,
 			    int *held)
 {

@@ -16,8 +16,9 @@
 
 /* The version db_apply_schema() records in schema_version. Bump it when
  * common/schema.sql changes in a way an older database must receive
- * (5: the broadcaster's resume from the database). */
-#define DB_SCHEMA_VERSION 5
+ * (5: the broadcaster's resume from the database; 6: reorgs.unsent, the
+ * reorgs a verifier sends again at start). */
+#define DB_SCHEMA_VERSION 6
 
 /* The text of common/schema.sql, NUL-terminated (generated at build time
  * into build/common/schema_sql.c). */
@@ -152,6 +153,23 @@ struct db_reorg {
 
 enum db_status db_record_reorg(PGconn *conn, uint64_t chain_id,
 			       const struct db_reorg *r);
+
+/* blockpipe_reorg_sent(chain, seq): the verifier sent the reorg message
+ * of seq; it is no longer unsent. */
+enum db_status db_reorg_sent(PGconn *conn, uint64_t chain_id, uint64_t seq);
+
+/* A reorg recorded but not confirmed sent: its seq and its message as
+ * blockpipe_unsent_reorgs() builds it (NUL-terminated, malloc'd). */
+struct db_unsent_reorg {
+	uint64_t seq;
+	char *message;
+};
+
+/* blockpipe_unsent_reorgs(chain), at most max rows in seq order: *out is
+ * malloc'd, *n its length; free both with db_unsent_reorgs_free(). */
+enum db_status db_unsent_reorgs(PGconn *conn, uint64_t chain_id, size_t max,
+				struct db_unsent_reorg **out, size_t *n);
+void db_unsent_reorgs_free(struct db_unsent_reorg *rows, size_t n);
 
 /* Does this connection hold the session advisory lock (classid, objid)?
  * *held is 1 when it does. A lost connection is DB_CONN. */

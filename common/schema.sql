@@ -122,6 +122,14 @@ CREATE TABLE IF NOT EXISTS reorgs (
 -- verifier's audit replacing pointers the database got wrong) is marked.
 ALTER TABLE reorgs ALTER COLUMN ancestor_number DROP NOT NULL;
 ALTER TABLE reorgs ADD COLUMN IF NOT EXISTS repair boolean NOT NULL DEFAULT false;
+-- Version 6: a reorg the verifier recorded (blockpipe_record_reorg) but
+-- has not yet confirmed it sent (blockpipe_reorg_sent) is unsent; a
+-- verifier that starts sends those again, with their seq, before
+-- anything new (docs/architecture.md). A row a writer wrote, a repair
+-- and every row from before version 6 are not: their message went out,
+-- or there is none.
+ALTER TABLE reorgs ADD COLUMN IF NOT EXISTS unsent boolean NOT NULL DEFAULT false;
+CREATE INDEX IF NOT EXISTS reorgs_unsent_idx ON reorgs (chain_id, seq) WHERE unsent;
 
 -- The verifier's epoch (seq = epoch << 32 | counter), one row a chain.
 CREATE TABLE IF NOT EXISTS verifier_epochs (
@@ -286,12 +294,13 @@ SET search_path FROM CURRENT AS $$
 	INSERT INTO reorgs (chain_id, seq, ancestor_number, ancestor_hash,
 			    old_tip, old_tip_hash, new_tip_number, new_tip_hash,
 			    depth, orphaned, invalidate_from, invalidate_to,
-			    deep, below_finalized, repair, at)
+			    deep, below_finalized, repair, at, unsent)
 	VALUES (p_chain, p_seq, p_anc_n, blockpipe_hex(p_anc_h), p_old_tip,
 		blockpipe_hex(p_old_tip_h), p_new_n, blockpipe_hex(p_new_h),
 		p_depth, p_orphaned, p_from, p_to, p_deep, p_below_finalized,
 		p_repair, to_timestamp(p_at_ms / 1000)
-			  + (p_at_ms % 1000) * interval '1 millisecond')
+			  + (p_at_ms % 1000) * interval '1 millisecond',
+		NOT p_repair)
 	ON CONFLICT DO NOTHING;
 	INSERT INTO canonical AS c (chain_id, number, hash, seq)
 	SELECT p_chain, g, NULL, p_seq FROM generate_series(p_from, p_to) AS g
@@ -302,6 +311,17 @@ $$;
 REVOKE ALL ON FUNCTION blockpipe_record_reorg(bigint, bigint, bigint, text,
 	bigint, text, bigint, text, bigint, jsonb, bigint, bigint, boolean,
 	boolean, boolean, bigint) FROM PUBLIC;
+
+-- Version 6: the verifier has sent the reorg message of seq p_seq (to
+-- its output and its PUB socket): it is no longer sent again at start.
+-- SECURITY DEFINER, like blockpipe_record_reorg.
+CREATE OR REPLACE FUNCTION blockpipe_reorg_sent(p_chain bigint, p_seq bigint)
+RETURNS void LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path FROM CURRENT AS $$
+	UPDATE reorgs SET unsent = false
+	WHERE chain_id = p_chain AND seq = p_seq AND unsent
+$$;
+REVOKE ALL ON FUNCTION blockpipe_reorg_sent(bigint, bigint) FROM PUBLIC;
 
 -- Increment and return the verifier's epoch for a chain (1 the first time).
 CREATE OR REPLACE FUNCTION blockpipe_next_epoch(p_chain bigint)
@@ -545,6 +565,23 @@ LANGUAGE sql STABLE AS $$
 	  AND r.seq < coalesce(p_before, 9223372036854775807) AND NOT r.repair
 	ORDER BY r.seq LIMIT p_limit
 $$;
+
+-- Version 6: the reorgs the verifier recorded and has not confirmed it
+-- sent, in seq order, p_limit at most, each as the message it sends
+-- (the replay's form); SECURITY DEFINER: the verifier reads no table of
+-- reorgs itself.
+CREATE OR REPLACE FUNCTION blockpipe_unsent_reorgs(p_chain bigint,
+	p_limit integer)
+RETURNS TABLE (seq bigint, message text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+	SELECT m.seq, m.message
+	FROM reorgs r
+	CROSS JOIN LATERAL blockpipe_replay_reorgs(r.chain_id, r.seq - 1,
+						   r.seq + 1, 1) AS m
+	WHERE r.chain_id = p_chain AND r.unsent
+	ORDER BY r.seq LIMIT p_limit
+$$;
+REVOKE ALL ON FUNCTION blockpipe_unsent_reorgs(bigint, integer) FROM PUBLIC;
 
 -- The orphaned blocks of reorg p_reorg that a client which had every
 -- message up to seq p_had held: those canonical_replaced says were made

@@ -215,12 +215,29 @@ int emit_reorg(struct verifier *v, const struct reorg_info *r)
 			rc = send_all(v, "reorg", v->line.data, v->line.len);
 		if (rc == 0)
 			metric_inc(v->m.emitted_reorgs);
+		if (rc == 0 && v->db)
+			rc = resend_mark_sent(v, seq);
 	}
 	free(refs);
 	buf_release(&orph);
 	if (rc == 0)
 		audit_note(v, r->invalidate_from);
 	return rc;
+}
+
+int emit_reorg_again(struct verifier *v, struct message_reorg *m)
+{
+	m->has_emitted_at = true;
+	m->emitted_at = (uint64_t)clock_wall_ms();
+	if (message_reorg_build(&v->line, m) < 0)
+		return log_error("cannot build the reorg message of seq %" PRIu64,
+				 m->seq);
+	if (send_all(v, "reorg", v->line.data, v->line.len) < 0)
+		return -1;
+	metric_inc(v->m.emitted_reorgs);
+	metric_inc(v->m.resent_reorgs);
+	audit_note(v, m->invalidate_from);
+	return resend_mark_sent(v, m->seq);
 }
 
 int emit_heartbeat(struct verifier *v)

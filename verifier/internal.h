@@ -29,6 +29,7 @@ struct verifier_metrics {
 	struct metric *bad_json, *bad_fields, *bad_type, *bad_chain, *bad_dup;
 	struct metric *audit_links, *repairs, *repaired_heights;
 	struct metric *audit_heights, *lock_checks, *lock_lost, *epochs;
+	struct metric *resent_reorgs, *unsent_refused;
 };
 
 /* The audit's bookkeeping (audit.c, docs/verifier.md "Audit"). */
@@ -57,6 +58,7 @@ struct verifier {
 	int have_start;       /* start known (flag, or the first block) */
 	struct audit_state audit;
 	long long lock_ok_at; /* clock_mono_ms() when the lock was confirmed */
+	long long pub_opened_at; /* clock_mono_ms() when --pub was opened */
 	int lock_lost;        /* stop emitting until the lock is taken again */
 	int depth;            /* nesting of place() (gap in a reorg ...) */
 	struct buf line;      /* scratch for emitted messages */
@@ -145,11 +147,46 @@ struct reorg_info {
 	size_t norphans;
 };
 /* Record the reorg in the database (with --db: its `reorgs` row and
- * tombstones, before anything is sent), then emit the reorg message
- * (not for a repair). 0, or -1 when it could not be recorded or sent
- * (nothing was sent then). */
+ * tombstones, unsent, before anything is sent), then emit the reorg
+ * message (not for a repair) and mark it sent. 0, or -1 when it could
+ * not be recorded or sent (nothing was sent then), or when marking it
+ * sent lost the connection (the lock is lost; it stays unsent). */
 int emit_reorg(struct verifier *v, const struct reorg_info *r);
+/* Send again the reorg message m as recorded (its seq and contents; only
+ * emitted_at is set anew), then mark it sent (resend.c). 0, or -1 when it
+ * could not be sent or the lock was lost. */
+int emit_reorg_again(struct verifier *v, struct message_reorg *m);
 int emit_heartbeat(struct verifier *v);
+
+/* resend.c (docs/verifier.md "Reorgs sent again"): with --db, the
+ * reorgs recorded but not confirmed sent. */
+struct db_unsent_reorg;
+enum resend_verdict {
+	RESEND_OK = 0,
+	RESEND_UNREADABLE,   /* not a reorg message docs/protocol.md reads */
+	RESEND_OTHER_CHAIN,  /* the message names another chain */
+	RESEND_SEQ_MISMATCH, /* its seq is not the row's */
+	RESEND_NOT_BEFORE,   /* not from an earlier epoch: it would go out
+				out of order */
+	RESEND_OUT_OF_ORDER, /* not above the seq sent again before it */
+};
+/* May the recorded reorg row go out again, from a verifier of chain_id
+ * whose own seqs are all above below, right after the re-sent seq prev
+ * (0: none)? The message read goes into *m (message_release() it
+ * whatever the verdict); why says what is wrong. Pure: no I/O. */
+enum resend_verdict resend_check(const struct db_unsent_reorg *row,
+				 uint64_t chain_id, uint64_t below,
+				 uint64_t prev, struct message *m, char *why,
+				 size_t whylen);
+/* At start and when the lock is taken again, before anything new is
+ * emitted: send every unsent reorg again, in seq order, each marked sent
+ * once it went out. 0, or -1 (database, output or lock lost). */
+int verifier_resend_unsent(struct verifier *v);
+/* The reorg of seq went out: blockpipe_reorg_sent (retried on a
+ * deadlock). 0; -1 when the connection, and so the lock, is lost. A
+ * mark that fails otherwise is logged and leaves the reorg unsent: the
+ * next start sends it again, which consumers ignore (same seq). */
+int resend_mark_sent(struct verifier *v, uint64_t seq);
 
 /* A message goes out only while the lock was confirmed less than this
  * long ago (the timer in verifier.c confirms it four times a second while

@@ -102,6 +102,12 @@ static void metrics_setup(struct verifier *v)
 			 "times the advisory lock was found lost");
 	x->epochs = C("epochs_total", "epochs opened (start, counter overflow, "
 		      "lock taken again)");
+	x->resent_reorgs = C("reorgs_resent_total",
+			     "recorded reorgs whose message was sent again at "
+			     "start (it may not have gone out)");
+	x->unsent_refused = C("unsent_reorgs_refused_total",
+			      "unsent reorgs in the database that could not be "
+			      "sent again");
 #undef C
 #undef CL
 #undef G
@@ -243,7 +249,11 @@ static int relock(struct verifier *v)
 				       "advisory lock for chain %" PRIu64
 				       " taken again; window reloaded",
 				       v->chain_id);
-				return 0;
+				/* what the lost lock kept from going out */
+				if (verifier_resend_unsent(v) == 0)
+					return 0;
+				if (!v->lock_lost)
+					return -1;
 			}
 		}
 		if (clock_mono_ms() > until)
@@ -514,6 +524,7 @@ static enum verifier_exit setup_sockets(struct verifier *v, char *why,
 			return config_error(why, whylen,
 					    "cannot open --pub '%s'", c->pub);
 		msg_set_metrics(v->pub, v->metrics, "pub");
+		v->pub_opened_at = clock_mono_ms();
 	}
 	mo.kind = MSG_IN;
 	mo.endpoint = c->in;
@@ -557,6 +568,11 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 
 		if (left > 0 && nap(left) < 0)
 			return VERIFIER_EXIT_OK;
+		/* before anything new: the reorgs a verifier killed after
+		 * recording them may not have sent */
+		if (verifier_resend_unsent(v) < 0)
+			return sig_stopping() ? VERIFIER_EXIT_OK
+					      : VERIFIER_EXIT_FAILED;
 	}
 	atomic_store(&v->ready, 1);
 	return VERIFIER_EXIT_OK;

@@ -15,7 +15,9 @@
 #                      before it, every stage serves /metrics on
 #                      127.0.0.1:$PL_METRICS_<stage> (the broadcaster on
 #                      its --listen port, PL_WS)
-#   pl_start NAME      start a stage: fetcher verifier writer1 writer2 broadcaster
+#   pl_start NAME      start a stage: fetcher verifier writer1 writer2 broadcaster;
+#                      PL_ENV_NAME (e.g. PL_ENV_verifier="LD_PRELOAD=...")
+#                      is the environment it runs with, when set
 #   pl_start_all       all five
 #   pl_restart NAME [SIG]  kill it (default KILL) and start it again; the old
 #                      logs are kept as NAME.err.N
@@ -45,33 +47,34 @@ pl_metrics_args() {
 }
 
 pl_start() {
-	local name=$1 m
+	local name=$1 m env=PL_ENV_$1 pre=()
 	mapfile -t m < <(pl_metrics_args "$name")
+	[ -z "${!env:-}" ] || read -ra pre <<<"env ${!env}"
 	case $name in
 	fetcher)
-		bg_run fetcher "$BIN/fetcher" --rpc "$RPC" --follow --from 0 --db "$DB" \
+		bg_run fetcher "${pre[@]}" "$BIN/fetcher" --rpc "$RPC" --follow --from 0 --db "$DB" \
 			--ws "ws://127.0.0.1:$ANVIL_PORT" --poll-interval 250ms --timeout 3s \
 			--out ">tcp://127.0.0.1:$PL_IN" "${m[@]}"
 		;;
 	verifier)
-		bg_run verifier "$BIN/verifier" --rpc "$RPC" --db "$DB" --start-block 0 \
+		bg_run verifier "${pre[@]}" "$BIN/verifier" --rpc "$RPC" --db "$DB" --start-block 0 \
 			--window 64 --audit-interval 2s --heartbeat-interval 1s --rpc-timeout 3s \
 			--lag-wait 5s --in "@tcp://127.0.0.1:$PL_IN" --out "@tcp://127.0.0.1:$PL_OUT" \
 			--pub "@tcp://127.0.0.1:$PL_PUB" "${m[@]}"
 		;;
 	writer1)
-		bg_run writer1 "$BIN/writer" --db "$DB" --start 0 --id writer1 \
+		bg_run writer1 "${pre[@]}" "$BIN/writer" --db "$DB" --start 0 --id writer1 \
 			--flush-interval 50ms --in ">tcp://127.0.0.1:$PL_OUT" \
 			--pub "@tcp://127.0.0.1:$PL_COMMIT" "${m[@]}"
 		;;
 	writer2)
-		bg_run writer2 "$BIN/writer" --db "$DB" --start 0 --id writer2 \
+		bg_run writer2 "${pre[@]}" "$BIN/writer" --db "$DB" --start 0 --id writer2 \
 			--flush-interval 50ms --in ">tcp://127.0.0.1:$PL_OUT" \
 			--pub "@tcp://127.0.0.1:$PL_COMMIT2" "${m[@]}"
 		;;
 	broadcaster)
 		# the writers' PUB too: their committed watermarks for /v1/status
-		bg_run broadcaster "$BIN/broadcaster" --rpc "$RPC" \
+		bg_run broadcaster "${pre[@]}" "$BIN/broadcaster" --rpc "$RPC" \
 			--sub "tcp://127.0.0.1:$PL_PUB,tcp://127.0.0.1:$PL_COMMIT,tcp://127.0.0.1:$PL_COMMIT2" \
 			--listen "127.0.0.1:$PL_WS" --queue-depth 4096 --replay 1024
 		;;

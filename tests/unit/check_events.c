@@ -196,11 +196,11 @@ START_TEST(test_reorg)
 	ck_assert_ptr_nonnull(strstr(ev->chan_main.data,
 		"{\"type\":\"reorg\",\"seq\":9,\"data\":{\"chain_id\":31337,"));
 	ev_free(ev);
-	/* The same reorg again finds nothing left to undo; the new branch
-	 * at heights 3 and 4 is new. */
-	ev = build_ok(e, msg);
-	ck_assert_uint_eq(ev->nlogs, 0);
-	ev_free(ev);
+	/* The same reorg again (its seq already read) is not passed on;
+	 * the new branch at heights 3 and 4 is new. */
+	ck_assert_int_eq(events_build(e, msg, strlen(msg), &ev, hash,
+				      sizeof(hash)), EV_RES_REPEAT);
+	ck_assert_ptr_null(ev);
 	ev_free(build_ok(e, block_msg(3, 0x33, 2, 1)));
 	m = block_msg(3, 0x33, 2, 1);
 	ck_assert_int_eq(events_build(e, m, strlen(m), &ev, msg, sizeof(msg)),
@@ -238,6 +238,66 @@ START_TEST(test_reorg_of_a_new_branch)
 	ev_free(build_ok(e, block_msg(4, 0x44, 3, 1)));
 	ev = build_ok(e, reorg_at_4(msg, sizeof(msg), 11, 0x44));
 	ck_assert_uint_eq(ev->nlogs, 2);
+	ev_free(ev);
+	events_destroy(&e);
+}
+END_TEST
+
+static enum ev_result build_why(struct events *e, const char *msg,
+				struct bc_event **ev, char *why, size_t n)
+{
+	*ev = NULL;
+	return events_build(e, msg, strlen(msg), ev, why, n);
+}
+
+/* The rule for a reorg a verifier sends again after a restart (same
+ * seq): passed on when no message with its seq or a higher one was
+ * read (it never went out: the clients still hold the orphans), refused
+ * otherwise (they had it, or the new branch after it replaced the
+ * orphans: undone again, the new branch's logs would be taken back). */
+START_TEST(test_reorg_sent_again)
+{
+	struct events *e = new_events(0);
+	struct bc_event *ev;
+	char msg[1024], why[256];
+	unsigned hb = 20;
+
+	/* blocks 1..4 with seqs 1..4; the reorg of seq 9 never came */
+	for (unsigned n = 1; n <= 4; n++)
+		ev_free(build_ok(e, block_msg(n, (int)n, (int)n - 1, 1)));
+	/* sent again by the next verifier: the orphan's logs are undone */
+	ev = build_ok(e, reorg_at_4(msg, sizeof(msg), 9, 4));
+	ck_assert_uint_eq(ev->seq, 9);
+	ck_assert_uint_eq(ev->nlogs, 2);
+	ev_free(ev);
+	/* the new branch's tip (a later seq) ... */
+	ev_free(build_ok(e, block_msg(4, 0x44, 3, 1)));
+	/* ... and the same reorg once more (a verifier killed after the
+	 * send, before marking it sent): refused, the tip's logs stay */
+	ck_assert_int_eq(build_why(e, reorg_at_4(msg, sizeof(msg), 9, 4), &ev,
+				   why, sizeof(why)), EV_RES_REPEAT);
+	ck_assert_ptr_null(ev);
+	ck_assert_ptr_nonnull(strstr(why, "seq 9"));
+	/* a lower seq than one already read is refused as well */
+	ck_assert_int_eq(build_why(e, reorg_at_4(msg, sizeof(msg), 8, 0x44),
+				   &ev, why, sizeof(why)), EV_RES_REPEAT);
+	/* a heartbeat's seq counts: a reorg below it was sent before it */
+	snprintf(msg, sizeof(msg), "{\"type\":\"heartbeat\",\"chain_id\":"
+		 "31337,\"seq\":%u,\"prog\":\"verifier\",\"time\":1,"
+		 "\"tip\":null}", hb);
+	ev_free(build_ok(e, msg));
+	ck_assert_int_eq(build_why(e, reorg_at_4(msg, sizeof(msg), hb, 0x44),
+				   &ev, why, sizeof(why)), EV_RES_REPEAT);
+	/* the next reorg, above everything read, undoes the tip */
+	ev = build_ok(e, reorg_at_4(msg, sizeof(msg), hb + 1, 0x44));
+	ck_assert_uint_eq(ev->nlogs, 2);
+	ev_free(ev);
+	/* a reorg without seq (a hand-made stream) is not subject to it */
+	ev = build_ok(e, "{\"type\":\"reorg\",\"chain_id\":31337,"
+		      "\"ancestor\":{\"number\":3,\"hash\":\"0x" 
+		      "0000000000000000000000000000000000000000000000000000000000000003\"},"
+		      "\"orphaned\":[],\"depth\":1,\"invalidate_from\":4,"
+		      "\"invalidate_to\":4}");
 	ev_free(ev);
 	events_destroy(&e);
 }
@@ -391,6 +451,7 @@ static Suite *events_suite(void)
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad_msgs) / sizeof(bad_msgs[0]));
 	tcase_add_test(tc, test_reorg);
 	tcase_add_test(tc, test_reorg_of_a_new_branch);
+	tcase_add_test(tc, test_reorg_sent_again);
 	tcase_add_test(tc, test_reorg_null_ancestor);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_heartbeat_and_gap);
