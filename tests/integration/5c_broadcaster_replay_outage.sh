@@ -18,7 +18,7 @@ pg_private
 pg_private_up
 db_schema
 # The cluster trusts loopback: the password is carried, not checked.
-secret_db=${DB/:\/\/blockpipe@/://blockpipe:SECRETPW@}
+secret_db=${DB/:\/\/blockpipe@/://blockpipe:SECRETPW@}?application_name=bc_outage
 [ "$secret_db" != "$DB" ] || fail "cannot put a password into '$DB'"
 mkdir "$T/phase"
 bg_run client env DB="$secret_db" WRITER_DB="$DB" BC_LOG="$T/broadcaster.log" \
@@ -44,4 +44,5 @@ pg_private_up
 touch "$T/phase/up"
 bg_wait client || fail "the clients through the outage (tests/node/bc_outage.mjs)"
 grep -n SECRET "$T/broadcaster.log" | head -3 | grep . && fail "the DSN's password in the broadcaster's log"
+grep '^\[bc_outage\]' "$T/client.err" >&2 || true
 pass
