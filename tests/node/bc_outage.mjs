@@ -21,7 +21,7 @@
 // broadcaster_db_errors_total, and never the DSN's password.
 //
 // env DB (the broadcaster's DSN, with the password SECRETPW), WRITER_DB,
-// BC_LOG, WRITER_LOG, PHASE (a folder), HISTORY (1500), RATE (400).
+// BC_LOG, WRITER_LOG, PHASE (a folder), HISTORY (1000), RATE (400).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -32,7 +32,7 @@ const T0 = Date.now();
 const env = (k) => process.env[k] || fail(`${k} is not set`);
 const [DB, WRITER_DB, BC_LOG, WRITER_LOG, PHASE] =
 	['DB', 'WRITER_DB', 'BC_LOG', 'WRITER_LOG', 'PHASE'].map(env);
-const HISTORY = Number(process.env.HISTORY || 1500);
+const HISTORY = Number(process.env.HISTORY || 1000);
 const RATE = process.env.RATE || '400';
 const POOL = 2;
 // Generous: a loaded 2-core machine, maybe ASan.
