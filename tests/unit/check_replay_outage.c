@@ -11,7 +11,7 @@
 #define MIN REPLAY_OUTAGE_WARN_MS
 
 /* One step of a script: a failure (F) or a success (S) at `at` ms, and
- * what it must return and report. */
+ * what it must return and report; op 0 ends the script. */
 struct step {
 	char op;
 	int64_t at;
@@ -20,38 +20,14 @@ struct step {
 	int64_t ms;        /* S: how long the outage lasted */
 };
 
-static void run(const struct step *steps, size_t n)
-{
-	struct replay_outage o = REPLAY_OUTAGE_INIT;
+#define STEPS_MAX 10
 
-	for (size_t i = 0; i < n; i++) {
-		const struct step *s = &steps[i];
-		uint64_t failures = 999;
-		int64_t ms = -1;
-		int r = s->op == 'F' ?
-			replay_outage_failed(&o, s->at, &failures) :
-			replay_outage_ok(&o, s->at, &failures, &ms);
-
-		ck_assert_msg(r == s->ret, "step %zu (%c at %lld): returned %d",
-			      i, s->op, (long long)s->at, r);
-		if (!r)
-			continue;
-		ck_assert_msg(failures == s->failures,
-			      "step %zu: %llu failures, want %llu", i,
-			      (unsigned long long)failures,
-			      (unsigned long long)s->failures);
-		if (s->op == 'S')
-			ck_assert_msg(ms == s->ms, "step %zu: %lld ms, want %lld",
-				      i, (long long)ms, (long long)s->ms);
-	}
-}
-
-#define RUN(steps) run(steps, sizeof(steps) / sizeof(steps[0]))
-
-/* An outage of 3 minutes, retried every 500 ms: three warnings. */
-START_TEST(test_long_outage)
-{
-	static const struct step steps[] = {
+/* A script of steps from a fresh state (its steps end at op 0). */
+static const struct script {
+	const char *what;
+	struct step steps[STEPS_MAX];
+} scripts[] = {
+	{ "an outage of 3 minutes, retried every 500 ms: three warnings", {
 		{ 'S', 1000, 0, 0, 0 },
 		{ 'F', 5000, 1, 1, 0 },
 		{ 'F', 5500, 0, 0, 0 },
@@ -61,32 +37,16 @@ START_TEST(test_long_outage)
 		{ 'F', 5000 + 2 * MIN + 500, 1, 2, 0 },
 		{ 'S', 5000 + 3 * MIN, 1, 6, 3 * MIN },
 		{ 'S', 5000 + 3 * MIN + 500, 0, 0, 0 },
-	};
-
-	RUN(steps);
-}
-END_TEST
-
-/* Two outages a minute apart: each warned of, each end logged. */
-START_TEST(test_two_outages)
-{
-	static const struct step steps[] = {
+	} },
+	{ "two outages a minute apart: each warned of, each end logged", {
 		{ 'F', 0, 1, 1, 0 },
 		{ 'F', 500, 0, 0, 0 },
 		{ 'S', 4000, 1, 2, 4000 },
 		{ 'F', 4000 + MIN, 1, 1, 0 },
 		{ 'S', 5000 + MIN, 1, 1, 1000 },
-	};
-
-	RUN(steps);
-}
-END_TEST
-
-/* A database that fails a job now and then: at most a warning and its
- * end a minute, the failures in between reported by the next warning. */
-START_TEST(test_flapping)
-{
-	static const struct step steps[] = {
+	} },
+	{ "a job failing now and then: a warning and its end a minute, the "
+	  "failures between told by the next warning", {
 		{ 'F', 100, 1, 1, 0 },
 		{ 'S', 200, 1, 1, 100 },
 		{ 'F', 300, 0, 0, 0 },
@@ -95,21 +55,40 @@ START_TEST(test_flapping)
 		{ 'S', 600, 0, 0, 0 },
 		{ 'F', 100 + MIN, 1, 3, 0 },
 		{ 'S', 200 + MIN, 1, 1, 100 },
-	};
-
-	RUN(steps);
-}
-END_TEST
-
-/* Successes alone say nothing. */
-START_TEST(test_quiet)
-{
-	static const struct step steps[] = {
+	} },
+	{ "successes alone say nothing", {
 		{ 'S', 0, 0, 0, 0 },
 		{ 'S', MIN * 5, 0, 0, 0 },
-	};
+	} },
+};
 
-	RUN(steps);
+START_TEST(test_script)
+{
+	const struct script *sc = &scripts[_i];
+	struct replay_outage o = REPLAY_OUTAGE_INIT;
+
+	for (size_t i = 0; i < STEPS_MAX && sc->steps[i].op; i++) {
+		const struct step *s = &sc->steps[i];
+		uint64_t failures = 999;
+		int64_t ms = -1;
+		int r = s->op == 'F' ?
+			replay_outage_failed(&o, s->at, &failures) :
+			replay_outage_ok(&o, s->at, &failures, &ms);
+
+		ck_assert_msg(r == s->ret, "%s: step %zu (%c at %lld): "
+			      "returned %d", sc->what, i, s->op,
+			      (long long)s->at, r);
+		if (!r)
+			continue;
+		ck_assert_msg(failures == s->failures,
+			      "%s: step %zu: %llu failures, want %llu", sc->what,
+			      i, (unsigned long long)failures,
+			      (unsigned long long)s->failures);
+		if (s->op == 'S')
+			ck_assert_msg(ms == s->ms, "%s: step %zu: %lld ms, "
+				      "want %lld", sc->what, i, (long long)ms,
+				      (long long)s->ms);
+	}
 }
 END_TEST
 
@@ -118,10 +97,8 @@ static Suite *replay_outage_suite(void)
 	Suite *s = suite_create("replay_outage");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_long_outage);
-	tcase_add_test(tc, test_two_outages);
-	tcase_add_test(tc, test_flapping);
-	tcase_add_test(tc, test_quiet);
+	tcase_add_loop_test(tc, test_script, 0,
+			    (int)(sizeof(scripts) / sizeof(scripts[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
