@@ -1,7 +1,8 @@
 /* When the broadcaster says that the database fails under replays: a
  * warning at the first failure and at most one a minute after it, each
- * with the failures since the last; a line at the first success after a
- * warning; nothing when a short failure comes back within the minute. */
+ * with the failures no line told of yet; a line at the first success
+ * after a warning; nothing when a short failure comes back within the
+ * minute. */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
