@@ -7,15 +7,16 @@
 // the middle of their replays the test's shell stops PostgreSQL with
 // `pg_ctl -m immediate` (phase files: this script writes PHASE/stop and
 // waits for PHASE/down, then PHASE/start and PHASE/up) and keeps it down
-// while live blocks go on arriving (the ring rolls past the seam), for
-// several page retries. Meanwhile eth_subscribe newHeads and logs with a
+// while live blocks go on arriving (the ring rolls past the seam), and
+// a reorg, for several page retries. Meanwhile eth_subscribe newHeads and logs with a
 // fromBlock older than the ring must get their id, then close 1011
 // `replay from the database failed` (counted as replay_failed), and a
 // channel `since` older than the ring the documented error (C, which
 // asks again once the database is back). Then every client must hold
 // exactly every block from its resume point to the live tip, in order,
-// each once, hash, height, seq and transactions those of the chain fed
-// and of the database, keep receiving live blocks, never have been
+// each once (the reorg once, and a block twice only across it), hash,
+// height, seq and transactions those of the chain fed and of the
+// database, keep receiving live blocks, never have been
 // disconnected; and the log must hold one warning for the outage (not
 // one a client a retry), every failure counted in
 // broadcaster_db_errors_total, and never the DSN's password.
@@ -41,8 +42,11 @@ const LONG = 120000;
 // ---- the chain, committed by a real writer -------------------------------
 
 const chain = new FakeChain({ txs: 2, logs: 1, start: 0 });
+// Every block message made (orphaned ones too), by hash.
+const sent = new Map();
 // The receipt fields the writer requires, which FakeChain leaves out.
 function writable(m) {
+	sent.set(m.hash, m);
 	m.receipts.forEach((r, i) => {
 		Object.assign(r, { gasUsed: '0x5208', cumulativeGasUsed: '0x' + (21000 * (i + 1)).toString(16),
 			effectiveGasPrice: '0x7' });
@@ -94,8 +98,9 @@ await waitFor(async () => await metric('broadcaster_input_messages_total') >= 1,
 class Chan {
 	constructor(name) {
 		this.name = name;
-		this.blocks = []; // { height, hash, parent, txCount, seq }
+		this.blocks = []; // { height, hash, parent, txCount, seq, t }
 		this.txs = [];    // { height, hash, seq, txs: [hash] }
+		this.stream = []; // blocks and reorgs as they came: { reorg, anc, seq } or a block
 		this.errors = [];
 		this.acks = [];
 		this.pongs = 0;
@@ -112,19 +117,24 @@ class Chan {
 	send(req) { this.ws.send(JSON.stringify(req)); }
 
 	on(m) {
-		if (m.type === 'newBlock')
-			this.blocks.push({ height: m.data.height, hash: m.data.hash, parent: m.data.parent_hash,
-				txCount: m.data.tx_count, seq: m.seq, t: Date.now() });
-		else if (m.type === 'newTxs')
+		if (m.type === 'newBlock') {
+			const b = { height: m.data.height, hash: m.data.hash, parent: m.data.parent_hash,
+				txCount: m.data.tx_count, seq: m.seq, t: Date.now() };
+			this.blocks.push(b);
+			this.stream.push(b);
+		} else if (m.type === 'newTxs') {
 			this.txs.push({ height: m.height, hash: m.hash, seq: m.seq, txs: m.data.map((t) => t.hash) });
-		else if (m.type === 'error')
+		} else if (m.type === 'reorg') {
+			this.stream.push({ reorg: true, anc: m.data.ancestor.number, seq: m.seq });
+		} else if (m.type === 'error') {
 			this.errors.push(m.error);
-		else if (m.type === 'subscribed')
+		} else if (m.type === 'subscribed') {
 			this.acks.push(m);
-		else if (m.type === 'pong')
+		} else if (m.type === 'pong') {
 			this.pongs++;
-		else
+		} else {
 			fail(`${this.name}: unexpected message ${JSON.stringify(m).slice(0, 200)}`);
+		}
 	}
 
 	last() { return this.blocks.length ? this.blocks[this.blocks.length - 1].height : -1; }
@@ -134,26 +144,53 @@ class Chan {
 		assert(!this.errors.length || this.name === 'C', `${this.name}: error ${this.errors}`);
 	}
 
-	// It holds exactly the chain's blocks from height `from` to the tip,
-	// each once, in order, with their transactions.
+	// What it was sent, from height `from` on, is the chain as a client
+	// that stayed connected saw it: in seq order, each block the one
+	// above the last (or above a reorg's ancestor), none twice, each as
+	// it was fed (hash, height, parent, seq, its transactions); one
+	// reorg; and what it holds in the end is the canonical chain from
+	// `from` to the tip.
 	verify(from) {
+		const where = () => `${this.name}: heights ${summary(this.blocks.map((b) => b.height))}`;
+		const view = new Map();
+		let top = from - 1;
+		let seq = 0;
+		let reorgs = 0;
+		for (const e of this.stream) {
+			assert(e.seq > seq, `${this.name}: seq ${e.seq} after ${seq}; ${where()}`);
+			seq = e.seq;
+			if (e.reorg) {
+				reorgs++;
+				for (const h of [...view.keys()]) if (h > e.anc) view.delete(h);
+				top = Math.min(top, e.anc);
+				continue;
+			}
+			assert(e.height === top + 1, `${this.name}: block ${e.height} after ${top} (a gap or a ` +
+				`duplicate); ${where()}`);
+			const want = sent.get(e.hash);
+			const got = JSON.stringify([e.height, e.parent, e.txCount, e.seq]);
+			const exp = want && JSON.stringify([want.number, want.parent_hash, 2, want.seq]);
+			assert(got === exp, `${this.name}: block ${e.hash}: got ${got}, want ${exp}`);
+			view.set(e.height, e);
+			top = e.height;
+		}
+		assert(reorgs === 1, `${this.name}: ${reorgs} reorgs, want 1`);
 		const tip = chain.tip().n;
-		assert(this.blocks.length === tip - from + 1, `${this.name}: ${this.blocks.length} blocks, ` +
-			`want ${tip - from + 1} (${from}..${tip}); heights ${summary(this.blocks.map((b) => b.height))}`);
+		assert(view.size === tip - from + 1, `${this.name}: holds ${view.size} blocks, want ${tip - from + 1} ` +
+			`(${from}..${tip}); ${where()}`);
+		for (let h = from; h <= tip; h++)
+			assert(view.get(h)?.hash === chain.blocks[h].hash, `${this.name}: at ${h} holds ` +
+				`${view.get(h)?.hash}, the chain ${chain.blocks[h].hash}`);
 		assert(this.txs.length === this.blocks.length, `${this.name}: ${this.txs.length} newTxs for ` +
 			`${this.blocks.length} blocks`);
-		this.blocks.forEach((b, i) => {
-			const want = chain.blocks[from + i];
-			assert(want.n === from + i, `the chain's block ${from + i} is at index ${from + i}`);
-			const got = JSON.stringify([b.height, b.hash, b.parent, b.txCount, b.seq]);
-			const exp = JSON.stringify([want.n, want.hash, want.msg.parent_hash, 2, want.msg.seq]);
-			assert(got === exp, `${this.name}: block #${i}: got ${got}, want ${exp}`);
-			const t = this.txs[i];
-			const gotTx = JSON.stringify([t.height, t.hash, t.seq, t.txs]);
-			const expTx = JSON.stringify([want.n, want.hash, want.msg.seq,
-				want.msg.block.transactions.map((x) => x.hash)]);
-			assert(gotTx === expTx, `${this.name}: newTxs #${i}: got ${gotTx}, want ${expTx}`);
+		this.txs.forEach((t, i) => {
+			const want = sent.get(t.hash);
+			const got = JSON.stringify([t.hash, t.height, t.seq, t.txs]);
+			const exp = JSON.stringify([this.blocks[i].hash, want.number, want.seq,
+				want.block.transactions.map((x) => x.hash)]);
+			assert(got === exp, `${this.name}: newTxs #${i}: got ${got}, want ${exp}`);
 		});
+		return `${this.name} ${from}..${tip}: ${this.blocks.length} blocks (${this.blocks.length - view.size} orphaned)`;
 	}
 }
 
@@ -168,7 +205,7 @@ function summary(hs) {
 	return runs.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',').slice(0, 400);
 }
 
-const CHANNELS = ['newBlocks', 'newTxs'];
+const CHANNELS = ['newBlocks', 'newTxs', 'reorgs'];
 const a = new Chan('A');
 const b = new Chan('B');
 const A_FROM = 100;
@@ -249,9 +286,17 @@ await waitFor(() => c.pongs === 1, 'C\'s pong', LONG);
 assert(await metric('broadcaster_replay_refused_total') >= refused0 + 3, 'broadcaster_replay_refused_total: ' +
 	`${await metric('broadcaster_replay_refused_total')}, want at least ${refused0 + 3}`);
 
+// A reorg meanwhile (2 blocks replaced by 3), which the writer commits
+// once the database is back: every client must get it once.
+const tipDown = chain.tip().n;
+for (const msg of chain.reorg(2, 3).msgs) {
+	if (msg.type === 'block') writable(msg);
+	msg.emitted_at = Date.now();
+	bc.send(msg);
+	toWriter(msg);
+}
 // Down for several page retries (every 500 ms a client) while live
 // blocks arrive: 4 s, and the ring (32 events) rolls past the seam.
-const tipDown = chain.tip().n;
 await waitFor(async () => Date.now() - downAt >= 4000 && await metric(DB_ERRORS) >= e0 + 8,
 	'several failed retries', LONG);
 a.alive();
@@ -281,11 +326,7 @@ clearInterval(feeder);
 await waitState(() => clients.every((x) => x.last() === chain.tip().n), 'the last live block');
 await sleep(300); // nothing more may come (a duplicate would)
 for (const x of clients) x.alive();
-a.verify(A_FROM);
-b.verify(B_FROM);
-c.verify(C_FROM);
-
-note('the clients hold the chain');
+note(`the clients hold the chain: ${[a.verify(A_FROM), b.verify(B_FROM), c.verify(C_FROM)].join(', ')}`);
 // The database holds the same chain (the writer retried through the outage).
 await waitFor(() => committed() === chain.tip().n, 'the writer to commit the live blocks', LONG);
 const rows = psql(`SELECT number || ' 0x' || encode(hash, 'hex') || ' ' || seq FROM canonical
