@@ -18,8 +18,8 @@ pg_private
 pg_private_up
 db_schema
 # The cluster trusts loopback: the password is carried, not checked.
-secret_db=${DB/:\/\/blockpipe@/://blockpipe:SECRETPW@}?application_name=bc_outage
-[ "$secret_db" != "$DB" ] || fail "cannot put a password into '$DB'"
+secret_db="${DB/:\/\/blockpipe@/://blockpipe:SECRETPW@}?application_name=bc_outage"
+[[ $secret_db == *:SECRETPW@* ]] || fail "cannot put a password into '$DB'"
 mkdir "$T/phase"
 bg_run client env DB="$secret_db" WRITER_DB="$DB" BC_LOG="$T/broadcaster.log" \
 	WRITER_LOG="$T/writer.err" PHASE="$T/phase" BLOCKPIPE_BIN="$BIN" \
