@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # PostgreSQL dies (pg_ctl stop -m immediate) in the middle of replays from
-# the database and comes back a few seconds later, while live blocks go on
-# arriving: the replaying channel clients (since_seq, since) end holding
-# exactly every block from their resume point to the live tip, and keep
+# the database and comes back a few seconds later, while live blocks (and
+# a reorg) go on arriving: the replaying channel clients (since_seq,
+# since) end holding exactly every block from their resume point to the
+# live tip, the reorg once, and keep
 # receiving live ones, never disconnected; eth_subscribe with a fromBlock
 # older than the ring gets its id and then close 1011 while the database
 # is down, a channel `since` an error; the outage is one warning in the
