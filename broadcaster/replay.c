@@ -30,6 +30,12 @@
  * what bounds their memory however many clients replay. A client gets
  * its next page in turn. */
 #define REPLAY_PAGES_MAX 64
+/* The pushes a client that joins the ring at its seam may be behind
+ * before the ring drops its event: as many as a live client may lag
+ * (--queue-depth), so that joining at the ring's tail (it rolled past
+ * the first seam while the client replayed) is not a disconnect at the
+ * next event. */
+#define SEAM_ROOM(srv) ((size_t)(srv)->cfg->queue_depth)
 
 struct replay {
 	struct client *c;
@@ -127,11 +133,15 @@ void replay_teardown(struct bc_server *srv)
 
 /* ---- the seam ----------------------------------------------------------- */
 
+/* The seam's event is still in the ring, with room: a client going on
+ * from an event the next push drops would be closed as too slow. */
 static int seam_holds(const struct replay *rp)
 {
-	const struct bc_event *ev = ring_get(rp->c->srv->ring, rp->seam_pos);
+	const struct bc_server *srv = rp->c->srv;
+	const struct bc_event *ev = ring_get(srv->ring, rp->seam_pos);
 
-	return ev && ev->seq == rp->seam_seq;
+	return ev && ev->seq == rp->seam_seq &&
+	       ring_keeps(srv->ring, rp->seam_pos, SEAM_ROOM(srv));
 }
 
 static void go_live(struct replay *rp)
@@ -226,8 +236,9 @@ static int schedule(struct replay *rp)
 	job->had = rp->had;
 	job->limit = (size_t)srv->cfg->replay_page;
 	/* The seam: the oldest live block or reorg newer than the cursor
-	 * (gaps carry no seq). */
-	ring_find_seq(srv->ring, rp->cursor, &pos);
+	 * (gaps carry no seq) that leaves the client room in the ring; the
+	 * database gives it those before. */
+	pos = ring_find_seq_room(srv->ring, rp->cursor, SEAM_ROOM(srv));
 	if (pos < ring_head(srv->ring)) {
 		ev = ring_get(srv->ring, pos);
 		job->before = ev->seq;
