@@ -90,6 +90,7 @@ void client_close(struct client *c, int code, const char *reason,
 	c->closing = 1;
 	c->close_code = code;
 	c->close_reason = reason;
+	c->close_why = why;
 	metric_inc(c->srv->m.disconnects[why]);
 	lws_callback_on_writable(c->wsi);
 	/* A client that never reads never becomes writable: drop it
@@ -375,6 +376,10 @@ int client_on_writable(struct client *c)
 	int r;
 
 	c->last_progress_ms = clock_mono_ms();
+	/* A replay that failed closes after the replies queued: the
+	 * subscription id of its eth_subscribe comes before the 1011. */
+	if (c->closing && c->ctl_head && c->close_why == DR_REPLAY)
+		return write_reply(c);
 	if (c->closing) {
 		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
 				 (unsigned char *)c->close_reason,

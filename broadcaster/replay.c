@@ -15,6 +15,7 @@
 #include "history.h"
 #include "log.h"
 #include "metrics.h"
+#include "replay_outage.h"
 #include "ring.h"
 #include "server.h"
 #include "banned.h"
@@ -29,6 +30,12 @@
  * what bounds their memory however many clients replay. A client gets
  * its next page in turn. */
 #define REPLAY_PAGES_MAX 64
+/* The pushes a client that joins the ring at its seam may be behind
+ * before the ring drops its event: as many as a live client may lag
+ * (--queue-depth), so that joining at the ring's tail (it rolled past
+ * the first seam while the client replayed) is not a disconnect at the
+ * next event. */
+#define SEAM_ROOM(srv) ((size_t)(srv)->cfg->queue_depth)
 
 struct replay {
 	struct client *c;
@@ -126,11 +133,15 @@ void replay_teardown(struct bc_server *srv)
 
 /* ---- the seam ----------------------------------------------------------- */
 
+/* The seam's event is still in the ring, with room: a client going on
+ * from an event the next push drops would be closed as too slow. */
 static int seam_holds(const struct replay *rp)
 {
-	const struct bc_event *ev = ring_get(rp->c->srv->ring, rp->seam_pos);
+	const struct bc_server *srv = rp->c->srv;
+	const struct bc_event *ev = ring_get(srv->ring, rp->seam_pos);
 
-	return ev && ev->seq == rp->seam_seq;
+	return ev && ev->seq == rp->seam_seq &&
+	       ring_keeps(srv->ring, rp->seam_pos, SEAM_ROOM(srv));
 }
 
 static void go_live(struct replay *rp)
@@ -225,8 +236,9 @@ static int schedule(struct replay *rp)
 	job->had = rp->had;
 	job->limit = (size_t)srv->cfg->replay_page;
 	/* The seam: the oldest live block or reorg newer than the cursor
-	 * (gaps carry no seq). */
-	ring_find_seq(srv->ring, rp->cursor, &pos);
+	 * (gaps carry no seq) that leaves the client room in the ring; the
+	 * database gives it those before. */
+	pos = ring_find_seq_room(srv->ring, rp->cursor, SEAM_ROOM(srv));
 	if (pos < ring_head(srv->ring)) {
 		ev = ring_get(srv->ring, pos);
 		job->before = ev->seq;
@@ -277,22 +289,54 @@ static void page_done(struct replay *rp, struct history_job *job)
 	lws_callback_on_writable(rp->c->wsi);
 }
 
+/* A job the database failed: counted by the workers, logged as the
+ * outage it is part of (replay_outage.h), not once a client a retry. */
+static void db_failed(struct bc_server *srv, const struct history_job *job)
+{
+	uint64_t n;
+
+	if (replay_outage_failed(&srv->replay_outage, clock_mono_ms(), &n))
+		log_at(LOG_WARN, LOGF(LF_S("error", job->err), LF_U("failures", n),
+				      LF_U("replays", srv->replays.count)),
+		       "replays from the database failing: pages retried every "
+		       "%d ms, the clients wait (a warning a minute at most)",
+		       REPLAY_RETRY_MS);
+}
+
+static void db_answered(struct bc_server *srv)
+{
+	uint64_t n;
+	int64_t ms;
+
+	if (replay_outage_ok(&srv->replay_outage, clock_mono_ms(), &n, &ms))
+		log_at(LOG_INFO, LOGF(LF_U("failures", n), LF_I("ms", ms)),
+		       "replays from the database go on: the database answers "
+		       "again");
+}
+
 static void start_done(struct replay *rp, struct history_job *job)
 {
 	struct client *c = rp->c;
+	int by_seq = rp->kind == REPLAY_SINCE_SEQ;
+	uint64_t since = rp->since;
 
 	if (job->status != HS_OK) {
 		metric_inc(c->srv->m.replay_refused);
 		c->pos = ring_head(c->srv->ring);
 		replay_free(rp);
 		if (c->mode == CM_CHAN) {
-			chan_error(c, "%s", job->err);
+			if (job->status == HS_FAILED)
+				chan_error(c, "cannot replay since %s%" PRIu64
+					   ": %s", by_seq ? "seq " : "", since,
+					   job->err);
+			else
+				chan_error(c, "%s", job->err);
 			return;
 		}
 		/* eth: the subscription id is out already; closing is
 		 * what the client can see (and it reconnects). */
-		log_at(LOG_WARN, LOGF(LF_S("client", c->ip),
-				      LF_S("error", job->err)),
+		log_at(job->status == HS_FAILED ? LOG_DEBUG : LOG_WARN,
+		       LOGF(LF_S("client", c->ip), LF_S("error", job->err)),
 		       "replay from the database refused: closing");
 		client_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
 			     "replay from the database failed", DR_REPLAY);
@@ -302,21 +346,27 @@ static void start_done(struct replay *rp, struct history_job *job)
 	rp->cursor = rp->had = job->resume_seq;
 	metric_inc(c->srv->m.replays_total);
 	if (c->mode == CM_CHAN)
-		chan_subscribed(c, rp->bits, rp->kind == REPLAY_SINCE_HEIGHT ?
-				"replay_from" : "replay_from_seq", rp->since);
+		chan_subscribed(c, rp->bits, by_seq ? "replay_from_seq" :
+				"replay_from", since);
 	schedule(rp);
 }
 
 static void job_done(struct replay *rp, struct history_job *job)
 {
+	struct bc_server *srv = rp->c->srv;
+
 	rp->job = NULL;
+	if (job->status == HS_FAILED)
+		db_failed(srv, job);
+	else
+		db_answered(srv);
 	if (job->kind == HJ_START) {
 		start_done(rp, job);
 		return;
 	}
 	if (job->status != HS_OK) {
-		log_at(LOG_WARN, LOGF(LF_S("client", rp->c->ip),
-				      LF_S("error", job->err)),
+		log_at(LOG_DEBUG, LOGF(LF_S("client", rp->c->ip),
+				       LF_S("error", job->err)),
 		       "replay page failed: trying again");
 		rp->at_seam = 0;
 		rp->not_before_ms = clock_mono_ms() + REPLAY_RETRY_MS;

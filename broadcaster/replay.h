@@ -7,7 +7,8 @@
  * one is asked for (back-pressure: a slow reader slows only its own
  * replay), no sooner than --replay-rate allows. The seam with the live
  * stream is decided by seq: a page is bounded by the seq of the oldest
- * live event in the shared ring newer than what the client has; once the
+ * live event in the shared ring newer than what the client has, with
+ * --queue-depth events of room before the ring drops it; once the
  * database has nothing more below that bound (and holds the block below
  * the seam's height, so that writers behind the stream leave no hole),
  * the client moves to the shared ring at that event. Until a live event

@@ -102,6 +102,31 @@ int ring_find_seq(const struct ring *r, uint64_t seq, uint64_t *pos)
 	return covered;
 }
 
+/* The oldest position that `room` more pushes leave in the ring. */
+static uint64_t lasting(const struct ring *r, size_t room)
+{
+	return r->head + room > r->cap ? r->head + room - r->cap : 0;
+}
+
+uint64_t ring_find_seq_room(const struct ring *r, uint64_t seq, size_t room)
+{
+	uint64_t p = lasting(r, room);
+
+	for (p = p > r->tail ? p : r->tail; p < r->head; p++) {
+		const struct bc_event *ev = r->slots[p % r->cap];
+
+		if ((ev->kind == EV_BLOCK || ev->kind == EV_REORG) && ev->seq &&
+		    ev->seq > seq)
+			return p;
+	}
+	return r->head;
+}
+
+int ring_keeps(const struct ring *r, uint64_t pos, size_t room)
+{
+	return pos >= r->tail && pos < r->head && pos >= lasting(r, room);
+}
+
 enum ring_since ring_find_since(const struct ring *r, uint64_t height,
 				uint64_t *pos, uint64_t *oldest)
 {

@@ -53,4 +53,13 @@ enum ring_since ring_find_since(const struct ring *r, uint64_t height,
  * the ring does not reach back that far. */
 int ring_find_seq(const struct ring *r, uint64_t seq, uint64_t *pos);
 
+/* The first block or reorg above seq whose event `room` more pushes
+ * leave in the ring: where a client may go on reading the ring with
+ * that much room (one that goes on from an event near the tail loses it
+ * at the next push). head when there is none. */
+uint64_t ring_find_seq_room(const struct ring *r, uint64_t seq, size_t room);
+
+/* Is the event at pos held, and still after `room` more pushes? */
+int ring_keeps(const struct ring *r, uint64_t pos, size_t room);
+
 #endif

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "filter.h"
 #include "json.h"
+#include "replay_outage.h"
 
 struct bc_event;
 struct metric;
@@ -86,6 +87,7 @@ struct bc_server {
 				     the database */
 	size_t replay_pages;      /* their pages fetched or being written */
 	size_t replay_waiting;    /* replays waiting for a page's turn */
+	struct replay_outage replay_outage; /* the database failing: logged */
 	lws_sorted_usec_list_t replay_tick;
 	char **origins;
 	size_t norigins;
@@ -168,6 +170,7 @@ struct client {
 	int closing;
 	int close_code;
 	const char *close_reason;
+	enum disc_reason close_why;
 	int64_t last_progress_ms;
 	int64_t last_rx_ms; /* anything from the client, pongs included */
 	int ping_due, ping_sent;

@@ -144,6 +144,41 @@ START_TEST(test_find_seq)
 }
 END_TEST
 
+/* The seam of a replay from the database: the first block or reorg
+ * above the seq that `room` more pushes leave in the ring, not the
+ * tail's, which the next push drops. */
+START_TEST(test_find_seq_room)
+{
+	struct ring *r = ring_new(6);
+
+	ck_assert_uint_eq(ring_find_seq_room(r, 0, 2), 0);
+	for (uint64_t i = 0; i < 3; i++)
+		ring_push(r, ev_seq(EV_BLOCK, 100 + i, 10 + i));
+	/* Not full: 3 free slots, every event lasts 3 pushes. */
+	ck_assert_uint_eq(ring_find_seq_room(r, 0, 3), 0);
+	ck_assert_uint_eq(ring_find_seq_room(r, 10, 3), 1);
+	ck_assert_int_eq(ring_keeps(r, 0, 3), 1);
+	ck_assert_int_eq(ring_keeps(r, 0, 4), 0);
+	ring_push(r, ev_seq(EV_GAP, 0, 0));
+	ring_push(r, ev_seq(EV_REORG, 102, 13));
+	ring_push(r, ev_seq(EV_BLOCK, 103, 14));
+	/* Full (0..5): 2 pushes drop 0 and 1; the gap at 3 has no seq. */
+	ck_assert_uint_eq(ring_find_seq_room(r, 0, 0), 0);
+	ck_assert_uint_eq(ring_find_seq_room(r, 0, 2), 2);
+	ck_assert_uint_eq(ring_find_seq_room(r, 0, 3), 4);
+	ck_assert_uint_eq(ring_find_seq_room(r, 13, 1), 5);
+	ck_assert_uint_eq(ring_find_seq_room(r, 14, 1), 6); /* none: head */
+	ck_assert_uint_eq(ring_find_seq_room(r, 0, 6), 6);  /* no room */
+	ck_assert_int_eq(ring_keeps(r, 2, 2), 1);
+	ck_assert_int_eq(ring_keeps(r, 1, 2), 0);
+	ck_assert_int_eq(ring_keeps(r, 6, 0), 0); /* not pushed yet */
+	ring_push(r, ev_seq(EV_BLOCK, 104, 15));
+	ck_assert_int_eq(ring_keeps(r, 0, 0), 0); /* dropped */
+	ck_assert_uint_eq(ring_find_seq_room(r, 0, 2), 4); /* 3 is the gap */
+	ring_destroy(&r);
+}
+END_TEST
+
 START_TEST(test_clear)
 {
 	struct ring *r = ring_new(4);
@@ -170,6 +205,7 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_since);
 	tcase_add_test(tc, test_since_after_eviction);
 	tcase_add_test(tc, test_find_seq);
+	tcase_add_test(tc, test_find_seq_room);
 	tcase_add_test(tc, test_clear);
 	suite_add_tcase(s, tc);
 	return s;
