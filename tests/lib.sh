@@ -412,6 +412,17 @@ traffic_blocks() {
 
 # --- PostgreSQL ------------------------------------------------------------------
 
+# A port in the kernel's ephemeral range can be taken for a while as the
+# source port of any outgoing connection (the tests make thousands): say
+# so when the cluster cannot start there.
+pg_port_hint() {
+	local lo hi
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || return 0
+	[ "$TEST_PG_PORT" -lt "$lo" ] || [ "$TEST_PG_PORT" -gt "$hi" ] ||
+		printf ' (port %s is in the ephemeral range %s-%s, where outgoing connections take source ports: choose BLOCKPIPE_TEST_PG_PORT outside it)' \
+			"$TEST_PG_PORT" "$lo" "$hi"
+}
+
 pg_ensure() {
 	[ -z "${PG_BASE:-}" ] || return 0
 	if [ -n "${BLOCKPIPE_TEST_PG:-}" ]; then
@@ -419,7 +430,7 @@ pg_ensure() {
 	else
 		local dsn
 		dsn=$("$ROOT/scripts/pg" --dir "$TEST_PG_DIR" --port "$TEST_PG_PORT" start) ||
-			fail "pg_ensure: cannot start the test cluster"
+			fail "pg_ensure: cannot start the test cluster$(pg_port_hint)"
 		PG_BASE=${dsn%/*}
 	fi
 	export PG_BASE
