@@ -613,8 +613,12 @@ enum ev_result events_build(struct events *e, const char *json, size_t len,
 			 m.type_name);
 		r = EV_RES_SKIP;
 	}
-	if (st == MESSAGE_OK && message_seq(&m) > e->last_seq)
-		e->last_seq = message_seq(&m);
+	if (st == MESSAGE_OK) {
+		uint64_t seq = message_seq(&m);
+
+		if (seq > e->last_seq)
+			e->last_seq = seq;
+	}
 	message_release(&m);
 	return r;
 }

@@ -183,6 +183,20 @@ static void fill_reorg(struct verifier *v, const struct reorg_info *r,
 	m->below_finalized = r->below_finalized;
 }
 
+/* Send m to every output, count it, and clear its row's unsent flag
+ * (docs/architecture.md): the one way a reorg message leaves, first
+ * time or again after a crash. */
+static int send_reorg(struct verifier *v, const struct message_reorg *m)
+{
+	if (message_reorg_build(&v->line, m) < 0)
+		return log_error("cannot build the reorg message of seq %" PRIu64,
+				 m->seq);
+	if (send_all(v, "reorg", v->line.data, v->line.len) < 0)
+		return -1;
+	metric_inc(v->m.emitted_reorgs);
+	return v->db ? resend_mark_sent(v, m->seq) : 0;
+}
+
 int emit_reorg(struct verifier *v, const struct reorg_info *r)
 {
 	struct buf orph = BUF_INIT;
@@ -209,14 +223,7 @@ int emit_reorg(struct verifier *v, const struct reorg_info *r)
 		rc = 0;
 	if (rc == 0 && !r->repair) {
 		fill_reorg(v, r, seq, at, refs, nrefs, &m);
-		if (message_reorg_build(&v->line, &m) < 0)
-			rc = log_error("cannot build a reorg message");
-		else
-			rc = send_all(v, "reorg", v->line.data, v->line.len);
-		if (rc == 0)
-			metric_inc(v->m.emitted_reorgs);
-		if (rc == 0 && v->db)
-			rc = resend_mark_sent(v, seq);
+		rc = send_reorg(v, &m);
 	}
 	free(refs);
 	buf_release(&orph);
@@ -229,15 +236,11 @@ int emit_reorg_again(struct verifier *v, struct message_reorg *m)
 {
 	m->has_emitted_at = true;
 	m->emitted_at = (uint64_t)clock_wall_ms();
-	if (message_reorg_build(&v->line, m) < 0)
-		return log_error("cannot build the reorg message of seq %" PRIu64,
-				 m->seq);
-	if (send_all(v, "reorg", v->line.data, v->line.len) < 0)
+	if (send_reorg(v, m) < 0)
 		return -1;
-	metric_inc(v->m.emitted_reorgs);
 	metric_inc(v->m.resent_reorgs);
 	audit_note(v, m->invalidate_from);
-	return resend_mark_sent(v, m->seq);
+	return 0;
 }
 
 int emit_heartbeat(struct verifier *v)
