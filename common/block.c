@@ -631,6 +631,34 @@ enum block_status block_fetch_sync(struct block_fetcher *bf, uint64_t number,
 	return w.st;
 }
 
+int block_fetch_many_sync(struct block_fetcher *bf, uint64_t first,
+			  size_t count, int live, struct buf *out,
+			  struct block_info *info, enum block_status *st)
+{
+	struct sync_wait *w = calloc(count ? count : 1, sizeof(*w));
+	size_t left = 0;
+
+	if (!w)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		w[i] = (struct sync_wait){ 0, BLOCK_FAILED, &out[i], &info[i] };
+		if (block_fetch(bf, first + i, live, sync_done, &w[i]) < 0)
+			w[i] = (struct sync_wait){ 1, BLOCK_RETRY, NULL, NULL };
+	}
+	for (;;) {
+		left = 0;
+		for (size_t i = 0; i < count; i++)
+			left += !w[i].finished;
+		if (!left)
+			break;
+		rpc_client_run(bf->rpc, 100);
+	}
+	for (size_t i = 0; i < count; i++)
+		st[i] = w[i].st;
+	free(w);
+	return 0;
+}
+
 int block_hash_sync(struct block_fetcher *bf, uint64_t number,
 		    char hash[HASH_HEX_SIZE], char parent_hash[HASH_HEX_SIZE])
 {

@@ -74,6 +74,14 @@ enum block_status block_fetch_sync(struct block_fetcher *bf, uint64_t number,
 				   int live, struct buf *out,
 				   struct block_info *info);
 
+/* Blocking: blocks first .. first+count-1 requested at once (each its
+ * own request, all in flight together): block first+i's status in st[i],
+ * and on BLOCK_OK its message in out[i] and its fields in info[i]. 0, or
+ * -1 when out of memory (nothing fetched). For a reorg's new branch. */
+int block_fetch_many_sync(struct block_fetcher *bf, uint64_t first,
+			  size_t count, int live, struct buf *out,
+			  struct block_info *info, enum block_status *st);
+
 /* Blocking: the node's hash of block `number` (header only, no
  * transactions): 0 with hash filled, 1 when the node has no such block,
  * -1 when the RPC client gave up. For walk-backs. */

@@ -106,7 +106,7 @@ static const char *db_at(const struct span *s, uint64_t h)
 static int agree(struct verifier *v, struct span *s, uint64_t h)
 {
 	char *nh = s->node[h - s->base];
-	enum node_result nr = node_hash_wait(v, h, nh, 0);
+	enum node_result nr = node_hash_wait(v, h, nh, NULL, 0);
 
 	if (nr == NODE_FAILED)
 		return -1;
@@ -229,7 +229,7 @@ static int check_height(struct verifier *v, uint64_t h, uint64_t upto,
 		have_block = row[0].parent[0] != '\0';
 	}
 	free(row);
-	nr = node_hash_wait(v, h, nh, 0);
+	nr = node_hash_wait(v, h, nh, NULL, 0);
 	if (nr == NODE_FAILED)
 		return -1;
 	if (nr == NODE_MISSING) /* the node lags or rolled back: later */

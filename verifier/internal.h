@@ -102,16 +102,25 @@ enum node_result { NODE_OK = 0, NODE_MISSING = 1, NODE_FAILED = -1 };
  * for up to --lag-wait. NODE_FAILED when stopping or the RPC client gave
  * up. */
 enum node_result node_hash(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE]);
+/* The same, with the parent hash the node's header at n names. */
+enum node_result node_header(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE],
+			     char parent[HASH_HEX_SIZE]);
 /* The same, waiting at most wait_ms (0: one question, and any failure
- * but stopping is NODE_MISSING). */
+ * but stopping is NODE_MISSING); parent may be NULL. */
 enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE],
-				long long wait_ms);
+				char *parent, long long wait_ms);
 /* Fetch block n as a verified message into b (owned), as node_hash waits
  * for a lagging node; a block whose hash does not verify is fetched again
  * a few times, never returned. NODE_MISSING also when it never verified
  * (b is then empty). */
 enum node_result node_block(struct verifier *v, uint64_t n, int live,
 			    struct vblock *b);
+/* Blocks first .. first+count-1 into bs[0 .. count-1], all asked for at
+ * once; one that did not come back verified is fetched again as
+ * node_block does. NODE_OK with all of them (owned), else NODE_MISSING
+ * or NODE_FAILED as node_block, with bs all empty. */
+enum node_result node_blocks(struct verifier *v, uint64_t first, size_t count,
+			     int live, struct vblock *bs);
 /* Sleep ms, waking early when asked to stop. 0, or -1 when stopping. */
 int nap(long long ms);
 

@@ -1,6 +1,7 @@
 /* Asking the node: its hash at a height and its blocks, waiting out a
  * lagging node and fetching again a block that does not verify. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "block.h"
@@ -42,13 +43,20 @@ static void lag_log(uint64_t n, long long waited, long long limit)
 
 enum node_result node_hash(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE])
 {
-	return node_hash_wait(v, n, hash, v->cfg->lag_wait_ms);
+	return node_hash_wait(v, n, hash, NULL, v->cfg->lag_wait_ms);
+}
+
+enum node_result node_header(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE],
+			     char parent[HASH_HEX_SIZE])
+{
+	return node_hash_wait(v, n, hash, parent, v->cfg->lag_wait_ms);
 }
 
 enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[HASH_HEX_SIZE],
-				long long wait_ms)
+				char *parent_out, long long wait_ms)
 {
-	char parent[HASH_HEX_SIZE];
+	char parent_buf[HASH_HEX_SIZE];
+	char *parent = parent_out ? parent_out : parent_buf;
 	long long waited = 0;
 
 	for (int i = 0;; i++) {
@@ -73,6 +81,21 @@ enum node_result node_hash_wait(struct verifier *v, uint64_t n, char hash[HASH_H
 	}
 }
 
+/* The fetched message of block n into b (owned) when it verifies and is
+ * block n: 1; else 0 with b empty (msg kept). */
+static int take_block(struct verifier *v, uint64_t n, struct buf *msg,
+		      struct vblock *b)
+{
+	if (vblock_inspect(v, msg->data, msg->len, b) == IN_OK &&
+	    b->number == n) {
+		b->text = buf_detach(msg, &b->len);
+		b->own = 1;
+		return 1;
+	}
+	memset(b, 0, sizeof(*b));
+	return 0;
+}
+
 enum node_result node_block(struct verifier *v, uint64_t n, int live,
 			    struct vblock *b)
 {
@@ -84,7 +107,6 @@ enum node_result node_block(struct verifier *v, uint64_t n, int live,
 	memset(b, 0, sizeof(*b));
 	for (int i = 0;; i++) {
 		enum block_status st;
-		enum inspect_result ir;
 
 		if (sig_stopping())
 			goto failed;
@@ -93,13 +115,8 @@ enum node_result node_block(struct verifier *v, uint64_t n, int live,
 		if (st == BLOCK_FAILED)
 			goto failed;
 		if (st == BLOCK_OK) {
-			ir = vblock_inspect(v, msg.data, msg.len, b);
-			if (ir == IN_OK && b->number == n) {
-				b->text = buf_detach(&msg, &b->len);
-				b->own = 1;
+			if (take_block(v, n, &msg, b))
 				return NODE_OK;
-			}
-			memset(b, 0, sizeof(*b));
 			if (++bad >= REFETCH_TRIES) {
 				metric_inc(v->m.dropped);
 				log_at(LOG_ERROR,
@@ -131,4 +148,36 @@ enum node_result node_block(struct verifier *v, uint64_t n, int live,
 failed:
 	buf_release(&msg);
 	return NODE_FAILED;
+}
+
+enum node_result node_blocks(struct verifier *v, uint64_t first, size_t count,
+			     int live, struct vblock *bs)
+{
+	struct buf *msg = calloc(count ? count : 1, sizeof(*msg));
+	struct block_info *info = calloc(count ? count : 1, sizeof(*info));
+	enum block_status *st = calloc(count ? count : 1, sizeof(*st));
+	enum node_result r = NODE_OK;
+	size_t i;
+
+	memset(bs, 0, count * sizeof(*bs));
+	if (!msg || !info || !st ||
+	    block_fetch_many_sync(v->bf, first, count, live, msg, info, st) < 0)
+		for (i = 0; i < count; i++)
+			st[i] = BLOCK_RETRY; /* one at a time, below */
+	for (i = 0; i < count && r == NODE_OK; i++) {
+		if (st[i] == BLOCK_FAILED || sig_stopping())
+			r = NODE_FAILED;
+		else if (st[i] != BLOCK_OK ||
+			 !take_block(v, first + i, &msg[i], &bs[i]))
+			r = node_block(v, first + i, live, &bs[i]);
+	}
+	if (r != NODE_OK)
+		for (i = 0; i < count; i++)
+			vblock_release(&bs[i]);
+	for (i = 0; msg && i < count; i++)
+		buf_release(&msg[i]);
+	free(msg);
+	free(info);
+	free(st);
+	return r;
 }
