@@ -32,6 +32,12 @@
 #include "banned.h"
 
 #define RECENT 128
+/* After a block replaced at a height already emitted (a reorg), the head
+ * is polled this many times this often: a node can announce the rest of
+ * a new branch late (anvil, tens of ms after it mined it), and polling
+ * finds it sooner than --poll-interval would. */
+#define REPLACED_POLLS 5
+#define REPLACED_POLL_MS 10
 
 enum slot_state { SLOT_FREE, SLOT_INFLIGHT, SLOT_DONE, SLOT_WAIT };
 
@@ -60,6 +66,7 @@ struct fetcher {
 	int have_head;
 	int head_inflight;
 	long long next_poll;
+	int quick_polls;      /* polls left at REPLACED_POLL_MS */
 	struct slot *slots;
 	size_t nslots;
 	int inflight;         /* batch requests out */
@@ -287,6 +294,10 @@ static void check_replaced(struct fetcher *f, uint64_t n, const char *hash)
 	       (unsigned long long)n);
 	if (block_fetch(f->bf, n, 1, refetch_done, f) == 0)
 		f->refetching = 1;
+	if (f->cfg->follow && f->cfg->poll_ms > REPLACED_POLL_MS) {
+		f->quick_polls = REPLACED_POLLS;
+		f->next_poll = clock_mono_ms();
+	}
 }
 
 static void head_done(void *arg, const struct rpc_result *res, size_t n)
@@ -334,7 +345,9 @@ static void poll_head(struct fetcher *f)
 	}
 	if (f->head_inflight || now < f->next_poll)
 		return;
-	f->next_poll = now + f->cfg->poll_ms;
+	f->next_poll = now + (f->quick_polls > 0 ? REPLACED_POLL_MS : f->cfg->poll_ms);
+	if (f->quick_polls > 0)
+		f->quick_polls--;
 	if (rpc_submit(f->rpc, &call, 1, head_done, f) == 0)
 		f->head_inflight = 1;
 }
