@@ -79,6 +79,18 @@ int buf_addch(struct buf *b, char c)
 	return buf_add(b, &c, 1);
 }
 
+int buf_add_u64(struct buf *b, uint64_t v)
+{
+	char d[20]; /* UINT64_MAX has 20 digits */
+	size_t n = 0;
+
+	do {
+		d[sizeof(d) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return buf_add(b, d + sizeof(d) - n, n);
+}
+
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define BUF_DEFAULT_MAX ((size_t)256 << 20)
 
@@ -30,6 +31,9 @@ int buf_grow(struct buf *b, size_t n);
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_adds(struct buf *b, const char *s);
 int buf_addch(struct buf *b, char c);
+/* v in decimal, as "%" PRIu64 writes it, without printf's cost (the
+ * writer's rows hold many). */
+int buf_add_u64(struct buf *b, uint64_t v);
 int buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)

@@ -38,7 +38,7 @@ void copyrow_null(struct copyrow *r)
 void copyrow_u64(struct copyrow *r, uint64_t v)
 {
 	col_sep(r);
-	if (buf_addf(r->out, "%" PRIu64, v) < 0)
+	if (buf_add_u64(r->out, v) < 0)
 		r->oom = 1;
 }
 

@@ -347,24 +347,6 @@ static int decode_tx(struct dec *d, struct wmsg *m, const char *bhash,
 	return decode_logs(d, m, bhash, txh, rc, rpath, i, last_log);
 }
 
-/* The node's block and receipts of a block message, as trees: the
- * message was validated (duplicate keys included) when it was read. */
-static int span_tree(struct dec *d, const struct message_span *sp,
-		     const char *path, yajl_val *out)
-{
-	char *copy = strndup(sp->p, sp->n);
-	char err[256];
-
-	*out = NULL;
-	if (!copy)
-		return fail(d, "out of memory");
-	*out = json_parse(copy, err, sizeof(err));
-	free(copy);
-	if (!*out)
-		return fail(d, "%s: %s", path, err);
-	return 0;
-}
-
 /* The blocks row: the header's columns, in the order of wt_columns(). */
 static int block_row(struct dec *d, yajl_val blk, const char *hash,
 		     const char *parent, size_t ntx, struct wmsg *m)
@@ -595,7 +577,7 @@ enum decode_result wmsg_decode(const char *json, size_t len,
 	struct dec d = { .o = o, .why = why, .whylen = whylen };
 	struct message msg;
 	enum message_status st;
-	yajl_val blk = NULL, rcs = NULL;
+	yajl_val tree = NULL;
 	struct wmsg *m = NULL;
 	enum decode_result res;
 	int rc;
@@ -607,7 +589,9 @@ enum decode_result wmsg_decode(const char *json, size_t len,
 		fail(&d, "message contains a NUL byte");
 		return DECODE_MALFORMED;
 	}
-	st = message_read(json, len, &msg, why, whylen);
+	/* One walk reads the message and builds the tree of the node's
+	 * block and receipts the rows are made from: parsed once. */
+	st = message_read_tree(json, len, &msg, &tree, why, whylen);
 	if (msg.type_name[0])
 		snprintf(type, typelen, "%s", msg.type_name);
 	m = calloc(1, sizeof(*m));
@@ -621,12 +605,8 @@ enum decode_result wmsg_decode(const char *json, size_t len,
 		goto out;
 	res = DECODE_MALFORMED;
 	if (m->kind == WMSG_BLOCK) {
-		rc = span_tree(&d, &msg.u.block.block, "message.block", &blk);
-		if (rc == 0)
-			rc = span_tree(&d, &msg.u.block.receipts,
-				       "message.receipts", &rcs);
-		if (rc == 0)
-			rc = decode_block(&d, &msg.u.block, blk, rcs, m);
+		rc = decode_block(&d, &msg.u.block, json_get(tree, "block"),
+				  json_get(tree, "receipts"), m);
 	} else {
 		rc = decode_reorg(&d, &msg.u.reorg, m);
 	}
@@ -641,8 +621,7 @@ enum decode_result wmsg_decode(const char *json, size_t len,
 	res = DECODE_ADDED;
 out:
 	wmsg_free(&m);
-	yajl_tree_free(blk);
-	yajl_tree_free(rcs);
+	yajl_tree_free(tree);
 	message_release(&msg);
 	return res;
 }

@@ -2,6 +2,7 @@
  * append and leaves the buffer as it was, consume/reset/detach/release. */
 #include <check.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -158,6 +159,34 @@ static int vaddf_wrap(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	return rc;
 }
+
+/* buf_add_u64 writes what "%" PRIu64 does, at the edges too, and keeps
+ * the cap. */
+START_TEST(test_add_u64)
+{
+	static const uint64_t vals[] = { 0, 1, 9, 10, 99, 100, 4294967295u,
+					 4294967296u, 10000000000000000000u,
+					 UINT64_MAX };
+	struct buf b = BUF_INIT, want = BUF_INIT;
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		ck_assert_int_eq(buf_add_u64(&b, vals[i]), 0);
+		ck_assert_int_eq(buf_addch(&b, ','), 0);
+		ck_assert_int_eq(buf_addf(&want, "%" PRIu64 ",", vals[i]), 0);
+	}
+	ck_assert_str_eq(b.data, want.data);
+	ck_assert_str_eq(b.data, "0,1,9,10,99,100,4294967295,4294967296,"
+			 "10000000000000000000,18446744073709551615,");
+	buf_release(&b);
+	buf_init(&b, 3);
+	ck_assert_int_eq(buf_add_u64(&b, 123), 0);
+	ck_assert_int_eq(buf_add_u64(&b, 4), -1);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_str_eq(b.data, "123");
+	buf_release(&b);
+	buf_release(&want);
+}
+END_TEST
 
 START_TEST(test_vaddf)
 {
@@ -413,6 +442,7 @@ static Suite *buf_suite(void)
 
 	tcase_add_test(tc, test_init_empty);
 	tcase_add_test(tc, test_appends);
+	tcase_add_test(tc, test_add_u64);
 	tcase_add_test(tc, test_empty_append_terminates);
 	tcase_add_test(tc, test_binary);
 	tcase_add_test(tc, test_growth);
