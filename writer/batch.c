@@ -15,7 +15,7 @@ void batch_reset(struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		wmsg_free(&b->msgs[i]);
-	b->n = b->nblocks = b->nreorgs = 0;
+	b->n = b->nblocks = b->nreorgs = b->nlive = 0;
 	b->awaits_branch = false;
 }
 
@@ -42,6 +42,7 @@ int batch_push(struct batch *b, struct wmsg *m)
 	b->msgs[b->n++] = m;
 	if (m->kind == WMSG_BLOCK) {
 		b->nblocks++;
+		b->nlive += m->live;
 		if (b->awaits_branch && m->chain_id == b->await_chain &&
 		    m->number == b->await_height && m->seq > b->await_seq)
 			b->awaits_branch = false;

@@ -16,13 +16,14 @@ struct batch {
 	struct wmsg **msgs;
 	size_t n, cap;
 	size_t nblocks, nreorgs;
+	size_t nlive; /* blocks with live: true */
 	/* The newest reorg still waits for the tip of its new branch: the
 	 * block at that height, of that chain, with a larger seq. */
 	bool awaits_branch;
 	uint64_t await_chain, await_height, await_seq;
 };
 
-#define BATCH_INIT { NULL, 0, 0, 0, 0, false, 0, 0, 0 }
+#define BATCH_INIT { NULL, 0, 0, 0, 0, 0, false, 0, 0, 0 }
 
 void batch_init(struct batch *b);
 /* Free every message and the array. */

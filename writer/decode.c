@@ -556,6 +556,7 @@ static enum decode_result decode_head(struct dec *d, const struct message *msg,
 	m->kind = block ? WMSG_BLOCK : WMSG_REORG;
 	m->chain_id = block ? b->chain_id : r->chain_id;
 	m->seq = block ? b->seq : r->seq;
+	m->live = block && b->live;
 	if (!(block ? b->has_seq : r->has_seq)) {
 		if (!block || !d->o->allow_unsequenced) {
 			fail(d, "message has no seq (not from the verifier; "

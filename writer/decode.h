@@ -62,6 +62,7 @@ struct wmsg {
 	 * one (the writer holds the reorg until that block joins it) */
 	bool has_new_tip;
 	uint64_t new_tip;
+	bool live; /* block: the message's live flag (a block at the tip) */
 	uint8_t hash[HASH_BYTES]; /* block hash (zero for a reorg) */
 	struct buf rows[WT_NTABLES];
 	size_t nrows[WT_NTABLES];

@@ -273,11 +273,21 @@ static int holding_reorg(const struct writer *w)
 	       clock_mono_ms() - w->last_read_ms < BRANCH_QUIET_MS;
 }
 
+/* Is what the batch holds waited for by someone: a block at the tip
+ * (live), or a reorg? A backfill's blocks are not: they gather into
+ * fewer, larger commits (PostgreSQL's cost of a commit, and of the
+ * watermark after it, is shared by more blocks). */
+static int batch_urgent(const struct batch *b)
+{
+	return b->nlive || b->nreorgs;
+}
+
 /* Group commit: while the committer works, messages gather (up to
  * --batch, or --flush-interval of waiting); when it is idle and the input
- * pauses, what is held is committed at once, so a block at the tip
- * reaches PostgreSQL without waiting for the interval. Returns 1 at the
- * end of the input, 0 on a signal, -1 when the committer gave up. */
+ * pauses, a batch holding a block at the tip or a reorg is committed at
+ * once, so that block reaches PostgreSQL without waiting for the
+ * interval. Returns 1 at the end of the input, 0 on a signal, -1 when the
+ * committer gave up. */
 static int read_loop(struct writer *w)
 {
 	const struct writer_cfg *cfg = w->cfg;
@@ -291,7 +301,8 @@ static int read_loop(struct writer *w)
 			long long left = w->batch_started_ms +
 					 cfg->flush_interval_ms - clock_mono_ms();
 
-			commit_now = committer_idle(w) && !holding_reorg(w);
+			commit_now = batch_urgent(&w->batch) &&
+				     committer_idle(w) && !holding_reorg(w);
 			timeout = left > 0 ? (int)(left < 5 ? left : 5) : 0;
 			if (commit_now)
 				timeout = 0;
