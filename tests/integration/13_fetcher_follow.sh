@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Follow mode picks up blocks mined while it runs, by polling and by a
 # newHeads subscription; a tip replaced by a reorg that does not move the
-# head is emitted again (so the verifier sees it at once); anvil stopped and restarted mid-follow on the same
+# head is emitted again (so the verifier sees it at once) and the head is
+# then polled 5 times 10 ms apart; anvil stopped and restarted mid-follow on the same
 # state leaves no gap and no duplicate; a node without eth_getBlockReceipts
 # is served by the eth_getTransactionReceipt fallback.
 . "$(dirname "$0")/../lib.sh"
@@ -16,7 +17,10 @@ mport=$(free_port)
 # Polling follower and a newHeads follower side by side.
 bg_run poll "$BIN/fetcher" --rpc "$RPC" --follow --from "$start" --poll-interval 200ms \
 	--metrics-addr "127.0.0.1:$mport"
-bg_run ws "$BIN/fetcher" --rpc "$RPC" --follow --from "$start" --poll-interval 30s \
+# The newHeads follower asks through a proxy that logs each request, so
+# that its head polls can be counted.
+proxy_start wsproxy --log "$T/wsrpc.log"
+bg_run ws "$BIN/fetcher" --rpc "$PROXY" --follow --from "$start" --poll-interval 30s \
 	--ws "ws://127.0.0.1:$ANVIL_PORT"
 wait_until 20 'grep -q "newHeads: subscribed" "$T/ws.err"'
 traffic_blocks 5
@@ -39,6 +43,12 @@ acct=$(rpc eth_accounts | jq -r '.[1]')
 rpc anvil_reorg "[1, [[{\"from\":\"$acct\",\"to\":\"$acct\",\"value\":\"0x7\"}, 0]]]" >/dev/null
 newhash=$(rpc eth_getBlockByNumber '["latest",false]' | jq -r .hash)
 wait_until 20 'grep -q "$newhash" "$T/ws.out"' "ws follower emitted the replaced tip"
+# A replaced tip starts a branch whose next blocks a node may announce
+# late: the follower polls the latest header 5 times 10 ms apart then,
+# though --poll-interval is 30 s (a head poll is the one request of a
+# single eth_getBlockByNumber; a block fetch batches it with receipts).
+head_polls() { jq -s '[.[] | select(.method == "eth_getBlockByNumber" and .calls == 1)] | length' "$T/wsrpc.log"; }
+wait_until 10 '[ "$(head_polls)" -ge 5 ]' "5 quick head polls after the replaced tip (saw $(head_polls))"
 wait_until 20 'grep -q "$newhash" "$T/poll.out"' "poll follower emitted the replaced tip"
 grep -q 'was replaced' "$T/poll.err" || fail "the replacement was not logged"
 
