@@ -160,8 +160,13 @@ enum node_result node_blocks(struct verifier *v, uint64_t first, size_t count,
 	size_t i;
 
 	memset(bs, 0, count * sizeof(*bs));
-	if (!msg || !info || !st ||
-	    block_fetch_many_sync(v->bf, first, count, live, msg, info, st) < 0)
+	if (!msg || !info || !st) {
+		/* out of memory for the arrays: one at a time */
+		for (i = 0; i < count && r == NODE_OK; i++)
+			r = node_block(v, first + i, live, &bs[i]);
+		goto out;
+	}
+	if (block_fetch_many_sync(v->bf, first, count, live, msg, info, st) < 0)
 		for (i = 0; i < count; i++)
 			st[i] = BLOCK_RETRY; /* one at a time, below */
 	for (i = 0; i < count && r == NODE_OK; i++) {
@@ -171,6 +176,7 @@ enum node_result node_blocks(struct verifier *v, uint64_t first, size_t count,
 			 !take_block(v, first + i, &msg[i], &bs[i]))
 			r = node_block(v, first + i, live, &bs[i]);
 	}
+out:
 	if (r != NODE_OK)
 		for (i = 0; i < count; i++)
 			vblock_release(&bs[i]);
