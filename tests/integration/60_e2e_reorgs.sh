@@ -108,9 +108,9 @@ echo "WebSocket client: $(grep -vc '^#' "$T/heads.out") headers, every canonical
 # check-consistency catches what it is for. Stop the pipeline first: the
 # verifier's audit would repair the damage.
 for s in fetcher verifier writer1 writer2 broadcaster heads; do bg_kill "$s" KILL 2>/dev/null; done
-expect_diff() {
+expect_diff() { # expect_diff WHAT PATTERN [CHECK-CONSISTENCY ARGS...]
 	local what=$1 pattern=$2 out rc=0
-	out=$(db_check --no-recheck 2>&1) || rc=$?
+	out=$(db_check --no-recheck "${@:3}" 2>&1) || rc=$?
 	[ "$rc" = 1 ] || fail "check-consistency did not find $what (exit $rc): $out"
 	grep -q -- "$pattern" <<<"$out" || fail "check-consistency, $what: expected '$pattern' in: $out"
 }
@@ -152,6 +152,15 @@ psql_q "update logs set data = data || '\\x00' where $(inblock "$z")" >/dev/null
 expect_diff "wrong log data" "^height $z: log 0x[0-9a-f]*: data differs"
 psql_q "update logs set data = substring(data from 1 for length(data) - 1) where $(inblock "$z")" >/dev/null
 out=$(db_check) || fail "check-consistency after the repairs: $out"
+# a receipt's fields, with --receipts only
+out=$(db_check --receipts) || fail "check-consistency --receipts on an equal database: $out"
+psql_q "update transactions set status = 1 - status where $(inblock "$y") and tx_index = 0" >/dev/null
+expect_diff "a wrong status" "^height $y: transaction 0x0: status differs: node 0x1, db 0x0" --receipts
+out=$(db_check --no-recheck) || fail "check-consistency without --receipts compared a status: $out"
+psql_q "update transactions set status = 1 - status, gas_used = gas_used + 1 where $(inblock "$y") and tx_index = 0" >/dev/null
+expect_diff "a wrong gasUsed" "^height $y: transaction 0x0: gasUsed differs" --receipts
+psql_q "update transactions set gas_used = gas_used - 1 where $(inblock "$y") and tx_index = 0" >/dev/null
+out=$(db_check --receipts) || fail "check-consistency --receipts after the repairs: $out"
 psql_q "delete from transactions where chain_id = $PL_CHAIN and tx_index = 0 and block_hash =
 	(select hash from canonical where chain_id = $PL_CHAIN and number = $y)" >/dev/null
 expect_diff "a missing transaction" "^height $y: transaction rows differ"

@@ -17,7 +17,11 @@
 #                      its --listen port, PL_WS)
 #   pl_start NAME      start a stage: fetcher verifier writer1 writer2 broadcaster;
 #                      PL_ENV_NAME (e.g. PL_ENV_verifier="LD_PRELOAD=...")
-#                      is the environment it runs with, when set
+#                      is the environment it runs with, when set; PL_RPC,
+#                      when set, is the JSON-RPC URL of the fetcher and the
+#                      verifier (a faultproxy in front of anvil, say: the
+#                      fetcher's --ws and the broadcaster stay on $RPC's
+#                      anvil)
 #   pl_start_all       all five
 #   pl_restart NAME [SIG]  kill it (default KILL) and start it again; the old
 #                      logs are kept as NAME.err.N
@@ -52,12 +56,12 @@ pl_start() {
 	[ -z "${!env:-}" ] || read -ra pre <<<"env ${!env}"
 	case $name in
 	fetcher)
-		bg_run fetcher "${pre[@]}" "$BIN/fetcher" --rpc "$RPC" --follow --from 0 --db "$DB" \
+		bg_run fetcher "${pre[@]}" "$BIN/fetcher" --rpc "${PL_RPC:-$RPC}" --follow --from 0 --db "$DB" \
 			--ws "ws://127.0.0.1:$ANVIL_PORT" --poll-interval 250ms --timeout 3s \
 			--out ">tcp://127.0.0.1:$PL_IN" "${m[@]}"
 		;;
 	verifier)
-		bg_run verifier "${pre[@]}" "$BIN/verifier" --rpc "$RPC" --db "$DB" --start-block 0 \
+		bg_run verifier "${pre[@]}" "$BIN/verifier" --rpc "${PL_RPC:-$RPC}" --db "$DB" --start-block 0 \
 			--window 64 --audit-interval 2s --heartbeat-interval 1s --rpc-timeout 3s \
 			--lag-wait 5s --in "@tcp://127.0.0.1:$PL_IN" --out "@tcp://127.0.0.1:$PL_OUT" \
 			--pub "@tcp://127.0.0.1:$PL_PUB" "${m[@]}"
