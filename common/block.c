@@ -641,7 +641,8 @@ int block_fetch_many_sync(struct block_fetcher *bf, uint64_t first,
 	if (!w)
 		return -1;
 	for (size_t i = 0; i < count; i++) {
-		w[i] = (struct sync_wait){ 0, BLOCK_FAILED, &out[i], &info[i] };
+		w[i] = (struct sync_wait){ 0, BLOCK_FAILED, &out[i],
+					   info ? &info[i] : NULL };
 		if (block_fetch(bf, first + i, live, sync_done, &w[i]) < 0)
 			w[i] = (struct sync_wait){ 1, BLOCK_RETRY, NULL, NULL };
 	}

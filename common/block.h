@@ -76,8 +76,9 @@ enum block_status block_fetch_sync(struct block_fetcher *bf, uint64_t number,
 
 /* Blocking: blocks first .. first+count-1 requested at once (each its
  * own request, all in flight together): block first+i's status in st[i],
- * and on BLOCK_OK its message in out[i] and its fields in info[i]. 0, or
- * -1 when out of memory (nothing fetched). For a reorg's new branch. */
+ * and on BLOCK_OK its message in out[i] and, when info is not NULL, its
+ * fields in info[i]. 0, or -1 when out of memory (nothing fetched). For
+ * a reorg's new branch. */
 int block_fetch_many_sync(struct block_fetcher *bf, uint64_t first,
 			  size_t count, int live, struct buf *out,
 			  struct block_info *info, enum block_status *st);

@@ -294,7 +294,7 @@ static void check_replaced(struct fetcher *f, uint64_t n, const char *hash)
 	       (unsigned long long)n);
 	if (block_fetch(f->bf, n, 1, refetch_done, f) == 0)
 		f->refetching = 1;
-	if (f->cfg->follow && f->cfg->poll_ms > REPLACED_POLL_MS) {
+	if (f->cfg->poll_ms > REPLACED_POLL_MS) {
 		f->quick_polls = REPLACED_POLLS;
 		f->next_poll = clock_mono_ms();
 	}
@@ -345,9 +345,12 @@ static void poll_head(struct fetcher *f)
 	}
 	if (f->head_inflight || now < f->next_poll)
 		return;
-	f->next_poll = now + (f->quick_polls > 0 ? REPLACED_POLL_MS : f->cfg->poll_ms);
-	if (f->quick_polls > 0)
+	if (f->quick_polls > 0) {
 		f->quick_polls--;
+		f->next_poll = now + REPLACED_POLL_MS;
+	} else {
+		f->next_poll = now + f->cfg->poll_ms;
+	}
 	if (rpc_submit(f->rpc, &call, 1, head_done, f) == 0)
 		f->head_inflight = 1;
 }

@@ -154,19 +154,18 @@ enum node_result node_blocks(struct verifier *v, uint64_t first, size_t count,
 			     int live, struct vblock *bs)
 {
 	struct buf *msg = calloc(count ? count : 1, sizeof(*msg));
-	struct block_info *info = calloc(count ? count : 1, sizeof(*info));
 	enum block_status *st = calloc(count ? count : 1, sizeof(*st));
 	enum node_result r = NODE_OK;
 	size_t i;
 
 	memset(bs, 0, count * sizeof(*bs));
-	if (!msg || !info || !st) {
+	if (!msg || !st) {
 		/* out of memory for the arrays: one at a time */
 		for (i = 0; i < count && r == NODE_OK; i++)
 			r = node_block(v, first + i, live, &bs[i]);
 		goto out;
 	}
-	if (block_fetch_many_sync(v->bf, first, count, live, msg, info, st) < 0)
+	if (block_fetch_many_sync(v->bf, first, count, live, msg, NULL, st) < 0)
 		for (i = 0; i < count; i++)
 			st[i] = BLOCK_RETRY; /* one at a time, below */
 	for (i = 0; i < count && r == NODE_OK; i++) {
@@ -183,7 +182,6 @@ out:
 	for (i = 0; msg && i < count; i++)
 		buf_release(&msg[i]);
 	free(msg);
-	free(info);
 	free(st);
 	return r;
 }

@@ -94,13 +94,12 @@ static int walk(struct verifier *v, const struct vblock *b, uint64_t *anc,
 {
 	char nh[HASH_HEX_SIZE], mine[HASH_HEX_SIZE], parent[HASH_HEX_SIZE];
 	uint64_t lo = chain_empty(&v->chain) ? v->chain.tip : chain_lo(&v->chain);
-	uint64_t top = b->number - 1;
-	int top_valid = b->number > 0, have_parent = 1;
+	int have_parent = 1;
 
 	memcpy(parent, b->parent, sizeof(parent));
 	*beyond = 0;
 	*have_anc = 1;
-	for (uint64_t n = top; top_valid; n--) {
+	for (uint64_t n = b->number - 1; b->number > 0; n--) {
 		enum node_result r;
 		int h;
 

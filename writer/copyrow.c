@@ -1,6 +1,5 @@
 #include "copyrow.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

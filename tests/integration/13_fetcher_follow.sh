@@ -48,7 +48,8 @@ wait_until 20 'grep -q "$newhash" "$T/ws.out"' "ws follower emitted the replaced
 # though --poll-interval is 30 s (a head poll is the one request of a
 # single eth_getBlockByNumber; a block fetch batches it with receipts).
 head_polls() { jq -s '[.[] | select(.method == "eth_getBlockByNumber" and .calls == 1)] | length' "$T/wsrpc.log"; }
-wait_until 10 '[ "$(head_polls)" -ge 5 ]' "5 quick head polls after the replaced tip (saw $(head_polls))"
+poll_until 10 '[ "$(head_polls)" -ge 5 ]' ||
+	fail "timed out after 10s waiting for 5 quick head polls after the replaced tip (saw $(head_polls))"
 wait_until 20 'grep -q "$newhash" "$T/poll.out"' "poll follower emitted the replaced tip"
 grep -q 'was replaced' "$T/poll.err" || fail "the replacement was not logged"
 
