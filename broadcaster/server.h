@@ -174,6 +174,7 @@ struct client {
 	int64_t last_progress_ms;
 	int64_t last_rx_ms; /* anything from the client, pongs included */
 	int ping_due, ping_sent;
+	int write_failed; /* a write outside the callback: close in it */
 	/* Has the client read what it was sent? The kernel's buffers take
 	 * a few hundred KiB from one that never reads, so only a pong to a
 	 * ping written after the data proves it: the oldest write not
@@ -204,7 +205,8 @@ int client_on_message(struct client *c);
 int client_on_writable(struct client *c);
 /* Has the client anything of interest in the ring? */
 int client_subscribed(const struct client *c);
-/* After a push: check the lag, ask for a writable callback. */
+/* After a push: check the lag, write what is owed or ask for a writable
+ * callback. */
 void client_notify(struct client *c);
 /* Ping an idle client, close one silent past the pong timeout. */
 void client_check_alive(struct client *c, int64_t now);
