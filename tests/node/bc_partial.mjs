@@ -6,23 +6,14 @@
 // than the kernel's send and receive buffers together can hold, so the
 // partial send and the callback's path are taken for certain.
 import { readFileSync } from 'node:fs';
-import WebSocket from 'ws';
-import { startBroadcaster, FakeChain, collect, assert, waitFor, sleep } from './lib.mjs';
+import { startBroadcaster, FakeChain, openSubscribed, assert, waitFor, sleep } from './lib.mjs';
 
 const b = await startBroadcaster([], { log: process.env.BC_LOG });
 // 200 logs of 8 kB of data a block: about 1.7 MB of newLog frames.
 const chain = new FakeChain({ txs: 50, logs: 4, dataBytes: 4096 });
 b.send(chain.heartbeat());
 
-async function open(path, sub) {
-	const ws = new WebSocket(b.url + path, { maxPayload: 64 << 20 });
-	const msgs = collect(ws);
-	const c = { ws, msgs, close: null };
-	ws.on('close', (code) => { c.close = code; });
-	await new Promise((res, rej) => { ws.on('open', res); ws.on('error', rej); });
-	ws.send(JSON.stringify(sub));
-	return c;
-}
+const open = (path, sub) => openSubscribed(b, path, sub, { maxPayload: 64 << 20 });
 const chanSub = { action: 'subscribe', channels: ['newBlocks', 'newTxs', 'newLogs'] };
 const ethSub = (id, p) => ({ jsonrpc: '2.0', id, method: 'eth_subscribe', params: p });
 const chanReader = await open('/v1/stream', chanSub);

@@ -2,23 +2,14 @@
 // ordinary block rate, while its queue is far from full and the kernel's
 // buffers still take every frame: one block a second, small blocks, a
 // 3 s write timeout. The reading clients get every block and stay.
-import WebSocket from 'ws';
-import { startBroadcaster, FakeChain, collect, assert, waitFor, sleep } from './lib.mjs';
+import { startBroadcaster, FakeChain, openSubscribed, assert, waitFor, sleep } from './lib.mjs';
 
 const WT = 3000;
 const b = await startBroadcaster(['--write-timeout', `${WT / 1000}s`], { log: process.env.BC_LOG });
 const chain = new FakeChain({ txs: 2, logs: 1 });
 b.send(chain.heartbeat());
 
-async function open(path, sub) {
-	const ws = new WebSocket(b.url + path);
-	const msgs = collect(ws);
-	const c = { ws, msgs, close: null };
-	ws.on('close', (code) => { c.close = code; });
-	await new Promise((res, rej) => { ws.on('open', res); ws.on('error', rej); });
-	ws.send(JSON.stringify(sub));
-	return c;
-}
+const open = (path, sub) => openSubscribed(b, path, sub);
 const metric = async (re) => {
 	const m = (await (await fetch(`${b.http}/metrics`)).text()).match(re);
 	return m ? Number(m[1]) : NaN;

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = process.env.BLOCKPIPE_BIN || path.join(ROOT, 'bin');
@@ -293,4 +294,16 @@ export function collect(ws) {
 	const msgs = [];
 	ws.on('message', (d) => msgs.push(JSON.parse(d.toString())));
 	return msgs;
+}
+
+// A client of broadcaster b on path that has sent the request sub:
+// { ws, msgs (collect), close (its close code once closed) }.
+export async function openSubscribed(b, path, sub, opts) {
+	const ws = new WebSocket(b.url + path, opts);
+	const msgs = collect(ws);
+	const c = { ws, msgs, close: null };
+	ws.on('close', (code) => { c.close = code; });
+	await new Promise((res, rej) => { ws.on('open', res); ws.on('error', rej); });
+	ws.send(JSON.stringify(sub));
+	return c;
 }
