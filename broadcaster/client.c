@@ -147,11 +147,14 @@ void client_on_pong(struct client *c)
 	}
 }
 
-/* A frame went into the socket: it is unread until a pong says so. */
+/* A frame went into the socket: progress (the tick's "not writable for
+ * too long" counts from it, also for frames written outside the writable
+ * callback), but unread until a pong says so. */
 static void note_written(struct client *c)
 {
 	int64_t now = clock_mono_ms();
 
+	c->last_progress_ms = now;
 	if (!c->unread_since)
 		c->unread_since = now;
 	if (c->probe_out && !c->after_probe_since)
