@@ -3,6 +3,7 @@
  * the writable path that hands it the frames it is owed from the ring.
  * What its messages mean is the protocol's: channel.c (/v1/stream) or
  * ethsub.c (eth_subscribe). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,17 @@ void client_check_alive(struct client *c, int64_t now)
 	}
 }
 
+/* A client's own share of span, the same at every call: clients sent a
+ * block at the same moment would otherwise all fall due for their probe
+ * at the same tick, and a block arriving then would wait behind 10 000
+ * pings and their pongs. */
+static int64_t probe_spread(const struct client *c, int64_t span)
+{
+	uint64_t h = (uint64_t)(uintptr_t)c * 0x9e3779b97f4a7c15u;
+
+	return span > 0 ? (int64_t)((h >> 32) % (uint64_t)span) : 0;
+}
+
 void client_check_reading(struct client *c, int64_t now)
 {
 	int64_t wt = c->srv->cfg->write_timeout_ms;
@@ -130,7 +142,8 @@ void client_check_reading(struct client *c, int64_t now)
 				      LF_I("unread_ms", age)),
 		       "client has not read for the write timeout: closing");
 		client_close(c, 4001, "write timeout", DR_WRITE_TIMEOUT);
-	} else if (age >= wt / 4 && !c->probe_out && !c->ping_due) {
+	} else if (age >= wt / 4 + probe_spread(c, wt / 8) && !c->probe_out &&
+		   !c->ping_due) {
 		c->ping_due = 1;
 		write_now(c);
 	}
