@@ -4,8 +4,9 @@
 // Twice, on the same load: the parent starts the server (bin/broadcaster,
 // then the reference bench/fanout_ref.mjs, a Node.js `ws` broadcast server)
 // fed on stdin and pinned to cpu SERVER_CPU (taskset; the wrapper pins the
-// parent and its workers to the other cpu), forks WORKERS client processes
-// that open CLIENTS connections between them (half channel protocol
+// parent and its workers to the other cpu), starts WORKERS client processes
+// (FANOUT_GEN, bench/fanout_gen.c, when the wrapper built it; else this
+// file's Node.js worker) that open CLIENTS connections between them (half channel protocol
 // newBlocks, half eth_subscribe newHeads), then feeds BLOCKS blocks at
 // RATE a second, each stamped emitted_at = now. A client's latency is its
 // receive time minus emitted_at (same host clock): it includes the
