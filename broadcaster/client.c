@@ -466,19 +466,19 @@ int client_on_writable(struct client *c)
 
 static void write_now(struct client *c)
 {
-	for (int i = 0; i < WRITE_NOW; i++) {
-		int r;
+	int r = 1;
 
+	for (int i = 0; i < WRITE_NOW && r > 0; i++) {
 		if (c->closing || c->ctl_head || c->write_failed ||
 		    lws_partial_buffered(c->wsi))
 			break;
 		r = c->ping_due ? (write_ping(c) < 0 ? -1 : 1) : write_owed(c);
 		if (r < 0)
 			c->write_failed = 1; /* closed by the callback */
-		if (r <= 0)
-			break;
 	}
-	if (c->write_failed || c->ping_due || c->ctl_head || frame_owed(c))
+	/* r == 0: write_owed found nothing owed; no second look. */
+	if (c->write_failed || c->ping_due || c->ctl_head ||
+	    (r > 0 && frame_owed(c)))
 		lws_callback_on_writable(c->wsi);
 }
 
