@@ -382,8 +382,8 @@ static int cb_end(void *ctx)
 
 	w->depth--;
 	json_keys_pop(&w->ks);
-	if (w->tb)
-		json_tree_close(w->tb);
+	if (w->tb && json_tree_close(w->tb) < 0)
+		return w_nomem(w);
 	if (w->in_value && w->depth == w->val_depth)
 		return w_emit(w, end);
 	if (w->is_array && w->depth == 1)
@@ -482,14 +482,10 @@ int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 int json_members_tree(const char *buf, size_t len, json_member_fn fn,
 		      void *arg, yajl_val *tree, char *err, size_t errlen)
 {
-	struct json_tree tb = JSON_TREE_INIT;
+	struct json_tree tb = JSON_TREE_INIT(len);
 	int rc = walk_members(buf, len, fn, arg, &tb, err, errlen);
 
-	*tree = NULL;
-	if (rc == 0) {
-		*tree = tb.root;
-		tb.root = NULL;
-	}
+	*tree = rc == 0 ? json_tree_take(&tb) : NULL;
 	json_tree_release(&tb);
 	return rc;
 }

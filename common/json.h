@@ -71,10 +71,14 @@ int json_members(const char *buf, size_t len, json_member_fn fn, void *arg,
 		 char *err, size_t errlen);
 
 /* json_members(), also building the tree json_parse() would give of the
- * document, in the same pass: *tree is the caller's (yajl_tree_free(3)
- * it), NULL unless json_members_tree() returns 0. */
+ * document, in the same pass, in one arena: *tree is the caller's, NULL
+ * unless json_members_tree() returns 0. Free it with json_tree_free(),
+ * never yajl_tree_free(3) (and a json_parse() tree never with
+ * json_tree_free()). */
 int json_members_tree(const char *buf, size_t len, json_member_fn fn,
 		      void *arg, yajl_val *tree, char *err, size_t errlen);
+/* Free a tree of json_members_tree() (NULL is nothing). */
+void json_tree_free(yajl_val tree);
 
 /* Find the raw value of one top-level member. 0 found, 1 absent, -1 on
  * invalid JSON, -2 on a duplicate key. */

@@ -3,78 +3,147 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "json_keys.h"
 #include "banned.h"
 
-/* Room a container's keys and values get first; doubled as it fills. */
-#define JSON_TREE_FIRST_CAP 8
+/* The arena's blocks: the first sized from the document (a tree takes
+ * about twice its text: a node of 40 bytes for every value besides the
+ * characters), each next one twice the last, up to CHUNK_MAX. */
+#define CHUNK_MIN 4096
+#define CHUNK_MAX (1u << 20)
+
+struct json_tree_chunk {
+	struct json_tree_chunk *next; /* the block before */
+	size_t used, cap;
+	max_align_t data[];
+};
+
+/* A tree's first allocation, at the start of its first block: how to
+ * free it all from the root alone. */
+struct tree_head {
+	struct json_tree_chunk *chunk; /* the newest block, set when taken */
+	struct yajl_val_s root;
+};
+
+static void chunks_free(struct json_tree_chunk *c)
+{
+	while (c) {
+		struct json_tree_chunk *next = c->next;
+
+		free(c);
+		c = next;
+	}
+}
+
+void json_tree_free(yajl_val tree)
+{
+	if (tree)
+		chunks_free(((struct tree_head *)((char *)tree -
+				offsetof(struct tree_head, root)))->chunk);
+}
+
+/* n bytes aligned to align (a power of 2) from the arena, or NULL. */
+static void *arena_alloc(struct json_tree *t, size_t n, size_t align)
+{
+	struct json_tree_chunk *c = t->chunk;
+	size_t cap;
+
+	if (c) {
+		size_t at = (c->used + align - 1) & ~(align - 1);
+
+		if (at <= c->cap && n <= c->cap - at) {
+			c->used = at + n;
+			return (char *)c->data + at;
+		}
+		cap = c->cap < CHUNK_MAX / 2 ? c->cap * 2 : CHUNK_MAX;
+	} else {
+		cap = t->hint < CHUNK_MAX / 2 ? 2 * t->hint : CHUNK_MAX;
+		if (cap < CHUNK_MIN)
+			cap = CHUNK_MIN;
+	}
+	if (cap < n)
+		cap = n;
+	if (cap > SIZE_MAX - sizeof(*c) || !(c = malloc(sizeof(*c) + cap)))
+		return NULL;
+	c->next = t->chunk;
+	c->used = n;
+	c->cap = cap;
+	t->chunk = c;
+	return c->data;
+}
+
+/* s[0..n) NUL-terminated in the arena (as yajl_tree keeps strings: C
+ * strings, so a "\u0000" ends one there). */
+static char *arena_str(struct json_tree *t, const char *s, size_t n)
+{
+	char *p = arena_alloc(t, n + 1, 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+yajl_val json_tree_take(struct json_tree *t)
+{
+	yajl_val root = t->root;
+
+	if (!root)
+		return NULL;
+	((struct tree_head *)((char *)root - offsetof(struct tree_head, root)))
+		->chunk = t->chunk;
+	t->chunk = NULL;
+	t->root = NULL;
+	return root;
+}
 
 void json_tree_release(struct json_tree *t)
 {
-	if (t->root)
-		yajl_tree_free(t->root);
+	chunks_free(t->chunk);
 	free(t->st);
-	free(t->key);
+	free(t->m);
 	memset(t, 0, sizeof(*t));
 }
 
-/* Append v to the innermost container (or make it the root). 0, or -1
- * when out of memory (v is freed). */
-static int tree_add(struct json_tree *t, yajl_val v)
+/* A node of type: the root (the arena's first allocation, in its head)
+ * when nothing is open, else a member of the innermost container. */
+static yajl_val tree_node(struct json_tree *t, yajl_type type)
 {
-	struct json_tree_frame *f = t->n ? &t->st[t->n - 1] : NULL;
-	yajl_val c = f ? f->v : NULL;
+	yajl_val v;
 
-	if (!f) {
+	if (!t->n) {
+		struct tree_head *h;
+
+		if (t->chunk || !(h = arena_alloc(t, sizeof(*h), alignof(*h))))
+			return NULL; /* a second root: the walk gives none */
+		h->chunk = NULL;
+		v = &h->root;
 		t->root = v;
-		return 0;
-	}
-	if (YAJL_IS_OBJECT(c) ? c->u.object.len == f->cap
-			      : c->u.array.len == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : JSON_TREE_FIRST_CAP;
-		yajl_val *vals = realloc(YAJL_IS_OBJECT(c) ? c->u.object.values
-							   : c->u.array.values,
-					 cap * sizeof(*vals));
+	} else {
+		struct json_tree_frame *f = &t->st[t->n - 1];
 
-		if (!vals)
-			goto oom;
-		if (YAJL_IS_ARRAY(c)) {
-			c->u.array.values = vals;
+		if (!(v = arena_alloc(t, sizeof(*v), alignof(*v))) ||
+		    json_keys_grow(&t->m, &t->capm, t->nm + 1, sizeof(*t->m)) < 0)
+			return NULL;
+		if (YAJL_IS_OBJECT(f->v)) {
+			if (!t->key)
+				return NULL; /* the walk gives every member a key */
+			t->m[t->nm++] = (struct json_tree_member){ t->key, v };
+			t->key = NULL;
 		} else {
-			const char **keys = realloc(c->u.object.keys,
-						    cap * sizeof(*keys));
-
-			c->u.object.values = vals;
-			if (!keys)
-				goto oom;
-			c->u.object.keys = keys;
+			t->m[t->nm++] = (struct json_tree_member){ NULL, v };
 		}
-		f->cap = cap;
 	}
-	if (YAJL_IS_ARRAY(c)) {
-		c->u.array.values[c->u.array.len++] = v;
-		return 0;
-	}
-	if (!t->key)
-		goto oom; /* the walk gives every member a key first */
-	c->u.object.keys[c->u.object.len] = t->key;
-	c->u.object.values[c->u.object.len++] = v;
-	t->key = NULL;
-	return 0;
-oom:
-	yajl_tree_free(v);
-	return -1;
-}
-
-static yajl_val tree_node(yajl_type type)
-{
-	yajl_val v = calloc(1, sizeof(*v));
-
-	if (v)
-		v->type = type;
+	memset(v, 0, sizeof(*v));
+	v->type = type;
 	return v;
 }
 
@@ -100,19 +169,19 @@ static int tree_integer(const char *s, long long *out)
 int json_tree_scalar(struct json_tree *t, yajl_type type, const char *s,
 		     size_t n)
 {
-	yajl_val v = tree_node(type);
+	yajl_val v = tree_node(t, type);
 	char *end;
 
 	if (!v)
 		return -1;
-	if (type == yajl_t_string && !(v->u.string = strndup(s, n)))
-		goto oom;
+	if (type == yajl_t_string && !(v->u.string = arena_str(t, s, n)))
+		return -1;
 	if (type == yajl_t_number) {
 		/* as yajl_tree: an integer when the digits fit a long long
 		 * (else LLONG_MAX or LLONG_MIN), a double when strtod takes
 		 * the whole text */
-		if (!(v->u.number.r = strndup(s, n)))
-			goto oom;
+		if (!(v->u.number.r = arena_str(t, s, n)))
+			return -1;
 		if (tree_integer(v->u.number.r, &v->u.number.i) == 0)
 			v->u.number.flags |= YAJL_NUMBER_INT_VALID;
 		errno = 0;
@@ -120,36 +189,56 @@ int json_tree_scalar(struct json_tree *t, yajl_type type, const char *s,
 		if (errno == 0 && *end == '\0')
 			v->u.number.flags |= YAJL_NUMBER_DOUBLE_VALID;
 	}
-	return tree_add(t, v);
-oom:
-	free(v);
-	return -1;
+	return 0;
 }
 
 int json_tree_open(struct json_tree *t, int is_array)
 {
-	yajl_val v = tree_node(is_array ? yajl_t_array : yajl_t_object);
+	yajl_val v = tree_node(t, is_array ? yajl_t_array : yajl_t_object);
 
-	if (!v)
+	if (!v || json_keys_grow(&t->st, &t->cap, t->n + 1, sizeof(*t->st)) < 0)
 		return -1;
-	if (json_keys_grow(&t->st, &t->cap, t->n + 1, sizeof(*t->st)) < 0) {
-		free(v);
-		return -1;
-	}
-	if (tree_add(t, v) < 0)
-		return -1;
-	t->st[t->n++] = (struct json_tree_frame){ v, 0 };
+	t->st[t->n++] = (struct json_tree_frame){ v, t->nm };
 	return 0;
 }
 
 int json_tree_key(struct json_tree *t, const char *k, size_t n)
 {
-	free(t->key);
-	t->key = strndup(k, n);
+	if (!t->n)
+		return -1;
+	t->key = arena_str(t, k, n);
 	return t->key ? 0 : -1;
 }
 
-void json_tree_close(struct json_tree *t)
+/* The innermost container closes: its members leave the stack for
+ * arrays of their number in the arena. */
+int json_tree_close(struct json_tree *t)
 {
+	struct json_tree_frame *f = &t->st[t->n - 1];
+	size_t cnt = t->nm - f->first;
+	const struct json_tree_member *m = t->m + f->first;
+	yajl_val c = f->v, *vals = NULL;
+
+	if (cnt && !(vals = arena_alloc(t, cnt * sizeof(*vals), alignof(*vals))))
+		return -1;
+	for (size_t i = 0; i < cnt; i++)
+		vals[i] = m[i].v;
+	if (YAJL_IS_ARRAY(c)) {
+		c->u.array.values = vals;
+		c->u.array.len = cnt;
+	} else {
+		const char **keys = NULL;
+
+		if (cnt && !(keys = arena_alloc(t, cnt * sizeof(*keys),
+						alignof(*keys))))
+			return -1;
+		for (size_t i = 0; i < cnt; i++)
+			keys[i] = m[i].key;
+		c->u.object.keys = keys;
+		c->u.object.values = vals;
+		c->u.object.len = cnt;
+	}
+	t->nm = f->first;
 	t->n--;
+	return 0;
 }

@@ -500,7 +500,7 @@ enum message_status message_read_tree(const char *text, size_t len,
 	*tree = NULL;
 	st = read_message(text, len, m, tree, err, errlen);
 	if (st != MESSAGE_OK && *tree) {
-		yajl_tree_free(*tree);
+		json_tree_free(*tree);
 		*tree = NULL;
 	}
 	return st;

@@ -137,7 +137,7 @@ void message_release(struct message *m);
  * message (json_parse()'s layout) built by the same walk, for a program
  * that reads the nested values (the node's block and receipts) itself:
  * the message is parsed once. *tree is NULL unless MESSAGE_OK; the
- * caller yajl_tree_free(3)s it. */
+ * caller frees it with json_tree_free() (json.h). */
 enum message_status message_read_tree(const char *text, size_t len,
 				      struct message *m, yajl_val *tree,
 				      char *err, size_t errlen);

@@ -155,7 +155,7 @@ enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 		r = refuse(v, st, &m, err, len);
 		message_release(&m);
 		if (msg)
-			yajl_tree_free(msg);
+			json_tree_free(msg);
 		return r;
 	}
 	b->read = m.u.block; /* its spans point into text */
@@ -166,6 +166,6 @@ enum inspect_result vblock_inspect(struct verifier *v, const char *text,
 	b->live = b->read.live;
 	r = check_block(v, b, msg);
 	if (msg)
-		yajl_tree_free(msg);
+		json_tree_free(msg);
 	return r;
 }

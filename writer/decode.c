@@ -622,7 +622,7 @@ enum decode_result wmsg_decode(const char *json, size_t len,
 	res = DECODE_ADDED;
 out:
 	wmsg_free(&m);
-	yajl_tree_free(tree);
+	json_tree_free(tree);
 	message_release(&msg);
 	return res;
 }

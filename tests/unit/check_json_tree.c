@@ -77,7 +77,7 @@ static void tree_check_doc(const char *in, size_t len)
 		tree_same(t, p);
 	}
 	if (t)
-		yajl_tree_free(t);
+		json_tree_free(t);
 	if (p)
 		yajl_tree_free(p);
 	free(text);

@@ -177,7 +177,7 @@ START_TEST(test_read_table)
 		ck_assert(st == MESSAGE_OK ? t != NULL : t == NULL);
 		ck_assert(!t || YAJL_IS_OBJECT(t));
 		if (t)
-			yajl_tree_free(t);
+			json_tree_free(t);
 		message_release(&m);
 	}
 	free(exact);
@@ -223,7 +223,7 @@ START_TEST(test_read_block)
 				 "0x10");
 		ck_assert_uint_eq(json_get(t, "receipts")->u.array.len, 1);
 		ck_assert(span_eq(&b->block, BLOCK_OBJ));
-		yajl_tree_free(t);
+		json_tree_free(t);
 		message_release(&m);
 	}
 }
