@@ -52,6 +52,7 @@ int json_keys_push(struct json_keys *ks, int is_array)
 	f->index = 0;
 	f->is_array = is_array;
 	f->indexed = 0;
+	memset(f->seen, 0, sizeof(f->seen));
 	return 0;
 }
 
@@ -73,16 +74,34 @@ void json_keys_scalar(struct json_keys *ks)
 		ks->f[ks->nf - 1].index++;
 }
 
-/* FNV-1a of the key up to a NUL; *n becomes that length. */
+/* A hash of the key up to a NUL (*n becomes that length): eight bytes
+ * a step, each mixed in by a multiply, then a finalizer, so that every
+ * bit of the low ones the index and the filter take depends on all. */
 static uint32_t key_hash(const char *k, size_t *n)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t h = 0x9e3779b97f4a7c15ull, w;
+	size_t i = 0, j;
 
-	for (i = 0; i < *n && k[i]; i++)
-		h = (h ^ (unsigned char)k[i]) * 16777619u;
-	*n = i;
-	return h;
+	for (; i + 8 <= *n; i += 8) {
+		memcpy(&w, k + i, 8);
+		if ((w - ones) & ~w & ones << 7)
+			break; /* a NUL in this word: the key ends there */
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	/* the rest, fewer than eight bytes to the end or the NUL, byte by
+	 * byte (a memcpy of a length not known here is a call, and a
+	 * store the load then waits for) */
+	w = 0;
+	for (j = 0; i + j < *n && k[i + j]; j++)
+		w |= (uint64_t)(unsigned char)k[i + j] << 8 * j;
+	*n = i + j;
+	h = (h ^ w ^ *n) * 0xff51afd7ed558ccdull;
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	return (uint32_t)h;
 }
 
 static int ks_same(const struct json_keys *ks, size_t i, uint32_t h,
@@ -124,7 +143,7 @@ static int ks_index(struct json_keys *ks, struct json_keys_frame *f, size_t cap)
 int json_keys_add(struct json_keys *ks, const char *k, size_t n, int stable)
 {
 	struct json_keys_frame *f;
-	uint32_t h;
+	uint32_t h, bit;
 	size_t count;
 
 	if (!ks->nf)
@@ -132,7 +151,10 @@ int json_keys_add(struct json_keys *ks, const char *k, size_t n, int stable)
 	f = &ks->f[ks->nf - 1];
 	h = key_hash(k, &n);
 	count = ks->ne - f->e0;
-	if (f->indexed) {
+	bit = (h ^ h >> 16) & 255;
+	if (!(f->seen[bit >> 6] & 1ull << (bit & 63))) {
+		f->seen[bit >> 6] |= 1ull << (bit & 63);
+	} else if (f->indexed) {
 		for (size_t s = h & (f->tabcap - 1); f->tab[s];
 		     s = (s + 1) & (f->tabcap - 1))
 			if (ks_same(ks, f->tab[s] - 1, h, k, n))
