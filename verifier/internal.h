@@ -201,7 +201,8 @@ int resend_mark_sent(struct verifier *v, uint64_t seq);
  * long ago (the timer in verifier.c confirms it four times a second while
  * the input is quiet, so at the tip no message waits for the check), and
  * a verifier that takes the lock waits this long before its first
- * message: whoever held the lock before has stopped emitting by then. */
+ * message: whoever held the lock before has stopped emitting by then
+ * (not when its epoch is the chain's first: nobody held it before). */
 #define LOCK_LEASE_MS 1000
 
 /* verifier.c: with --db, confirm the verifier still holds its advisory

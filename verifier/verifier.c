@@ -563,10 +563,12 @@ static enum verifier_exit setup(struct verifier *v, char *why, size_t whylen)
 		return ex;
 	if (c->db) {
 		/* a verifier that held the lock before us may still be within
-		 * its lease: let it run out before the first message */
+		 * its lease: let it run out before the first message. Epoch 1
+		 * is the chain's first in this database: no verifier held the
+		 * lock before (each takes an epoch before it emits). */
 		long long left = v->lock_ok_at + LOCK_LEASE_MS - clock_mono_ms();
 
-		if (left > 0 && nap(left) < 0)
+		if (v->seq.epoch > 1 && left > 0 && nap(left) < 0)
 			return VERIFIER_EXIT_OK;
 		/* before anything new: the reorgs a verifier killed after
 		 * recording them may not have sent */
