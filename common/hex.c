@@ -50,12 +50,14 @@ void hex_encode(const uint8_t *in, size_t n, char *out)
 	out[2 + 2 * n] = '\0';
 }
 
-/* The value is read into 32-bit words, then divided by 10 until zero. */
+/* The value is read into 32-bit words; one that fits 64 bits is written
+ * by the machine's division, a larger one divided by 10^9 over the words
+ * still in use, nine digits a pass, until what is left fits 64 bits. */
 int hex_u256_to_dec(const char *s, size_t n, char *out, size_t outlen)
 {
 	uint32_t w[8] = { 0 }; /* little-endian words: 256 bits */
 	char tmp[80];
-	size_t nd = 0;
+	size_t nd = 0, top;
 
 	if (!s || n < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
 		return -1;
@@ -68,29 +70,37 @@ int hex_u256_to_dec(const char *s, size_t n, char *out, size_t outlen)
 	if (n > 64)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int d = hex_digit(s[i]);
+		int d = hex_digit(s[n - 1 - i]);
 
 		if (d < 0)
 			return -1;
-		for (int k = 7; k > 0; k--)
-			w[k] = w[k] << 4 | w[k - 1] >> 28;
-		w[0] = w[0] << 4 | (uint32_t)d;
+		w[i / 8] |= (uint32_t)d << 4 * (i % 8);
 	}
-	do {
+	top = (n + 7) / 8; /* the words in use */
+	while (top > 2) {
 		uint64_t rem = 0;
-		int zero = 1;
 
-		for (int k = 7; k >= 0; k--) {
+		for (size_t k = top; k-- > 0;) {
 			uint64_t v = rem << 32 | w[k];
 
-			w[k] = (uint32_t)(v / 10);
-			rem = v % 10;
-			zero &= w[k] == 0;
+			w[k] = (uint32_t)(v / 1000000000u);
+			rem = v % 1000000000u;
 		}
-		tmp[nd++] = (char)('0' + rem);
-		if (zero)
-			break;
-	} while (nd < sizeof(tmp));
+		while (top && !w[top - 1])
+			top--;
+		/* nine digits, fewer for the highest */
+		for (int j = 0; j < 9 && (top || rem); j++) {
+			tmp[nd++] = (char)('0' + rem % 10);
+			rem /= 10;
+		}
+	}
+	if (top || !nd) { /* what is left fits 64 bits (0 gives "0") */
+		uint64_t v = (uint64_t)w[1] << 32 | w[0];
+
+		do
+			tmp[nd++] = (char)('0' + v % 10);
+		while ((v /= 10));
+	}
 	if (nd + 1 > outlen)
 		return -1;
 	for (size_t i = 0; i < nd; i++)
