@@ -122,7 +122,8 @@ static yajl_val tree_node(struct json_tree *t, yajl_type type)
 	if (!t->n) {
 		struct tree_head *h;
 
-		if (t->chunk || !(h = arena_alloc(t, sizeof(*h), alignof(*h))))
+		if (t->chunk || !(h = arena_alloc(t, sizeof(*h),
+						  alignof(struct tree_head))))
 			return NULL; /* a second root: the walk gives none */
 		h->chunk = NULL;
 		v = &h->root;
@@ -130,7 +131,8 @@ static yajl_val tree_node(struct json_tree *t, yajl_type type)
 	} else {
 		struct json_tree_frame *f = &t->st[t->n - 1];
 
-		if (!(v = arena_alloc(t, sizeof(*v), alignof(*v))) ||
+		if (!(v = arena_alloc(t, sizeof(*v),
+				      alignof(struct yajl_val_s))) ||
 		    json_keys_grow(&t->m, &t->capm, t->nm + 1, sizeof(*t->m)) < 0)
 			return NULL;
 		if (YAJL_IS_OBJECT(f->v)) {
@@ -216,10 +218,11 @@ int json_tree_close(struct json_tree *t)
 {
 	struct json_tree_frame *f = &t->st[t->n - 1];
 	size_t cnt = t->nm - f->first;
-	const struct json_tree_member *m = t->m + f->first;
+	const struct json_tree_member *m = cnt ? t->m + f->first : NULL;
 	yajl_val c = f->v, *vals = NULL;
 
-	if (cnt && !(vals = arena_alloc(t, cnt * sizeof(*vals), alignof(*vals))))
+	if (cnt && !(vals = arena_alloc(t, cnt * sizeof(*vals),
+					alignof(yajl_val))))
 		return -1;
 	for (size_t i = 0; i < cnt; i++)
 		vals[i] = m[i].v;
@@ -230,7 +233,7 @@ int json_tree_close(struct json_tree *t)
 		const char **keys = NULL;
 
 		if (cnt && !(keys = arena_alloc(t, cnt * sizeof(*keys),
-						alignof(*keys))))
+						alignof(const char *))))
 			return -1;
 		for (size_t i = 0; i < cnt; i++)
 			keys[i] = m[i].key;

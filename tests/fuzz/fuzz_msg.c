@@ -1,5 +1,6 @@
 /* libFuzzer target: the message parsers. One input is fed to the JSON
  * member walker (json_members, json_span), the tree parser (json_parse),
+ * the walk's tree (json_members_tree, which must equal json_parse's),
  * the protocol's reader (message_read, and message_restamp of what it
  * read), the writer's decoder (wmsg_decode, both with and without
  * allow_unsequenced, then batch_copy_text over the result), and, split at
@@ -19,6 +20,8 @@
 #include "json.h"
 #include "log.h"
 #include "message.h"
+
+#include "../unit/tree_equal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -106,6 +109,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < vallen; i++)
 			wa.sum += (unsigned char)val[i];
 	root = json_parse(s, err, sizeof(err));
+	{
+		yajl_val t = NULL;
+		const char *d;
+
+		/* json_parse takes a NUL-terminated text: compare only what
+		 * both read whole */
+		if (json_members_tree(s, size, count_member, &wa, &t, err,
+				      sizeof(err)) == 0 && root &&
+		    !memchr(s, '\0', size) && (d = tree_diff(t, root))) {
+			fprintf(stderr, "json_members_tree: %s from json_parse's\n",
+				d);
+			abort();
+		}
+		json_tree_free(t);
+	}
 	if (root)
 		yajl_tree_free(root);
 

@@ -10,37 +10,7 @@
 #include "json.h"
 
 #include "json_helpers.h"
-
-/* json_members_tree() builds the tree json_parse() gives: same types,
- * keys in order, strings, numbers (text, flags, values). */
-static void tree_same(yajl_val a, yajl_val b)
-{
-	ck_assert_ptr_nonnull(a);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_int_eq(a->type, b->type);
-	if (YAJL_IS_STRING(a))
-		ck_assert_str_eq(a->u.string, b->u.string);
-	if (YAJL_IS_NUMBER(a)) {
-		ck_assert_str_eq(a->u.number.r, b->u.number.r);
-		ck_assert_uint_eq(a->u.number.flags, b->u.number.flags);
-		ck_assert(a->u.number.i == b->u.number.i);
-		ck_assert(a->u.number.d == b->u.number.d ||
-			  (a->u.number.d != a->u.number.d &&
-			   b->u.number.d != b->u.number.d));
-	}
-	if (YAJL_IS_OBJECT(a)) {
-		ck_assert_uint_eq(a->u.object.len, b->u.object.len);
-		for (size_t i = 0; i < a->u.object.len; i++) {
-			ck_assert_str_eq(a->u.object.keys[i], b->u.object.keys[i]);
-			tree_same(a->u.object.values[i], b->u.object.values[i]);
-		}
-	}
-	if (YAJL_IS_ARRAY(a)) {
-		ck_assert_uint_eq(a->u.array.len, b->u.array.len);
-		for (size_t i = 0; i < a->u.array.len; i++)
-			tree_same(a->u.array.values[i], b->u.array.values[i]);
-	}
-}
+#include "tree_equal.h"
 
 static int no_member(void *arg, const struct json_member *m)
 {
@@ -74,7 +44,9 @@ static void tree_check_doc(const char *in, size_t len)
 	if (rc != 0) {
 		ck_assert_ptr_null(t);
 	} else if (p) {
-		tree_same(t, p);
+		const char *d = tree_diff(t, p);
+
+		ck_assert_msg(!d, "the walk's tree and json_parse's: %s", d);
 	}
 	if (t)
 		json_tree_free(t);
