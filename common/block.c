@@ -79,6 +79,8 @@ static int method_missing(const struct rpc_result *r)
 struct block_scan {
 	const char *number, *hash, *parent, *txs, *ts;
 	size_t number_len, hash_len, parent_len, txs_len, ts_len;
+	size_t ntx;      /* transactions' elements, */
+	int txs_objects; /* each an object (full transactions) */
 };
 
 static int span_is(const struct json_member *m, const char *key)
@@ -107,6 +109,8 @@ static int block_scan_cb(void *arg, const struct json_member *m)
 	} else if (span_is(m, "transactions")) {
 		s->txs = m->val;
 		s->txs_len = m->vallen;
+		s->ntx = m->nelem;
+		s->txs_objects = m->all_objects;
 	}
 	return 0;
 }
@@ -164,7 +168,7 @@ int block_msg_build(struct buf *out, uint64_t chain_id, int live,
 		    struct block_info *info, const char **why)
 {
 	struct block_scan s = { 0 };
-	struct count_scan txc = { 0 }, rc = { 0 };
+	struct count_scan rc = { 0 };
 	struct message_block mb = { 0 };
 	int jrc = json_members(block, block_len, block_scan_cb, &s, NULL, 0);
 
@@ -194,13 +198,12 @@ int block_msg_build(struct buf *out, uint64_t chain_id, int live,
 		*why = "block has no valid parentHash";
 		return -1;
 	}
-	if (!s.txs || s.txs[0] != '[' ||
-	    json_members(s.txs, s.txs_len, count_cb, &txc, NULL, 0) != 0 ||
-	    txc.bad) {
+	/* the walk counted the elements: no second one of the list */
+	if (!s.txs || s.txs[0] != '[' || (s.ntx && !s.txs_objects)) {
 		*why = "block has no list of full transactions";
 		return -1;
 	}
-	info->tx_count = txc.count;
+	info->tx_count = s.ntx;
 	rc.want_hash = info->hash;
 	if (!receipts_len || receipts[0] != '[' ||
 	    json_members(receipts, receipts_len, count_cb, &rc, NULL, 0) != 0 ||
@@ -212,7 +215,7 @@ int block_msg_build(struct buf *out, uint64_t chain_id, int live,
 		*why = "receipts belong to another block";
 		return -1;
 	}
-	if (rc.count != txc.count) {
+	if (rc.count != s.ntx) {
 		*why = "receipt count differs from the transaction count";
 		return -1;
 	}

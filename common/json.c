@@ -227,6 +227,9 @@ struct walk {
 	const char *val; /* start of the current member's value */
 	int val_depth;   /* depth at which the value started */
 	int in_value;
+	int val_array;   /* the value is an array: its elements counted */
+	size_t nelem;
+	int all_objects;
 	int stop;
 	json_member_fn fn;
 	void *arg;
@@ -272,6 +275,8 @@ static int w_emit(struct walk *w, const char *end)
 	struct json_member m = {
 		.key = w->key.data, .keylen = w->key.len, .val = w->val,
 		.vallen = (size_t)(end - w->val), .index = w->index,
+		.nelem = w->val_array ? w->nelem : 0,
+		.all_objects = w->val_array && w->all_objects,
 	};
 
 	w->in_value = 0;
@@ -286,6 +291,10 @@ static int w_scalar(struct walk *w, size_t toklen)
 
 	(void)toklen;
 	json_keys_scalar(&w->ks);
+	if (w->in_value && w->depth == w->val_depth + 1) { /* an element */
+		w->nelem++;
+		w->all_objects = 0;
+	}
 	if (w->in_value && w->depth == w->val_depth)
 		return w_emit(w, end);
 	if (w->is_array && w->depth == 1) {
@@ -334,6 +343,12 @@ static int cb_start(struct walk *w, int is_array)
 	if (w->depth == 0 && w->obj_depth < 0)
 		w->is_array = 0;
 	w->depth++;
+	if (w->in_value && w->depth == w->val_depth + 1) {
+		w->val_array = is_array; /* the member's value opens */
+	} else if (w->in_value && w->depth == w->val_depth + 2) {
+		w->nelem++; /* an element of it */
+		w->all_objects &= !is_array;
+	}
 	if (json_keys_push(&w->ks, is_array) < 0 ||
 	    (w->tb && json_tree_open(w->tb, is_array) < 0))
 		return w_nomem(w);
@@ -421,6 +436,9 @@ static int cb_key(void *ctx, const unsigned char *k, size_t l)
 	w->val = w_value_start(w, w_off(w));
 	w->val_depth = w->depth;
 	w->in_value = 1;
+	w->val_array = 0;
+	w->nelem = 0;
+	w->all_objects = 1;
 	return 1;
 }
 

@@ -56,6 +56,8 @@ struct json_member {
 	const char *val;
 	size_t vallen;
 	size_t index; /* element index when the document is an array */
+	size_t nelem;    /* when the value is an array: its elements, */
+	int all_objects; /* and whether each is an object (else 0, 0) */
 };
 
 typedef int (*json_member_fn)(void *arg, const struct json_member *m);

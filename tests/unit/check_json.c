@@ -381,6 +381,11 @@ static const struct {
 	{ "[1,{\"a\":1},\"x\",[2,{\"k\":0}],{\"b\":{\"c\":3}},null]",
 	  "0|-=;1|a=1;2|-=;3|-=;4|b={\"c\":3};5|-=;" },
 	{ "[[],[]]", "0|-=;1|-=;" },
+	/* arrays of elements of every kind, nested ones not counted */
+	{ "{\"a\":[{},[],1],\"b\":[{\"x\":[1,2]}, {} ],\"c\":[],\"d\":[[{}]]}",
+	  "0|a=[{},[],1];0|b=[{\"x\":[1,2]}, {} ];0|c=[];0|d=[[{}]];" },
+	{ "[{\"t\":[{\"a\":1},{\"b\":[{}]},{}]},{\"u\":[null,{}]}]",
+	  "0|t=[{\"a\":1},{\"b\":[{}]},{}];1|u=[null,{}];" },
 };
 
 START_TEST(test_members)
@@ -425,6 +430,19 @@ static int reparse(void *arg, const struct json_member *m)
 		v = yajl_tree_parse(w, err, sizeof(err));
 		ck_assert_msg(v != NULL, "span '%s': %s", copy, err);
 		ck_assert_uint_eq(YAJL_GET_ARRAY(v)->len, 1);
+		/* an array value's elements, counted by the walk */
+		{
+			yajl_val a = YAJL_GET_ARRAY(v)->values[0];
+			size_t ne = YAJL_IS_ARRAY(a) ? a->u.array.len : 0;
+			int objs = YAJL_IS_ARRAY(a);
+
+			for (size_t i = 0; i < ne; i++)
+				objs &= YAJL_IS_OBJECT(a->u.array.values[i]);
+			ck_assert_msg(m->nelem == ne && m->all_objects == objs,
+				      "span '%s': %zu elements, objects %d "
+				      "(walk: %zu, %d)", copy, ne, objs,
+				      m->nelem, m->all_objects);
+		}
 		yajl_tree_free(v);
 		free(w);
 	}
