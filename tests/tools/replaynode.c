@@ -16,9 +16,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <microhttpd.h>
-#include <search.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +33,18 @@
 #define MAX_BODY (4u << 20)
 #define MAX_KEY 512
 
+/* One recorded answer, in an open-addressing table keyed by
+ * "METHOD\tPARAMS". (glibc's hsearch hashes only a key's first few
+ * characters: every eth_getBlockByNumber collided, and a lookup walked
+ * the table, 18 times slower at 10 000 blocks than at 1 500.) */
+struct answer {
+	char *key, *data;
+	uint64_t h;
+};
+
 struct replay {
-	struct hsearch_data table;
+	struct answer *tab;
+	size_t mask; /* slots - 1, a power of 2 minus 1 */
 	size_t answers;
 	atomic_ulong requests, calls, missing;
 };
@@ -48,6 +58,26 @@ static void on_signal(int sig)
 }
 
 /* ---- the recording ---- */
+
+static uint64_t key_hash(const char *k)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of key: its answer, or the empty one where it would go. */
+static struct answer *slot(const struct replay *r, const char *key, uint64_t h)
+{
+	for (size_t i = h & r->mask;; i = (i + 1) & r->mask) {
+		struct answer *a = &r->tab[i];
+
+		if (!a->key || (a->h == h && !strcmp(a->key, key)))
+			return a;
+	}
+}
 
 static int load(struct replay *r, const char *path)
 {
@@ -64,13 +94,16 @@ static int load(struct replay *r, const char *path)
 	while (getline(&line, &cap, f) > 0)
 		lines++;
 	rewind(f);
-	if (!hcreate_r(lines * 2 + 16, &r->table)) {
+	for (r->mask = 15; r->mask < 2 * lines; r->mask = r->mask * 2 + 1)
+		;
+	if (!(r->tab = calloc(r->mask + 1, sizeof(*r->tab)))) {
 		fclose(f);
 		return -1;
 	}
 	while ((n = getline(&line, &cap, f)) > 0) {
 		char *t1 = memchr(line, '\t', (size_t)n), *t2;
-		ENTRY e, *found;
+		struct answer *a;
+		uint64_t h;
 
 		if (line[n - 1] == '\n')
 			line[--n] = '\0';
@@ -81,10 +114,19 @@ static int load(struct replay *r, const char *path)
 			continue;
 		}
 		*t2 = '\0';
-		e.key = strdup(line);
-		e.data = strdup(t2 + 1);
-		if (!e.key || !e.data || !hsearch_r(e, ENTER, &found, &r->table))
-			break;
+		h = key_hash(line);
+		a = slot(r, line, h);
+		if (a->key)
+			continue; /* the first answer of a key stands */
+		a->key = strdup(line);
+		a->data = strdup(t2 + 1);
+		a->h = h;
+		if (!a->key || !a->data) {
+			fprintf(stderr, "replaynode: out of memory\n");
+			free(line);
+			fclose(f);
+			return -1;
+		}
 		r->answers++;
 	}
 	free(line);
@@ -136,7 +178,7 @@ static void answer_one(struct replay *r, yajl_val call, struct buf *out)
 	yajl_val m = yajl_tree_get(call, mp, yajl_t_string);
 	yajl_val p = yajl_tree_get(call, pp, yajl_t_any);
 	struct buf key = BUF_INIT;
-	ENTRY e = { 0 }, *found = NULL;
+	const struct answer *found = NULL;
 
 	atomic_fetch_add(&r->calls, 1);
 	buf_addf(out, "{\"jsonrpc\":\"2.0\",\"id\":");
@@ -144,8 +186,9 @@ static void answer_one(struct replay *r, yajl_val call, struct buf *out)
 	if (m && buf_addf(&key, "%s\t", YAJL_GET_STRING(m)) == 0 &&
 	    (p ? key_params(p, &key) : buf_addf(&key, "[]")) == 0 &&
 	    key.len < MAX_KEY) {
-		e.key = key.data;
-		hsearch_r(e, FIND, &found, &r->table);
+		found = slot(r, key.data, key_hash(key.data));
+		if (!found->key)
+			found = NULL;
 	}
 	if (found) {
 		buf_adds(out, ",\"result\":");
