@@ -1,10 +1,12 @@
 #include "msg_transport.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -16,6 +18,11 @@
 
 /* How much one read(2) asks for. */
 #define MSG_READ_CHUNK 65536
+/* What a pipe is asked to hold (the default pipe-max-size, which an
+ * unprivileged process may ask for): a pipe's own 64 KiB is about one
+ * block message of a busy chain, so that each stage would wait on the
+ * next at every message instead of running apart. */
+#define PIPE_ROOM (1 << 20)
 
 struct msg_pipe {
 	int fd;
@@ -274,11 +281,14 @@ static const struct msg_transport pipe_transport = {
 int msg_pipe_open(struct msg_io *io, int fd)
 {
 	struct msg_pipe *p = calloc(1, sizeof(*p));
+	struct stat st;
 
 	if (!p)
 		return log_error("cannot open '%s': out of memory",
 				 io->endpoint);
 	p->fd = fd;
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_ROOM); /* best effort */
 	/* Room for a partial line of max_msg plus "\r" and one read. */
 	buf_init(&p->in, io->max_msg + 2 + MSG_READ_CHUNK);
 	io->pipe = p;
