@@ -70,6 +70,8 @@ void client_ws_close(struct client *c)
 	}
 	buf_release(&c->rx);
 	buf_release(&c->out);
+	if (srv->tick_next == c)
+		srv->tick_next = c->next;
 	if (c->prev)
 		c->prev->next = c->next;
 	else

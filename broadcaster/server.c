@@ -212,14 +212,25 @@ static void begin_shutdown(struct bc_server *srv)
 			     "server shutting down", DR_SHUTDOWN);
 }
 
+/* The tick visits every client while there are at most TICK_ALL, and
+ * beyond that a quarter of them (at least TICK_ALL) from where the last
+ * visit stopped: each client at least once a second, while the walk of
+ * 10 000 clients every 250 ms was 7 % of the thread's CPU in
+ * bench/fanout. */
+#define TICK_ALL 2500
+
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
 	struct bc_server *srv = lws_container_of(sul, struct bc_server, tick);
 	int64_t now = clock_mono_ms();
+	size_t budget = srv->nclients <= TICK_ALL ? srv->nclients
+		      : srv->nclients / 4 > TICK_ALL ? (srv->nclients + 3) / 4
+						     : TICK_ALL;
+	struct client *c = srv->tick_next ? srv->tick_next : srv->clients;
 
 	if (sig_stopping() && !srv->stopping)
 		begin_shutdown(srv);
-	for (struct client *c = srv->clients; c; c = c->next) {
+	for (; budget && c; budget--, c = c->next ? c->next : srv->clients) {
 		int pending = c->ctl_head ||
 			      (client_subscribed(c) && !c->replay &&
 			       c->pos < ring_head(srv->ring));
@@ -236,6 +247,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 			client_close(c, 4001, "write timeout", DR_WRITE_TIMEOUT);
 		}
 	}
+	srv->tick_next = c;
 	lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_US);
 }
 

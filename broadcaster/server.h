@@ -77,6 +77,7 @@ struct bc_server {
 	struct bc_metrics m;
 	struct client *clients; /* WebSocket clients, a list */
 	size_t nclients;
+	struct client *tick_next; /* where the tick's next visit starts */
 	uint64_t chain_id;
 	uint64_t tip;
 	int have_tip;
