@@ -109,7 +109,6 @@ export ROOT BIN T TEST_NAME PING_TOPIC
 declare -A _BG_PID=()
 _BG_ORDER=()
 _NEW_DBS=()
-_PORTS_GIVEN=" "
 _LIB_DONE=0
 _ERR_LINE="" _ERR_CMD=""
 
@@ -284,13 +283,18 @@ bg_kill() {
 
 # A port that nothing listens on, below Linux's ephemeral range (32768-) so
 # outgoing connections do not take it; not one handed out before in this test.
+# The ports given are kept in a file of the test's directory, not a shell
+# variable: free_port runs in a command substitution (p=$(free_port)), whose
+# assignments the test never sees, so two calls could give the same port
+# (the likely cause of a CI run's 09_docs_metrics whose broadcaster found
+# its --listen port in use).
 free_port() {
-	local p i
+	local p i given=$T/.ports-given
 	for ((i = 0; i < 200; i++)); do
 		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
-		case $_PORTS_GIVEN in *" $p "*) continue ;; esac
+		grep -qx "$p" "$given" 2>/dev/null && continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			_PORTS_GIVEN+="$p "
+			echo "$p" >>"$given"
 			echo "$p"
 			return 0
 		fi
