@@ -223,10 +223,13 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 {
 	struct bc_server *srv = lws_container_of(sul, struct bc_server, tick);
 	int64_t now = clock_mono_ms();
-	size_t budget = srv->nclients <= TICK_ALL ? srv->nclients
-		      : srv->nclients / 4 > TICK_ALL ? (srv->nclients + 3) / 4
-						     : TICK_ALL;
+	size_t budget = (srv->nclients + 3) / 4;
 	struct client *c = srv->tick_next ? srv->tick_next : srv->clients;
+
+	if (budget < TICK_ALL)
+		budget = TICK_ALL;
+	if (budget > srv->nclients)
+		budget = srv->nclients;
 
 	if (sig_stopping() && !srv->stopping)
 		begin_shutdown(srv);

@@ -13,9 +13,11 @@
 #include "json_keys.h"
 #include "banned.h"
 
-/* The arena's blocks: the first sized from the document (a tree takes
- * about twice its text: a node of 40 bytes for every value besides the
- * characters), each next one twice the last, up to CHUNK_MAX. */
+/* The arena's blocks: the first sized from the document so that one
+ * block nearly always holds the tree (a block message's took 2.2 times
+ * its text on average over 300 devnet blocks of 20 transactions: a node
+ * of 40 bytes for every value besides the characters), each next one
+ * twice the last, up to CHUNK_MAX. */
 #define CHUNK_MIN 4096
 #define CHUNK_MAX (1u << 20)
 
@@ -32,6 +34,12 @@ struct tree_head {
 	struct yajl_val_s root;
 };
 
+static struct tree_head *head_of(yajl_val root)
+{
+	return (struct tree_head *)((char *)root -
+				    offsetof(struct tree_head, root));
+}
+
 static void chunks_free(struct json_tree_chunk *c)
 {
 	while (c) {
@@ -45,8 +53,7 @@ static void chunks_free(struct json_tree_chunk *c)
 void json_tree_free(yajl_val tree)
 {
 	if (tree)
-		chunks_free(((struct tree_head *)((char *)tree -
-				offsetof(struct tree_head, root)))->chunk);
+		chunks_free(head_of(tree)->chunk);
 }
 
 /* n bytes aligned to align (a power of 2) from the arena, or NULL. */
@@ -64,9 +71,8 @@ static void *arena_alloc(struct json_tree *t, size_t n, size_t align)
 		}
 		cap = c->cap < CHUNK_MAX / 2 ? c->cap * 2 : CHUNK_MAX;
 	} else {
-		cap = t->hint < CHUNK_MAX / 2 ? 2 * t->hint : CHUNK_MAX;
-		if (cap < CHUNK_MIN)
-			cap = CHUNK_MIN;
+		cap = t->hint < CHUNK_MAX / 3 ? 5 * t->hint / 2 + CHUNK_MIN
+					      : CHUNK_MAX;
 	}
 	if (cap < n)
 		cap = n;
@@ -98,8 +104,7 @@ yajl_val json_tree_take(struct json_tree *t)
 
 	if (!root)
 		return NULL;
-	((struct tree_head *)((char *)root - offsetof(struct tree_head, root)))
-		->chunk = t->chunk;
+	head_of(root)->chunk = t->chunk;
 	t->chunk = NULL;
 	t->root = NULL;
 	return root;

@@ -42,7 +42,7 @@ struct json_tree {
 };
 
 /* hint: the document's length, to size the arena's first block. */
-#define JSON_TREE_INIT(hint) { NULL, (hint), NULL, NULL, 0, 0, NULL, 0, 0, NULL }
+#define JSON_TREE_INIT(h) { .hint = (h) }
 
 /* The finished tree, which the caller then owns (json_tree_free() it);
  * NULL when none was built. t keeps only its stacks, for release. */
