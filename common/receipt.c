@@ -30,7 +30,7 @@ static int fail(char *why, size_t whylen, const char *what, size_t j)
 	return -1;
 }
 
-/* [address, [topic...], data], adding address and topics to the bloom. */
+/* [address, [topic...], data] */
 static int put_log(struct rcptenc *e, yajl_val lg, size_t j, char *why,
 		   size_t whylen)
 {
@@ -41,16 +41,13 @@ static int put_log(struct rcptenc *e, yajl_val lg, size_t j, char *why,
 	if (jrlp_bytes(json_get(lg, "address"), b, 20) < 0 ||
 	    rlp_put_bytes(&e->log, b, 20) < 0)
 		return fail(why, whylen, "address", j);
-	bloom_add(e->bloom, b, 20);
 	if (!topics || !YAJL_IS_ARRAY(topics))
 		return fail(why, whylen, "topics", j);
 	buf_reset(&e->payload);
-	for (size_t k = 0; k < topics->u.array.len; k++) {
+	for (size_t k = 0; k < topics->u.array.len; k++)
 		if (jrlp_bytes(topics->u.array.values[k], b, 32) < 0 ||
 		    rlp_put_bytes(&e->payload, b, 32) < 0)
 			return fail(why, whylen, "topics", j);
-		bloom_add(e->bloom, b, 32);
-	}
 	if (rlp_put_list(&e->log, e->payload.data, e->payload.len) < 0 ||
 	    jrlp_data(&e->log, json_get(lg, "data"), &e->scratch) < 0)
 		return fail(why, whylen, "data", j);
@@ -76,7 +73,6 @@ int rcptenc_encode(struct rcptenc *e, yajl_val rc, unsigned type, char *why,
 {
 	yajl_val logs;
 
-	memset(e->bloom, 0, sizeof(e->bloom));
 	buf_reset(&e->logs);
 	if (!rc || !YAJL_IS_OBJECT(rc))
 		return fail(why, whylen, "receipt (not an object)", (size_t)-1);
@@ -99,6 +95,31 @@ int rcptenc_encode(struct rcptenc *e, yajl_val rc, unsigned type, char *why,
 	    (type && buf_addch(&e->enc, (char)type) < 0) ||
 	    rlp_put_list(&e->enc, e->payload.data, e->payload.len) < 0)
 		return fail(why, whylen, "receipt (out of memory)", (size_t)-1);
+	return 0;
+}
+
+int receipt_bloom(yajl_val rc, uint8_t bloom[BLOOM_SIZE])
+{
+	yajl_val logs = json_get(rc, "logs");
+	uint8_t b[32];
+
+	memset(bloom, 0, BLOOM_SIZE);
+	if (!logs || !YAJL_IS_ARRAY(logs))
+		return -1;
+	for (size_t j = 0; j < logs->u.array.len; j++) {
+		yajl_val lg = logs->u.array.values[j];
+		yajl_val topics = json_get(lg, "topics");
+
+		if (jrlp_bytes(json_get(lg, "address"), b, 20) < 0 || !topics ||
+		    !YAJL_IS_ARRAY(topics))
+			return -1;
+		bloom_add(bloom, b, 20);
+		for (size_t k = 0; k < topics->u.array.len; k++) {
+			if (jrlp_bytes(topics->u.array.values[k], b, 32) < 0)
+				return -1;
+			bloom_add(bloom, b, 32);
+		}
+	}
 	return 0;
 }
 

@@ -268,15 +268,18 @@ START_TEST(envelopes_hash_as_published)
 END_TEST
 
 /* The bloom of one log of the test chain, as its receipt carries it. */
-START_TEST(receipt_bloom)
+START_TEST(receipt_bloom_of_logs)
 {
 	yajl_val m = load("testchain-d08382a-20.json");
 	struct rcptenc e = RCPTENC_INIT;
+	uint8_t bloom[BLOOM_SIZE], none[BLOOM_SIZE] = { 0 };
 	char why[64];
 
 	ck_assert_int_eq(rcptenc_encode(&e, rc_at(m, 0), 3, why, sizeof(why)),
 			 0);
-	ck_assert_mem_eq(e.bloom, e.sent, BLOOM_SIZE);
+	ck_assert_int_eq(receipt_bloom(rc_at(m, 0), bloom), 0);
+	ck_assert_mem_eq(bloom, e.sent, BLOOM_SIZE);
+	ck_assert_mem_ne(bloom, none, BLOOM_SIZE);
 	ck_assert_uint_eq((uint8_t)e.enc.data[0], 3);
 	rcptenc_release(&e);
 	yajl_tree_free(m);
@@ -341,6 +344,11 @@ static void log_data(yajl_val m)
 static void log_dropped(yajl_val m)
 {
 	drop(arr(rc_at(m, 0), "logs"), 0);
+}
+
+static void last_log_dropped(yajl_val m)
+{
+	drop(arr(rc_at(m, 1), "logs"), 0);
 }
 
 static void first_of_logs_dropped(yajl_val m)
@@ -515,7 +523,9 @@ static const struct corruption {
 	{ "log data changed", TC, log_data, BODY_RECEIPTS_ROOT,
 	  "block.receiptsRoot" },
 	{ "log dropped (the receipt's only one)", TC, log_dropped,
-	  BODY_LOGS_BLOOM, "receipts[0].logsBloom" },
+	  BODY_LOG_INDEX, "receipts[1].logs[0].logIndex" },
+	{ "the block's last log dropped", TC, last_log_dropped,
+	  BODY_LOGS_BLOOM, "receipts[1].logsBloom" },
 	{ "log dropped (first of four)", M17, first_of_logs_dropped,
 	  BODY_LOG_INDEX, "receipts[0].logs[0].logIndex" },
 	{ "status changed", TC, status_changed, BODY_RECEIPTS_ROOT,
@@ -623,7 +633,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, real_blocks_verify, 0, NFIX);
 	tcase_add_test(tc, text_entry_point);
 	tcase_add_test(tc, envelopes_hash_as_published);
-	tcase_add_test(tc, receipt_bloom);
+	tcase_add_test(tc, receipt_bloom_of_logs);
 	tcase_add_loop_test(tc, corruption_caught, 0,
 			    sizeof(corruptions) / sizeof(corruptions[0]));
 	tcase_add_test(tc, without_recovery);
