@@ -11,7 +11,7 @@
  * topic of every log, three bits picked from Keccak-256 of it. The
  * encoding takes the receipt's logsBloom as sent (the receipts root
  * covers it); receipt_bloom() computes the bloom of its logs, which is
- * a Keccak-256 for each address and topic: on a mainnet block about half
+ * a Keccak-256 for each address and topic: on a mainnet block a fifth
  * of the body check's hashing, so the checker does it only to explain a
  * root or bloom that differs.
  *
