@@ -7,6 +7,9 @@
 #      the script waits for it and moves the row (without its lock first,
 #      the ATTACH found the row committed after the move and refused, and
 #      a row committed between its copy and its delete was lost).
+#      A long query holding the DEFAULT partition makes the script stop
+#      after --lock-timeout, nothing changed, rather than queue the
+#      writers behind its lock until the query ends.
 #   2. The script runs over and over, with ranges of 4 heights and none
 #      ahead, while the pipeline follows anvil's traffic, so that blocks
 #      keep landing in the DEFAULT partition as their ranges are made: no
@@ -38,6 +41,37 @@ bg_wait held || fail "the held transaction failed: $(cat "$T/held.err")"
 assert_eq "logs_000000000004" \
 	"$(psql_q "select tableoid::regclass from logs where chain_id = 7")" \
 	"the partition of the row committed during the script's run"
+psql_q "delete from logs where chain_id = 7" >/dev/null
+
+# 1b. a long query on the DEFAULT partition: the script gives up after
+# --lock-timeout, nothing changed, instead of holding the writers queued
+# behind its lock until the query ends; a writer's insert meanwhile goes
+# through once it has
+bg_run reader psql "$DB" -X -q -v ON_ERROR_STOP=1 -c "BEGIN" \
+	-c "SELECT count(*) FROM logs_default" -c "SELECT pg_sleep(6)" -c "COMMIT"
+wait_until 30 "[ \"\$(psql_q \"select count(*) from pg_locks l join pg_class c on c.oid = l.relation
+	where c.relname = 'logs_default' and l.mode = 'AccessShareLock' and l.granted
+	and l.pid <> pg_backend_pid()\")\" = 1 ]" "the long query to hold logs_default"
+t0=$SECONDS
+if "$ROOT/scripts/partition" --db "$DB" --size 4 --upto 11 --lock-timeout 500ms \
+	>"$T/part-reader.out" 2>&1; then
+	fail "scripts/partition made its partitions past a query holding logs_default: $(cat "$T/part-reader.out")"
+fi
+grep -q -- "--lock-timeout 500ms" "$T/part-reader.out" ||
+	fail "scripts/partition did not say why it stopped: $(cat "$T/part-reader.out")"
+[ $((SECONDS - t0)) -le 4 ] || fail "scripts/partition waited $((SECONDS - t0)) s with --lock-timeout 500ms"
+assert_eq "" "$(psql_q "select to_regclass('logs_000000000008')")" \
+	"a partition the stopped run made"
+timeout 5 psql "$DB" -X -q -v ON_ERROR_STOP=1 -c "INSERT INTO logs (chain_id, block_hash,
+	log_index, block_number, tx_hash, tx_index, address, data)
+	VALUES (7, '\\x01', 0, 9, '\\x02', 0, '\\x03', '\\x')" >/dev/null ||
+	fail "a writer's insert into logs_default waited behind the stopped run"
+bg_wait reader || fail "the long query failed: $(cat "$T/reader.err")"
+"$ROOT/scripts/partition" --db "$DB" --size 4 --upto 11 >"$T/part-after.out" 2>&1 ||
+	fail "scripts/partition after the long query: $(cat "$T/part-after.out")"
+assert_eq "logs_000000000008" \
+	"$(psql_q "select tableoid::regclass from logs where chain_id = 7")" \
+	"the partition of the row written while the run was stopped"
 psql_q "delete from logs where chain_id = 7" >/dev/null
 
 # 2. the script over and over beside the running pipeline
