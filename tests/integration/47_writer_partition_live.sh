@@ -8,7 +8,7 @@
 #      the ATTACH found the row committed after the move and refused, and
 #      a row committed between its copy and its delete was lost).
 #      A long query holding the DEFAULT partition makes the script stop
-#      after --lock-timeout, nothing changed, rather than queue the
+#      after --lock-timeout, that range unchanged, rather than queue the
 #      writers behind its lock until the query ends.
 #   2. The script runs over and over, with ranges of 4 heights and none
 #      ahead, while the pipeline follows anvil's traffic, so that blocks
@@ -44,7 +44,7 @@ assert_eq "logs_000000000004" \
 psql_q "delete from logs where chain_id = 7" >/dev/null
 
 # 1b. a long query on the DEFAULT partition: the script gives up after
-# --lock-timeout, nothing changed, instead of holding the writers queued
+# --lock-timeout, the range of logs unchanged, instead of holding the writers queued
 # behind its lock until the query ends; a writer's insert meanwhile goes
 # through once it has
 bg_run reader psql "$DB" -X -q -v ON_ERROR_STOP=1 -c "BEGIN" \
