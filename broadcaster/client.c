@@ -132,6 +132,16 @@ static int64_t probe_spread(const struct client *c, int64_t span)
 	return span > 0 ? (int64_t)((h >> 32) % (uint64_t)span) : 0;
 }
 
+/* How long after its oldest write not proven read a client's probe falls
+ * due: at its own point between a quarter and three eighths of the write
+ * timeout. */
+static int64_t probe_due_ms(const struct client *c)
+{
+	int64_t wt = c->srv->cfg->write_timeout_ms;
+
+	return wt / 4 + probe_spread(c, wt / 8);
+}
+
 void client_check_reading(struct client *c, int64_t now)
 {
 	int64_t wt = c->srv->cfg->write_timeout_ms;
@@ -144,8 +154,7 @@ void client_check_reading(struct client *c, int64_t now)
 				      LF_I("unread_ms", age)),
 		       "client has not read for the write timeout: closing");
 		client_close(c, 4001, "write timeout", DR_WRITE_TIMEOUT);
-	} else if (age >= wt / 4 + probe_spread(c, wt / 8) && !c->probe_out &&
-		   !c->ping_due) {
+	} else if (age >= probe_due_ms(c) && !c->probe_out && !c->ping_due) {
 		c->ping_due = 1;
 		write_now(c);
 	}
@@ -289,13 +298,82 @@ static int next_frame(struct client *c, struct frame_out *o,
 	return 0;
 }
 
+/* A ping's frame: a payload, for lws reports an empty pong to no
+ * callback. */
+#define PING_FRAME "\x89\x02" "bp"
+#define PING_FRAME_LEN 4
+
+/* A probe that would fall due within a sixteenth of the write timeout
+ * rides in front of the frame written now, in the same send: at 10 000
+ * clients fed a block every 2 s, probes sent alone were a fifth of the
+ * broadcaster's sends, each costing about what a block's frame does. In
+ * front, not behind: its pong proves what was written before it, and
+ * the frame waits for the next probe like any frame written after one. */
+static int probe_rides(const struct client *c, int64_t now)
+{
+	return c->unread_since && !c->probe_out && !c->ping_due &&
+	       now - c->unread_since >=
+		       probe_due_ms(c) - c->srv->cfg->write_timeout_ms / 16;
+}
+
+/* The frames of a ping and of the text p[0..n) after it, built in the
+ * text's headroom (lws_write's own room for a header, EV_PRE bytes), so
+ * that one raw write takes both; lws_issue_raw() keeps what the socket
+ * did not take, as it does for a text frame. The start, and *len. */
+_Static_assert(EV_PRE >= PING_FRAME_LEN + 10, "no room for a ping and a header");
+
+static unsigned char *ping_and_text(char *p, size_t n, size_t *len)
+{
+	unsigned char h[PING_FRAME_LEN + 10];
+	size_t k = PING_FRAME_LEN;
+
+	memcpy(h, PING_FRAME, PING_FRAME_LEN);
+	h[k++] = 0x81; /* FIN, text */
+	if (n < 126) {
+		h[k++] = (unsigned char)n;
+	} else if (n <= 0xffff) {
+		h[k++] = 126;
+		h[k++] = (unsigned char)(n >> 8);
+		h[k++] = (unsigned char)n;
+	} else {
+		h[k++] = 127;
+		for (int i = 7; i >= 0; i--)
+			h[k++] = (unsigned char)((uint64_t)n >> (8 * i));
+	}
+	memcpy(p - k, h, k);
+	*len = k + n;
+	return (unsigned char *)p - k;
+}
+
+/* A probe is out: what is written from now on waits for the next. */
+static void probe_sent(struct client *c)
+{
+	c->ping_due = 0;
+	c->ping_sent = 1;
+	if (!c->probe_out) {
+		c->probe_out = 1;
+		c->after_probe_since = 0;
+	}
+}
+
 static int write_frame(struct client *c, char *p, size_t n,
 		       enum frame_type t)
 {
-	int w = lws_write(c->wsi, (unsigned char *)p, n, LWS_WRITE_TEXT);
+	int w;
 
-	if (w < (int)n)
+	if (probe_rides(c, clock_mono_ms())) {
+		size_t len;
+		unsigned char *s = ping_and_text(p, n, &len);
+
+		w = lws_write(c->wsi, s, len, LWS_WRITE_RAW);
+		if (w < (int)len)
+			return -1;
+		probe_sent(c);
+		metric_inc(c->srv->m.pings[PS_WITH_FRAME]);
+	} else if (lws_write(c->wsi, (unsigned char *)p, n, LWS_WRITE_TEXT) <
+		   (int)n) {
 		return -1;
+	}
 	note_written(c);
 	metric_inc(c->srv->m.sent[t]);
 	metric_add(c->srv->m.bytes, (double)n);
@@ -334,21 +412,18 @@ void client_notify(struct client *c)
 	write_now(c);
 }
 
-/* A ping, which is also the probe of whether the client reads. */
+/* A ping alone, which is also the probe of whether the client reads. */
 static int write_ping(struct client *c)
 {
-	/* A payload: lws reports an empty pong to no callback. */
-	unsigned char ping[LWS_PRE + 4] = { 0 };
+	unsigned char ping[LWS_PRE + PING_FRAME_LEN] = { 0 };
 
-	memcpy(ping + LWS_PRE, "bp", 2);
-	c->ping_due = 0;
-	c->ping_sent = 1;
-	if (lws_write(c->wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
+	memcpy(ping + LWS_PRE, PING_FRAME + 2, PING_FRAME_LEN - 2);
+	c->ping_due = 0; /* not asked again after a failed write */
+	if (lws_write(c->wsi, ping + LWS_PRE, PING_FRAME_LEN - 2,
+		      LWS_WRITE_PING) < 0)
 		return -1;
-	if (!c->probe_out) {
-		c->probe_out = 1;
-		c->after_probe_since = 0;
-	}
+	probe_sent(c);
+	metric_inc(c->srv->m.pings[PS_ALONE]);
 	return 0;
 }
 

@@ -43,6 +43,7 @@ static const char *const ft_names[FT__COUNT] = {
 	"newBlock", "newTxs", "newLog", "reorg", "gap", "newHeads", "logs",
 	"reply",
 };
+static const char *const ps_names[PS__COUNT] = { "alone", "with_frame" };
 static const char *const dr_names[DR__COUNT] = {
 	"overflow", "write_timeout", "pong_timeout", "too_large", "flood",
 	"shutdown", "closed_by_peer_or_lws", "replay_failed",
@@ -68,6 +69,11 @@ static void metrics_setup(struct bc_server *srv)
 		snprintf(lbl, sizeof(lbl), "type=\"%s\"", ft_names[i]);
 		srv->m.sent[i] = metrics_counter(m, "broadcaster_messages_sent_total",
 			"WebSocket messages written, by type", lbl);
+	}
+	for (int i = 0; i < PS__COUNT; i++) {
+		snprintf(lbl, sizeof(lbl), "sent=\"%s\"", ps_names[i]);
+		srv->m.pings[i] = metrics_counter(m, "broadcaster_pings_total",
+			"pings written, alone or in front of a frame", lbl);
 	}
 	srv->m.bytes = metrics_counter(m, "broadcaster_bytes_sent_total",
 		"WebSocket payload bytes written", NULL);

@@ -27,6 +27,9 @@ enum frame_type {
 	FT_LOGS, FT_REPLY, FT__COUNT
 };
 
+/* How a ping went out: a frame of its own, or in front of a frame. */
+enum ping_sent { PS_ALONE, PS_WITH_FRAME, PS__COUNT };
+
 enum disc_reason {
 	DR_OVERFLOW, DR_WRITE_TIMEOUT, DR_PONG_TIMEOUT, DR_TOO_LARGE, DR_FLOOD,
 	DR_SHUTDOWN, DR_CLOSED, DR_REPLAY, DR__COUNT
@@ -43,6 +46,7 @@ struct bc_metrics {
 	struct metric *connections;
 	struct metric *subs[SK__COUNT];
 	struct metric *sent[FT__COUNT];
+	struct metric *pings[PS__COUNT];
 	struct metric *bytes;
 	struct metric *disconnects[DR__COUNT];
 	struct metric *rejected[RJ__COUNT];
