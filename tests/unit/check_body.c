@@ -298,16 +298,21 @@ static void value_changed(yajl_val m)
 	set_str(tx_at(m, 2), "value", "0x12345");
 }
 
+/* Transaction i with its receipt. */
+static void drop_tx(yajl_val m, size_t i)
+{
+	drop(arr(blk(m), "transactions"), i);
+	drop(arr(m, "receipts"), i);
+}
+
 static void tx_dropped(yajl_val m)
 {
-	drop(arr(blk(m), "transactions"), 1);
-	drop(arr(m, "receipts"), 1);
+	drop_tx(m, 1);
 }
 
 static void last_tx_dropped(yajl_val m)
 {
-	drop(arr(blk(m), "transactions"), 3);
-	drop(arr(m, "receipts"), 3);
+	drop_tx(m, 3);
 }
 
 static void receipt_dropped(yajl_val m)
@@ -341,19 +346,21 @@ static void log_data(yajl_val m)
 	set_str(log_at(m, 0, 0), "data", "0x01");
 }
 
-static void log_dropped(yajl_val m)
+/* Log j of receipt i. */
+static void drop_log(yajl_val m, size_t i, size_t j)
 {
-	drop(arr(rc_at(m, 0), "logs"), 0);
+	drop(arr(rc_at(m, i), "logs"), j);
+}
+
+/* TC: the receipt's only log; M17: the first of four */
+static void first_log_dropped(yajl_val m)
+{
+	drop_log(m, 0, 0);
 }
 
 static void last_log_dropped(yajl_val m)
 {
-	drop(arr(rc_at(m, 1), "logs"), 0);
-}
-
-static void first_of_logs_dropped(yajl_val m)
-{
-	drop(arr(rc_at(m, 0), "logs"), 0);
+	drop_log(m, 1, 0);
 }
 
 static void status_changed(yajl_val m)
@@ -467,26 +474,26 @@ static void withdrawal_amount(yajl_val m)
 		"0x1");
 }
 
-static void receipt_bloom_changed(yajl_val m)
+/* The logsBloom of o: 0x, then first, then zeros. */
+static void set_bloom(yajl_val o, char first)
 {
-	yajl_val rc = rc_at(m, 3);
 	char bloom[2 + 512 + 1];
 
 	memset(bloom, '0', sizeof(bloom) - 1);
 	bloom[1] = 'x';
-	bloom[2] = '1';
+	bloom[2] = first;
 	bloom[sizeof(bloom) - 1] = '\0';
-	set_str(rc, "logsBloom", bloom);
+	set_str(o, "logsBloom", bloom);
+}
+
+static void receipt_bloom_changed(yajl_val m)
+{
+	set_bloom(rc_at(m, 3), '1');
 }
 
 static void block_bloom(yajl_val m)
 {
-	char bloom[2 + 512 + 1];
-
-	memset(bloom, '0', sizeof(bloom) - 1);
-	bloom[1] = 'x';
-	bloom[sizeof(bloom) - 1] = '\0';
-	set_str(blk(m), "logsBloom", bloom);
+	set_bloom(blk(m), '0');
 }
 
 static void post_state_root(yajl_val m)
@@ -522,11 +529,11 @@ static const struct corruption {
 	  "receipts[0].logsBloom" },
 	{ "log data changed", TC, log_data, BODY_RECEIPTS_ROOT,
 	  "block.receiptsRoot" },
-	{ "log dropped (the receipt's only one)", TC, log_dropped,
+	{ "log dropped (the receipt's only one)", TC, first_log_dropped,
 	  BODY_LOG_INDEX, "receipts[1].logs[0].logIndex" },
 	{ "the block's last log dropped", TC, last_log_dropped,
 	  BODY_LOGS_BLOOM, "receipts[1].logsBloom" },
-	{ "log dropped (first of four)", M17, first_of_logs_dropped,
+	{ "log dropped (first of four)", M17, first_log_dropped,
 	  BODY_LOG_INDEX, "receipts[0].logs[0].logIndex" },
 	{ "status changed", TC, status_changed, BODY_RECEIPTS_ROOT,
 	  "block.receiptsRoot" },
