@@ -583,6 +583,27 @@ static int reorg_passed(struct events *e, const struct message *m,
 	return 1;
 }
 
+/* The highest seq read, which a reorg must pass. Only a reorg is ever
+ * sent again with an old seq, before anything else of the verifier that
+ * sends it: a block or a heartbeat below the highest seq means the seqs
+ * started over (the database's epochs after it was emptied, a verifier
+ * moved from pipes to a database), and kept, that highest seq would
+ * refuse every reorg of the new stream as sent before. A late message of
+ * a verifier that lost its lock, read after its successor's, also lowers
+ * it; the successor's reorgs sent again all came before its first block,
+ * so none of them is taken twice. */
+static void note_seq(struct events *e, const struct message *m)
+{
+	uint64_t seq = message_seq(m);
+
+	if (seq < e->last_seq && seq && m->type != MESSAGE_REORG) {
+		e->seen.seq_back_from = e->last_seq;
+		e->last_seq = seq;
+	} else if (seq > e->last_seq) {
+		e->last_seq = seq;
+	}
+}
+
 enum ev_result events_build(struct events *e, const char *json, size_t len,
 			    struct bc_event **out, char *why, size_t whylen)
 {
@@ -595,7 +616,7 @@ enum ev_result events_build(struct events *e, const char *json, size_t len,
 	if (st == MESSAGE_OK)
 		note_seen(&e->seen, &m);
 	else
-		e->seen.type = MESSAGE_OTHER;
+		e->seen = (struct ev_seen){ .type = MESSAGE_OTHER };
 	if (st == MESSAGE_DUPLICATE)
 		r = EV_RES_DUPLICATE;
 	else if (st != MESSAGE_OK)
@@ -613,12 +634,8 @@ enum ev_result events_build(struct events *e, const char *json, size_t len,
 			 m.type_name);
 		r = EV_RES_SKIP;
 	}
-	if (st == MESSAGE_OK) {
-		uint64_t seq = message_seq(&m);
-
-		if (seq > e->last_seq)
-			e->last_seq = seq;
-	}
+	if (st == MESSAGE_OK)
+		note_seq(e, &m);
 	message_release(&m);
 	return r;
 }

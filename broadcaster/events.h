@@ -95,7 +95,9 @@ enum ev_result {
 	EV_RES_REPEAT, /* not broadcast: a reorg whose seq is at or below
 			  the highest seq of a block, reorg or heartbeat
 			  read before (a verifier that restarted sends a
-			  reorg again with its seq); why says which */
+			  reorg again with its seq); why says which. A
+			  block or heartbeat below that highest seq starts
+			  it over (ev_seen's seq_back_from) */
 };
 
 /* Turn one verifier message (block, reorg or heartbeat) into an event. */
@@ -107,6 +109,10 @@ enum ev_result events_build(struct events *e, const char *json, size_t len,
  * endpoint's input. Plain data, no pointers. */
 struct ev_seen {
 	enum message_type type; /* MESSAGE_OTHER after a message in error */
+	/* A block or heartbeat below the highest seq read: the seqs started
+	 * over (only a reorg is sent again with an old seq), and this was the
+	 * highest; 0 otherwise. */
+	uint64_t seq_back_from;
 	union {
 		struct {
 			uint64_t number;

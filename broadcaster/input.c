@@ -105,6 +105,12 @@ static void handle(struct bc_server *srv, struct events *evs,
 		}
 	}
 	r = events_build(evs, m->data, m->len, &ev, why, sizeof(why));
+	if (events_seen(evs)->seq_back_from)
+		log_at(LOG_WARN, LOGF(LF_S("endpoint", in->endpoint),
+				      LF_U("highest_seq", events_seen(evs)->seq_back_from)),
+		       "the verifier's seq started over (its database emptied, or "
+		       "a verifier moved from pipes to a database): reorgs are "
+		       "compared with the new seqs from here");
 	/* a repeated reorg is not counted again in the status's reorgs */
 	if (r == EV_RES_OK || r == EV_RES_SKIP)
 		status_note(srv->status, in->endpoint, events_seen(evs),

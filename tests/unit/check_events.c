@@ -250,6 +250,18 @@ static enum ev_result build_why(struct events *e, const char *msg,
 	return events_build(e, msg, strlen(msg), ev, why, n);
 }
 
+/* msg (block_msg's) with its seq set to seq. */
+static const char *with_seq(const char *msg, unsigned seq)
+{
+	static char out[8192];
+	const char *p = strstr(msg, "\"seq\":"), *q = p ? strchr(p, ',') : NULL;
+
+	ck_assert_ptr_nonnull(q);
+	snprintf(out, sizeof(out), "%.*s\"seq\":%u%s", (int)(p - msg), msg,
+		 seq, q);
+	return out;
+}
+
 /* The rule for a reorg a verifier sends again after a restart (same
  * seq): passed on when no message with its seq or a higher one was
  * read (it never went out: the clients still hold the orphans), refused
@@ -271,7 +283,7 @@ START_TEST(test_reorg_sent_again)
 	ck_assert_uint_eq(ev->nlogs, 2);
 	ev_free(ev);
 	/* the new branch's tip (a later seq) ... */
-	ev_free(build_ok(e, block_msg(4, 0x44, 3, 1)));
+	ev_free(build_ok(e, with_seq(block_msg(4, 0x44, 3, 1), 10)));
 	/* ... and the same reorg once more (a verifier killed after the
 	 * send, before marking it sent): refused, the tip's logs stay */
 	ck_assert_int_eq(build_why(e, reorg_at_4(msg, sizeof(msg), 9, 4), &ev,
@@ -299,6 +311,46 @@ START_TEST(test_reorg_sent_again)
 		      "\"orphaned\":[],\"depth\":1,\"invalidate_from\":4,"
 		      "\"invalidate_to\":4}");
 	ev_free(ev);
+	events_destroy(&e);
+}
+END_TEST
+
+/* The seqs started over (the database emptied under a running
+ * broadcaster, the verifier started again): a block below the highest
+ * seq read lowers it, so that the new stream's reorgs are broadcast, not
+ * taken for reorgs sent again. */
+START_TEST(test_seq_started_over)
+{
+	struct events *e = new_events(0);
+	struct bc_event *ev;
+	char msg[1024], why[256];
+
+	for (unsigned n = 1; n <= 4; n++)
+		ev_free(build_ok(e, with_seq(block_msg(n, (int)n, (int)n - 1, 1),
+					     100 + n)));
+	ck_assert_uint_eq(events_seen(e)->seq_back_from, 0);
+	/* the new verifier's first block, another block 4 */
+	ev_free(build_ok(e, with_seq(block_msg(4, 0x44, 3, 1), 5)));
+	ck_assert_uint_eq(events_seen(e)->seq_back_from, 104);
+	snprintf(msg, sizeof(msg), "{\"type\":\"heartbeat\",\"chain_id\":"
+		 "31337,\"seq\":6,\"prog\":\"verifier\",\"time\":1,"
+		 "\"tip\":null}");
+	ev_free(build_ok(e, msg));
+	ck_assert_uint_eq(events_seen(e)->seq_back_from, 0);
+	/* its first reorg: broadcast, the new block 4's logs undone */
+	ev = build_ok(e, reorg_at_4(msg, sizeof(msg), 7, 0x44));
+	ck_assert_uint_eq(ev->nlogs, 2);
+	ev_free(ev);
+	ck_assert_uint_eq(events_seen(e)->seq_back_from, 0);
+	/* sent again: refused, as any reorg at or below the highest seq */
+	ck_assert_int_eq(build_why(e, reorg_at_4(msg, sizeof(msg), 7, 0x44),
+				   &ev, why, sizeof(why)), EV_RES_REPEAT);
+	/* a reorg below the highest seq does not start it over */
+	ck_assert_int_eq(build_why(e, reorg_at_4(msg, sizeof(msg), 3, 0x44),
+				   &ev, why, sizeof(why)), EV_RES_REPEAT);
+	ck_assert_uint_eq(events_seen(e)->seq_back_from, 0);
+	ck_assert_int_eq(build_why(e, reorg_at_4(msg, sizeof(msg), 7, 0x44),
+				   &ev, why, sizeof(why)), EV_RES_REPEAT);
 	events_destroy(&e);
 }
 END_TEST
@@ -452,6 +504,7 @@ static Suite *events_suite(void)
 	tcase_add_test(tc, test_reorg);
 	tcase_add_test(tc, test_reorg_of_a_new_branch);
 	tcase_add_test(tc, test_reorg_sent_again);
+	tcase_add_test(tc, test_seq_started_over);
 	tcase_add_test(tc, test_reorg_null_ancestor);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_heartbeat_and_gap);
