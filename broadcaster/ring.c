@@ -83,23 +83,73 @@ uint64_t ring_lag(const struct ring *r, uint64_t pos)
 	return pos >= r->head ? 0 : r->head - pos;
 }
 
+/* The event at p when it is a block or reorg with a seq, else NULL. */
+static const struct bc_event *seq_event(const struct ring *r, uint64_t p)
+{
+	const struct bc_event *ev = r->slots[p % r->cap];
+
+	return (ev->kind == EV_BLOCK || ev->kind == EV_REORG) && ev->seq ? ev :
+									    NULL;
+}
+
+/* The ring's blocks and reorgs come in increasing seqs but where the
+ * verifier's seqs started over (a block below the highest seq read:
+ * events.c), so they are runs of increasing seqs. A client's seq is of
+ * the newest run whose seqs span it; it goes on after it there and then
+ * through the runs after. Read as one run, a seq of the stream before
+ * the restart would be above every event after it: the client would get
+ * nothing of the new stream the ring holds. */
 int ring_find_seq(const struct ring *r, uint64_t seq, uint64_t *pos)
 {
-	int covered = 0;
+	uint64_t start = 0, first = 0, last = 0, highest = 0; /* the run */
+	uint64_t from = 0, to = 0; /* the newest run spanning seq */
+	int in_run = 0, spanned = 0;
 
-	*pos = r->head;
 	for (uint64_t p = r->tail; p < r->head; p++) {
-		const struct bc_event *ev = r->slots[p % r->cap];
+		const struct bc_event *ev = seq_event(r, p);
 
-		if ((ev->kind != EV_BLOCK && ev->kind != EV_REORG) || !ev->seq)
+		if (!ev)
 			continue;
-		if (ev->seq > seq) {
+		if (in_run && ev->seq < last) { /* started over at p */
+			if (first <= seq && seq <= last) {
+				from = start;
+				to = p;
+				spanned = 1;
+			}
+			in_run = 0;
+		}
+		if (!in_run) {
+			start = p;
+			first = ev->seq;
+			in_run = 1;
+		}
+		last = ev->seq;
+		if (last > highest)
+			highest = last;
+	}
+	if (in_run && first <= seq && seq <= last) {
+		from = start;
+		to = r->head;
+		spanned = 1;
+	}
+	if (!spanned) {
+		/* past every event: live; else older than the ring reaches */
+		*pos = r->head;
+		if (in_run && seq > highest)
+			return 1;
+		from = r->tail;
+		to = r->head;
+	}
+	*pos = to;
+	for (uint64_t p = from; p < to; p++) {
+		const struct bc_event *ev = seq_event(r, p);
+
+		if (ev && ev->seq > seq) {
 			*pos = p;
 			break;
 		}
-		covered = 1;
 	}
-	return covered;
+	return spanned;
 }
 
 /* The oldest position that `room` more pushes leave in the ring. */
@@ -113,10 +163,9 @@ uint64_t ring_find_seq_room(const struct ring *r, uint64_t seq, size_t room)
 	uint64_t p = lasting(r, room);
 
 	for (p = p > r->tail ? p : r->tail; p < r->head; p++) {
-		const struct bc_event *ev = r->slots[p % r->cap];
+		const struct bc_event *ev = seq_event(r, p);
 
-		if ((ev->kind == EV_BLOCK || ev->kind == EV_REORG) && ev->seq &&
-		    ev->seq > seq)
+		if (ev && ev->seq > seq)
 			return p;
 	}
 	return r->head;

@@ -49,8 +49,11 @@ enum ring_since ring_find_since(const struct ring *r, uint64_t height,
 
 /* Where a client that had every event up to seq resumes: 1 when the ring
  * holds a block or reorg at or below seq (nothing after it was dropped),
- * *pos then the first block or reorg above it (head when none); 0 when
- * the ring does not reach back that far. */
+ * *pos then the first block or reorg above it (head when none), or above
+ * every seq held (*pos head); 0 when the ring does not reach back that
+ * far. Where the seqs started over, seq is of the newest run of
+ * increasing seqs that spans it, and *pos the first above it there (else
+ * the next run's first). */
 int ring_find_seq(const struct ring *r, uint64_t seq, uint64_t *pos);
 
 /* The first block or reorg above seq whose event `room` more pushes

@@ -4,7 +4,9 @@
 # again at epoch 1, below every seq the broadcaster read before. The
 # broadcaster must not take the new stream's reorgs for reorgs sent again
 # (seq at or below the highest read): a channel client gets the reorg and
-# the new branch, and the broadcaster says the seqs started over.
+# the new branch, and the broadcaster says the seqs started over; a client
+# back with the old stream's last seq (since_seq) gets the new stream from
+# the ring, not nothing.
 . "$(dirname "$0")/../lib.sh"
 need_node_clients
 for p in fetcher verifier broadcaster; do
@@ -69,6 +71,14 @@ new6=$(node_hash 6)
 mine 1
 wait_until 30 "seen_block 6 $new6 && seen_block 7 $(node_hash 7)" \
 	"the new branch at the client"
+# A client that had everything up to block 5 (the old stream's seq)
+seq5=$(sed -n "s/^block 5 $(node_hash 5) \([0-9]*\)\$/\1/p" "$T/watch.out")
+[ -n "$seq5" ] || fail "no seq of block 5 at the client"
+bg_run back node "$ROOT/tests/node/bc_watch.mjs" "ws://127.0.0.1:$WS/v1/stream" "$seq5"
+wait_until 20 "grep -q '^# subscribed' '$T/back.out'" "the returning client's subscription"
+wait_until 10 "grep -q '^block 7 ' '$T/back.out'" "the new stream at the returning client"
+assert_eq "$(grep -v '^#' "$T/back.out")" "$(sed -n '/^block 6 /,$p' "$T/watch.out")" \
+	"what the client back with seq $seq5 got (the new stream from the ring)"
 grep -q "^reorg [0-9]* 1 $old6\$" "$T/watch.out" ||
 	fail "the client got no reorg orphaning $old6 (the broadcaster's log: $(grep -h 'reorg\|seq' "$T/broadcaster.err" | tail -n 5))"
 rseq=$(sed -n "s/^reorg \([0-9]*\) 1 $old6\$/\1/p" "$T/watch.out")

@@ -1,9 +1,10 @@
 // A channel client for the shell tests: subscribes to newBlocks and reorgs
 // on the broadcaster's /v1/stream and prints one line a message,
 // "block HEIGHT HASH SEQ" or "reorg SEQ DEPTH ORPHANED_HASH...", and
-// "# subscribed" once the subscription is confirmed.
+// "# subscribed" once the subscription is confirmed. With SINCE_SEQ it
+// subscribes with "since_seq" (what came after it is replayed first).
 //
-// usage: node tests/node/bc_watch.mjs ws://127.0.0.1:PORT/v1/stream
+// usage: node tests/node/bc_watch.mjs ws://127.0.0.1:PORT/v1/stream [SINCE_SEQ]
 import WebSocket from 'ws';
 
 const url = process.argv[2];
@@ -13,10 +14,13 @@ if (!url) {
 }
 const ws = new WebSocket(url);
 const out = (l) => process.stdout.write(`${l}\n`);
-ws.on('open', () => ws.send(JSON.stringify({ action: 'subscribe', channels: ['newBlocks', 'reorgs'] })));
+const sub = { action: 'subscribe', channels: ['newBlocks', 'reorgs'] };
+if (process.argv[3]) sub.since_seq = Number(process.argv[3]);
+ws.on('open', () => ws.send(JSON.stringify(sub)));
 ws.on('message', (data) => {
 	const m = JSON.parse(data.toString());
 	if (m.type === 'subscribed') out('# subscribed');
+	else if (m.type === 'error') out(`# error ${m.error}`);
 	else if (m.type === 'newBlock') out(`block ${m.data.height} ${m.data.hash} ${m.seq}`);
 	else if (m.type === 'reorg') out(`reorg ${m.seq} ${m.data.depth} ${m.data.orphaned.map((o) => o.hash).join(' ')}`);
 });

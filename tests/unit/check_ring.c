@@ -144,6 +144,42 @@ START_TEST(test_find_seq)
 }
 END_TEST
 
+/* since_seq where the seqs started over (a new database's epochs, a
+ * removed --state file: events.c lets a lower block seq through): a seq
+ * of the old stream goes on through the new one, not past it. */
+START_TEST(test_find_seq_started_over)
+{
+	struct ring *r = ring_new(8);
+	uint64_t pos = 99;
+
+	ring_push(r, ev_seq(EV_BLOCK, 1, 100));
+	ring_push(r, ev_seq(EV_BLOCK, 2, 101));
+	ring_push(r, ev_seq(EV_BLOCK, 3, 102));
+	ring_push(r, ev_seq(EV_GAP, 0, 0));
+	ring_push(r, ev_seq(EV_BLOCK, 3, 5)); /* started over */
+	ring_push(r, ev_seq(EV_REORG, 2, 6));
+	ring_push(r, ev_seq(EV_BLOCK, 3, 7));
+	ck_assert_int_eq(ring_find_seq(r, 101, &pos), 1);
+	ck_assert_uint_eq(pos, 2);
+	/* the old stream's last: the new stream, all of it */
+	ck_assert_int_eq(ring_find_seq(r, 102, &pos), 1);
+	ck_assert_uint_eq(pos, 4);
+	/* the new stream's seqs */
+	ck_assert_int_eq(ring_find_seq(r, 5, &pos), 1);
+	ck_assert_uint_eq(pos, 5);
+	ck_assert_int_eq(ring_find_seq(r, 7, &pos), 1);
+	ck_assert_uint_eq(pos, 7);
+	/* above every seq held: live */
+	ck_assert_int_eq(ring_find_seq(r, 300, &pos), 1);
+	ck_assert_uint_eq(pos, 7);
+	/* below the old stream's first, and no run spans it: not kept */
+	ck_assert_int_eq(ring_find_seq(r, 50, &pos), 0);
+	ck_assert_int_eq(ring_find_seq(r, 99, &pos), 0);
+	ck_assert_int_eq(ring_find_seq(r, 4, &pos), 0);
+	ring_destroy(&r);
+}
+END_TEST
+
 /* The seam of a replay from the database: the first block or reorg
  * above the seq that `room` more pushes leave in the ring, not the
  * tail's, which the next push drops. */
@@ -205,6 +241,7 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_since);
 	tcase_add_test(tc, test_since_after_eviction);
 	tcase_add_test(tc, test_find_seq);
+	tcase_add_test(tc, test_find_seq_started_over);
 	tcase_add_test(tc, test_find_seq_room);
 	tcase_add_test(tc, test_clear);
 	suite_add_tcase(s, tc);
