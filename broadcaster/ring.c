@@ -94,62 +94,68 @@ static const struct bc_event *seq_event(const struct ring *r, uint64_t p)
 
 /* The ring's blocks and reorgs come in increasing seqs but where the
  * verifier's seqs started over (a block below the highest seq read:
- * events.c), so they are runs of increasing seqs. A client's seq is of
- * the newest run whose seqs span it; it goes on after it there and then
- * through the runs after. Read as one run, a seq of the stream before
- * the restart would be above every event after it: the client would get
- * nothing of the new stream the ring holds. */
-int ring_find_seq(const struct ring *r, uint64_t seq, uint64_t *pos)
+ * events.c), so they are runs of increasing seqs. A seq is of the newest
+ * run whose seqs span it, and what follows it is the first block or
+ * reorg above it there, else the next run's first; a seq no run spans
+ * is followed by the first event of the newest run that starts above it
+ * (head when none). Read as one run, a seq of the stream before the
+ * restart would be above every event after it, and a client would get
+ * nothing of the new stream the ring holds. From position `from` on;
+ * *spanned, and *highest the highest seq held. */
+static uint64_t seq_next(const struct ring *r, uint64_t from, uint64_t seq,
+			 int *spanned, uint64_t *highest)
 {
-	uint64_t start = 0, first = 0, last = 0, highest = 0; /* the run */
-	uint64_t from = 0, to = 0; /* the newest run spanning seq */
-	int in_run = 0, spanned = 0;
+	uint64_t start = 0, first = 0, last = 0; /* the run walked */
+	uint64_t span_from = 0, span_to = 0, above = r->head;
+	int in_run = 0;
 
-	for (uint64_t p = r->tail; p < r->head; p++) {
-		const struct bc_event *ev = seq_event(r, p);
+	*spanned = 0;
+	*highest = 0;
+	for (uint64_t p = from; p <= r->head; p++) {
+		const struct bc_event *ev = p < r->head ? seq_event(r, p) : NULL;
 
-		if (!ev)
+		if (p < r->head && !ev)
 			continue;
-		if (in_run && ev->seq < last) { /* started over at p */
+		if (in_run && (!ev || ev->seq < last)) { /* [start, p) ends */
 			if (first <= seq && seq <= last) {
-				from = start;
-				to = p;
-				spanned = 1;
+				span_from = start;
+				span_to = p;
+				*spanned = 1;
+			} else if (first > seq) {
+				above = start;
 			}
 			in_run = 0;
 		}
+		if (!ev)
+			break;
 		if (!in_run) {
 			start = p;
 			first = ev->seq;
 			in_run = 1;
 		}
 		last = ev->seq;
-		if (last > highest)
-			highest = last;
+		if (last > *highest)
+			*highest = last;
 	}
-	if (in_run && first <= seq && seq <= last) {
-		from = start;
-		to = r->head;
-		spanned = 1;
-	}
-	if (!spanned) {
-		/* past every event: live; else older than the ring reaches */
-		*pos = r->head;
-		if (in_run && seq > highest)
-			return 1;
-		from = r->tail;
-		to = r->head;
-	}
-	*pos = to;
-	for (uint64_t p = from; p < to; p++) {
+	if (!*spanned)
+		return above;
+	for (uint64_t p = span_from; p < span_to; p++) {
 		const struct bc_event *ev = seq_event(r, p);
 
-		if (ev && ev->seq > seq) {
-			*pos = p;
-			break;
-		}
+		if (ev && ev->seq > seq)
+			return p;
 	}
-	return spanned;
+	return span_to;
+}
+
+int ring_find_seq(const struct ring *r, uint64_t seq, uint64_t *pos)
+{
+	uint64_t highest;
+	int spanned;
+
+	*pos = seq_next(r, r->tail, seq, &spanned, &highest);
+	/* above every seq held: live; else older than the ring reaches */
+	return spanned || (highest && seq > highest);
 }
 
 /* The oldest position that `room` more pushes leave in the ring. */
@@ -160,15 +166,10 @@ static uint64_t lasting(const struct ring *r, size_t room)
 
 uint64_t ring_find_seq_room(const struct ring *r, uint64_t seq, size_t room)
 {
-	uint64_t p = lasting(r, room);
+	uint64_t p = lasting(r, room), highest;
+	int spanned;
 
-	for (p = p > r->tail ? p : r->tail; p < r->head; p++) {
-		const struct bc_event *ev = seq_event(r, p);
-
-		if (ev && ev->seq > seq)
-			return p;
-	}
-	return r->head;
+	return seq_next(r, p > r->tail ? p : r->tail, seq, &spanned, &highest);
 }
 
 int ring_keeps(const struct ring *r, uint64_t pos, size_t room)

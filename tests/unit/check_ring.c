@@ -146,7 +146,8 @@ END_TEST
 
 /* since_seq where the seqs started over (a new database's epochs, a
  * removed --state file: events.c lets a lower block seq through): a seq
- * of the old stream goes on through the new one, not past it. */
+ * of the old stream goes on through the new one, not past it; the seam
+ * of a replay from the database likewise. */
 START_TEST(test_find_seq_started_over)
 {
 	struct ring *r = ring_new(8);
@@ -176,6 +177,12 @@ START_TEST(test_find_seq_started_over)
 	ck_assert_int_eq(ring_find_seq(r, 50, &pos), 0);
 	ck_assert_int_eq(ring_find_seq(r, 99, &pos), 0);
 	ck_assert_int_eq(ring_find_seq(r, 4, &pos), 0);
+	/* a replay from the database (its seqs the new stream's, the
+	 * database emptied) meets the ring in the new stream, not in the
+	 * old one's higher seqs */
+	ck_assert_uint_eq(ring_find_seq_room(r, 6, 0), 6);
+	ck_assert_uint_eq(ring_find_seq_room(r, 3, 0), 4);
+	ck_assert_uint_eq(ring_find_seq_room(r, 7, 0), 7);
 	ring_destroy(&r);
 }
 END_TEST
