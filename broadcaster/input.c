@@ -83,6 +83,7 @@ static void handle(struct bc_server *srv, struct events *evs,
 	struct bc_event *ev = NULL;
 	char why[256];
 	enum ev_result r;
+	uint64_t back_from;
 
 	srv->input_seen = 1;
 	metric_inc(srv->m.events_in);
@@ -105,9 +106,10 @@ static void handle(struct bc_server *srv, struct events *evs,
 		}
 	}
 	r = events_build(evs, m->data, m->len, &ev, why, sizeof(why));
-	if (events_seen(evs)->seq_back_from)
+	back_from = events_seen(evs)->seq_back_from;
+	if (back_from)
 		log_at(LOG_WARN, LOGF(LF_S("endpoint", in->endpoint),
-				      LF_U("highest_seq", events_seen(evs)->seq_back_from)),
+				      LF_U("highest_seq", back_from)),
 		       "the verifier's seq started over (its database emptied, or "
 		       "a verifier moved from pipes to a database): reorgs are "
 		       "compared with the new seqs from here");
