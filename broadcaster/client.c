@@ -300,7 +300,8 @@ static int next_frame(struct client *c, struct frame_out *o,
 
 /* A ping's frame: a payload, for lws reports an empty pong to no
  * callback. */
-#define PING_FRAME "\x89\x02" "bp"
+#define PING_PAYLOAD "bp"
+#define PING_FRAME "\x89\x02" PING_PAYLOAD
 #define PING_FRAME_LEN 4
 
 /* A probe that would fall due within a sixteenth of the write timeout
@@ -417,9 +418,9 @@ static int write_ping(struct client *c)
 {
 	unsigned char ping[LWS_PRE + PING_FRAME_LEN] = { 0 };
 
-	memcpy(ping + LWS_PRE, PING_FRAME + 2, PING_FRAME_LEN - 2);
+	memcpy(ping + LWS_PRE, PING_PAYLOAD, sizeof(PING_PAYLOAD) - 1);
 	c->ping_due = 0; /* not asked again after a failed write */
-	if (lws_write(c->wsi, ping + LWS_PRE, PING_FRAME_LEN - 2,
+	if (lws_write(c->wsi, ping + LWS_PRE, sizeof(PING_PAYLOAD) - 1,
 		      LWS_WRITE_PING) < 0)
 		return -1;
 	probe_sent(c);
